@@ -1,0 +1,58 @@
+/** Base of every error Curio throws on purpose; `code` is stable for programs, `message` is for people. */
+export class CurioError extends Error {
+  readonly code: string = 'CURIO_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration value is missing or out of range; `field` is its dotted path, e.g. `models.ials.factors`. */
+export class ConfigError extends CurioError {
+  override readonly code = 'CONFIG_ERROR';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** A row of an input file cannot be read. `line` is 1-based, counting the header. */
+export class ImportError extends CurioError {
+  override readonly code = 'IMPORT_ERROR';
+  constructor(readonly file: string, readonly line: number, readonly field: string | undefined, readonly reason: string) {
+    super(`${file}:${line}${field ? ` field "${field}"` : ''}: ${reason}`);
+  }
+}
+
+/** Training could not produce a usable model (bad data, diverged, NaN). */
+export class ModelFitError extends CurioError {
+  override readonly code = 'MODEL_FIT_ERROR';
+}
+
+/** A model artifact on disk is unreadable, of another kind, or of an unsupported format version. */
+export class ArtifactError extends CurioError {
+  override readonly code = 'ARTIFACT_ERROR';
+}
+
+/** The store rejected an operation; nothing was written. */
+export class StoreError extends CurioError {
+  override readonly code = 'STORE_ERROR';
+}
+
+export class UnknownUserError extends CurioError {
+  override readonly code = 'UNKNOWN_USER';
+  constructor(readonly user: string) {
+    super(`unknown user "${user}": it has no interactions in the training data (pass its history to fold it in)`);
+  }
+}
+
+export class UnknownItemError extends CurioError {
+  override readonly code = 'UNKNOWN_ITEM';
+  constructor(readonly item: string) {
+    super(`unknown item "${item}": it is not in the training data`);
+  }
+}
+
+/** A long operation was cancelled through its AbortSignal. */
+export class AbortedError extends CurioError {
+  override readonly code = 'ABORTED';
+}
