@@ -1,0 +1,45 @@
+/**
+ * A progress bar on stderr. On a terminal it redraws one line (at most ~10 times a second);
+ * elsewhere (CI logs, pipes) it prints a line at each 25% so logs stay short. Silent when `quiet`.
+ */
+export interface Progress {
+  update(done: number, total?: number, note?: string): void;
+  finish(note?: string): void;
+}
+
+export function progress(label: string, total = 0, o: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
+  const out = o.stream ?? process.stderr;
+  const tty = Boolean(out.isTTY);
+  const start = performance.now();
+  let last = 0;
+  let lastQuarter = -1;
+  let t = total;
+  const fmt = (done: number, note?: string) => {
+    const secs = (performance.now() - start) / 1000;
+    const frac = t > 0 ? Math.min(1, done / t) : 0;
+    const width = 24;
+    const bar = t > 0 ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}%` : `${done}`;
+    const eta = t > 0 && frac > 0.02 && frac < 1 ? ` eta ${((secs / frac) * (1 - frac)).toFixed(0)}s` : '';
+    return `${label} ${bar} ${secs.toFixed(1)}s${eta}${note ? `  ${note}` : ''}`;
+  };
+  return {
+    update(done, newTotal, note) {
+      if (o.quiet) return;
+      if (newTotal !== undefined) t = newTotal;
+      const now = performance.now();
+      if (tty) {
+        if (now - last < 100) return;
+        last = now;
+        out.write(`\r${fmt(done, note)}\x1b[K`);
+      } else if (t > 0) {
+        const q = Math.floor((done / t) * 4);
+        if (q > lastQuarter && q < 4) { lastQuarter = q; out.write(`${fmt(done, note)}\n`); }
+      }
+    },
+    finish(note) {
+      if (o.quiet) return;
+      const line = fmt(t || 0, note).replace(/\[[#.]+\]\s+\d+%/, 'done');
+      out.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+    },
+  };
+}
