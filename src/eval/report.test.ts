@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InteractionsBuilder } from '../data/interactions.ts';
+import type { ModelResult } from './evaluate.ts';
+import { buildReport, formatMarkdown, formatTable, metricColumns, type ReportModel } from './report.ts';
+import type { SplitDescription } from './splits.ts';
+
+const models: ReportModel[] = [
+  { kind: 'pop', params: {}, trainSeconds: 0.0123, peakMemoryMiB: 80.4, metrics: { 'ndcg@20': 0.1, 'ndcg@10': 0.123456, 'recall@10': 0.2, 'coverage@10': 0.05 }, usersEvaluated: 9 },
+  { kind: 'ials-long-name', params: { factors: 64 }, trainSeconds: 12.5, peakMemoryMiB: 1234.6, metrics: { 'ndcg@10': 0.3, 'ndcg@20': 0.35, 'recall@10': NaN, 'coverage@10': 0.5 }, usersEvaluated: 9 },
+];
+
+test('metric columns: metric order as first seen, K ascending', () => {
+  assert.deepEqual(metricColumns(models), ['ndcg@10', 'ndcg@20', 'recall@10', 'coverage@10']);
+});
+
+test('formatTable aligns columns and prints metrics with 4 decimals', () => {
+  const expected = [
+    'model           fit s   MiB  ndcg@10  ndcg@20  recall@10  coverage@10',
+    '--------------  -----  ----  -------  -------  ---------  -----------',
+    'pop              0.01    80   0.1235   0.1000     0.2000       0.0500',
+    'ials-long-name  12.50  1235   0.3000   0.3500          -       0.5000',
+  ].join('\n');
+  assert.equal(formatTable(models), expected);
+  assert.equal(formatTable(models, ['ndcg@10']).split('\n')[0], 'model           fit s   MiB  ndcg@10');
+});
+
+test('buildReport and formatMarkdown describe data, split, seed and models', () => {
+  const b = new InteractionsBuilder();
+  b.add('a', 'x', 4); b.add('a', 'y', 5); b.add('b', 'x', 3);
+  const split: SplitDescription = { kind: 'random-holdout', seed: 42, params: { ratios: [8, 1, 1] }, sizes: { train: 2, valid: 0, test: 1 }, users: { train: 2, valid: 0, test: 1 }, notes: ['n1'] };
+  const result = {
+    kind: 'pop', config: { a: 1 }, fitSeconds: 0.5, peakRssMiB: 100, processMaxRssMiB: 120,
+    metrics: { 'ndcg@10': 0.25 }, perUser: { users: new Int32Array(0), nRelevant: new Int32Array(0), values: {} },
+    evaluation: { usersEvaluated: 7 },
+  } as unknown as ModelResult;
+  const r = buildReport({ datasetName: 'toy', data: b.build(), split, protocol: 'recbole', results: [result], createdAt: new Date(0) });
+  assert.equal(r.seed, 42);
+  assert.deepEqual(r.models[0], { kind: 'pop', params: { a: 1 }, trainSeconds: 0.5, peakMemoryMiB: 100, metrics: { 'ndcg@10': 0.25 }, usersEvaluated: 7 });
+  assert.equal(r.dataset.users, 2);
+  assert.equal(r.dataset.interactions, 3);
+  assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the report is plain JSON');
+  const md = formatMarkdown(r);
+  assert.equal(md, [
+    '## Evaluation on toy',
+    '',
+    '- data: 2 users, 2 items, 3 interactions (density 75.000%)',
+    '- protocol: recbole',
+    '- split: random-holdout {"ratios":[8,1,1]}; train 2, valid 0, test 1 interactions',
+    '- seed: 42',
+    '- note: n1',
+    '',
+    '| model | fit s | MiB | ndcg@10 |',
+    '| --- | ---: | ---: | ---: |',
+    '| pop | 0.50 | 100 | 0.2500 |',
+    '',
+  ].join('\n'));
+});
