@@ -1,0 +1,274 @@
+import Database from 'better-sqlite3';
+import { CurioError, StoreError } from '../../errors.ts';
+import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
+import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
+import type { ImportRecord, SnapshotOptions, StoreStats, WriteReport } from '../types.ts';
+import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
+import { migrate } from './schema.ts';
+
+type ItemCols = [title: string | null, text: string | null, categories: string | null, attrs: string | null, price: number | null, ts: number | null];
+type EventCols = [item: string, type: string, value: number, ts: number, session: string, text: string | null];
+
+const nullable = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
+const json = (x: unknown): string | null => (x === undefined ? null : JSON.stringify(x));
+
+function itemFromCols(id: string, c: ItemCols): ItemRow {
+  const r: ItemRow = { id };
+  if (c[0] !== null) r.title = c[0];
+  if (c[1] !== null) r.text = c[1];
+  if (c[2] !== null) r.categories = JSON.parse(c[2]) as string[];
+  if (c[3] !== null) r.attrs = JSON.parse(c[3]) as Record<string, unknown>;
+  if (c[4] !== null) r.price = c[4];
+  if (c[5] !== null) r.timestamp = c[5];
+  return r;
+}
+
+function eventFromCols(user: string, c: EventCols): InteractionRow {
+  const r: InteractionRow = { user, item: c[0], type: c[1] as InteractionType, value: c[2], timestamp: c[3] };
+  if (c[4] !== '') r.session = c[4];
+  if (c[5] !== null) r.text = c[5];
+  return r;
+}
+
+const ITEM_COLS = 'title, text, categories, attrs, price, ts';
+const EVENT_COLS = 'it.ext, x.type, x.value, x.ts, x.session, x.text';
+
+/**
+ * Synchronous SQLite operations on one connection. Not safe to interleave with itself across awaits:
+ * SqliteStore serialises access. Ext-id -> rowid caches make repeated ids cost no query; they are dropped
+ * on any rollback because the rows they point to may be gone.
+ */
+export class SqliteCore {
+  readonly db: Database.Database;
+  private readonly userIds = new Map<string, number>();
+  private readonly itemIds = new Map<string, number>();
+  private readonly q;
+
+  constructor(readonly url: string, file: string) {
+    try {
+      this.db = new Database(file);
+      if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('synchronous = NORMAL');
+      migrate(this.db, url);
+    } catch (e) {
+      if (e instanceof CurioError) throw e;
+      throw new StoreError(`${url}: cannot open SQLite store: ${(e as Error).message}`, { cause: e });
+    }
+    const p = (sql: string) => this.db.prepare(sql);
+    this.q = {
+      userId: p('SELECT id FROM users WHERE ext = ?').pluck(),
+      userGet: p('SELECT id, attrs FROM users WHERE ext = ?').raw(),
+      userIns: p('INSERT INTO users (ext, attrs) VALUES (?, ?)'),
+      userUpd: p('UPDATE users SET attrs = ? WHERE id = ?'),
+      itemId: p('SELECT id FROM items WHERE ext = ?').pluck(),
+      itemGet: p(`SELECT id, ${ITEM_COLS} FROM items WHERE ext = ?`).raw(),
+      itemIns: p(`INSERT INTO items (ext, ${ITEM_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      itemUpd: p('UPDATE items SET title = ?, text = ?, categories = ?, attrs = ?, price = ?, ts = ? WHERE id = ?'),
+      eventIns: p(`INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT DO NOTHING`),
+      eventUpd: p(`UPDATE interactions SET value = ?, text = ?
+                   WHERE user_id = ? AND item_id = ? AND type = ? AND ts = ? AND session = ? AND (value IS NOT ? OR text IS NOT ?)`),
+      history: p(`SELECT ${EVENT_COLS} FROM interactions x JOIN items it ON it.id = x.item_id
+                  WHERE x.user_id = ? ORDER BY x.ts DESC, x.id DESC LIMIT ?`).raw(),
+      scan: p(`SELECT x.id, u.ext, ${EVENT_COLS} FROM interactions x
+               JOIN users u ON u.id = x.user_id JOIN items it ON it.id = x.item_id
+               WHERE (x.ts, x.id) > (?, ?) ORDER BY x.ts, x.id LIMIT ?`).raw(),
+      scanItems: p(`SELECT ext, ${ITEM_COLS} FROM items WHERE ext > ? ORDER BY ext LIMIT ?`).raw(),
+      deleteEvents: p('DELETE FROM interactions WHERE user_id = ?'),
+      deleteUser: p('DELETE FROM users WHERE id = ?'),
+      importIns: p('INSERT INTO imports (source, format, rows, inserted, skipped, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      importAll: p('SELECT source, format, rows, inserted, skipped, at FROM imports ORDER BY id'),
+    };
+  }
+
+  /** Runs `fn` atomically: its own transaction, or a savepoint inside an open one. */
+  private atomic<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      this.forgetIds();
+      if (e instanceof CurioError) throw e;
+      throw new StoreError(`${this.url}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  forgetIds(): void {
+    this.userIds.clear();
+    this.itemIds.clear();
+  }
+
+  private userRowId(ext: string): number {
+    let id = this.userIds.get(ext);
+    if (id === undefined) {
+      id = (this.q.userId.get(ext) as number | undefined) ?? Number(this.q.userIns.run(ext, null).lastInsertRowid);
+      if (this.userIds.size > 1_000_000) this.userIds.clear();
+      this.userIds.set(ext, id);
+    }
+    return id;
+  }
+
+  private itemRowId(ext: string): number {
+    let id = this.itemIds.get(ext);
+    if (id === undefined) {
+      id = (this.q.itemId.get(ext) as number | undefined) ?? Number(this.q.itemIns.run(ext, null, null, null, null, null, null).lastInsertRowid);
+      if (this.itemIds.size > 1_000_000) this.itemIds.clear();
+      this.itemIds.set(ext, id);
+    }
+    return id;
+  }
+
+  upsertUsers(rows: UserRow[]): WriteReport {
+    validateUsers(rows);
+    return this.atomic(() => {
+      const rep: WriteReport = { rows: rows.length, inserted: 0, updated: 0, unchanged: 0 };
+      for (const r of rows) {
+        const old = this.q.userGet.get(r.id) as [number, string | null] | undefined;
+        if (!old) {
+          this.q.userIns.run(r.id, json(r.attrs));
+          rep.inserted++;
+        } else if (r.attrs !== undefined && json(r.attrs) !== old[1]) {
+          this.q.userUpd.run(json(r.attrs), old[0]);
+          rep.updated++;
+        } else rep.unchanged++;
+      }
+      return rep;
+    });
+  }
+
+  /** Fields a row leaves undefined keep their stored value, so a bare id never erases a title. */
+  upsertItems(rows: ItemRow[]): WriteReport {
+    validateItems(rows);
+    return this.atomic(() => {
+      const rep: WriteReport = { rows: rows.length, inserted: 0, updated: 0, unchanged: 0 };
+      for (const r of rows) {
+        const old = this.q.itemGet.get(r.id) as [number, ...ItemCols] | undefined;
+        const cols: ItemCols = [
+          r.title ?? old?.[1] ?? null, r.text ?? old?.[2] ?? null,
+          r.categories !== undefined ? json(r.categories) : old?.[3] ?? null,
+          r.attrs !== undefined ? json(r.attrs) : old?.[4] ?? null,
+          r.price ?? old?.[5] ?? null, r.timestamp ?? old?.[6] ?? null,
+        ];
+        if (!old) {
+          this.q.itemIns.run(r.id, ...cols);
+          rep.inserted++;
+        } else if (cols.some((c, k) => c !== old[k + 1])) {
+          this.q.itemUpd.run(...cols, old[0]);
+          rep.updated++;
+        } else rep.unchanged++;
+      }
+      return rep;
+    });
+  }
+
+  addInteractions(rows: InteractionRow[]): WriteReport {
+    validateInteractions(rows);
+    return this.atomic(() => {
+      let inserted = 0, updated = 0, unchanged = 0;
+      const { eventIns, eventUpd } = this.q;
+      for (const r of rows) {
+        const u = this.userRowId(r.user), i = this.itemRowId(r.item);
+        const session = r.session ?? '', text = nullable(r.text);
+        if (eventIns.run(u, i, r.type, r.value, r.timestamp, session, text).changes) inserted++;
+        else if (eventUpd.run(r.value, text, u, i, r.type, r.timestamp, session, r.value, text).changes) updated++;
+        else unchanged++;
+      }
+      return { rows: rows.length, inserted, updated, unchanged };
+    });
+  }
+
+  getItems(ids: string[]): (ItemRow | undefined)[] {
+    return ids.map((id) => {
+      const c = this.q.itemGet.get(id) as [number, ...ItemCols] | undefined;
+      return c && itemFromCols(id, c.slice(1) as ItemCols);
+    });
+  }
+
+  history(user: string, limit = -1): InteractionRow[] {
+    const uid = this.q.userId.get(user) as number | undefined;
+    if (uid === undefined) return [];
+    return (this.q.history.all(uid, limit) as EventCols[]).map((c) => eventFromCols(user, c));
+  }
+
+  /** One page of the oldest-first scan, after the (ts, id) cursor. */
+  scanPage(afterTs: number, afterId: number, batch: number): { rows: InteractionRow[]; lastTs: number; lastId: number } {
+    const raw = this.q.scan.all(afterTs, afterId, batch) as [number, string, ...EventCols][];
+    const last = raw[raw.length - 1];
+    return {
+      rows: raw.map((c) => eventFromCols(c[1], c.slice(2) as EventCols)),
+      lastTs: last ? last[5] : afterTs, lastId: last ? last[0] : afterId,
+    };
+  }
+
+  scanItemsPage(after: string, batch: number): ItemRow[] {
+    return (this.q.scanItems.all(after, batch) as [string, ...ItemCols][]).map((c) => itemFromCols(c[0], c.slice(1) as ItemCols));
+  }
+
+  /**
+   * Streams rows with raw iteration into typed columns. Ids are interned in interaction-id order,
+   * so the same store always yields the same dense indices.
+   */
+  snapshot(o: SnapshotOptions = {}): Interactions {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (o.types) {
+      where.push(`type IN (${o.types.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...o.types);
+    }
+    if (o.since !== undefined) { where.push('ts >= ?'); params.push(o.since); }
+    if (o.until !== undefined) { where.push('ts < ?'); params.push(o.until); }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.db.prepare(`SELECT count(*) FROM interactions ${filter}`).pluck().get(...params) as number;
+
+    const userExt = this.extById('users'), itemExt = this.extById('items');
+    const userDense = new Int32Array(userExt.length).fill(-1), itemDense = new Int32Array(itemExt.length).fill(-1);
+    const b = new InteractionsBuilder();
+    const rows = this.db.prepare(`SELECT user_id, item_id, value, ts, type FROM interactions ${filter} ORDER BY id`).raw().iterate(...params);
+    let done = 0;
+    for (const row of rows as Iterable<[number, number, number, number, InteractionType]>) {
+      const uid = row[0], iid = row[1];
+      let u = userDense[uid]!;
+      if (u < 0) u = userDense[uid] = b.users.intern(userExt[uid]!);
+      let i = itemDense[iid]!;
+      if (i < 0) i = itemDense[iid] = b.items.intern(itemExt[iid]!);
+      b.addIndex(u, i, row[2], row[3], TYPE_CODE[row[4]] ?? 0);
+      if (o.onProgress && (++done & 0xffff) === 0) o.onProgress(done, total);
+    }
+    o.onProgress?.(b.length, total);
+    return b.build();
+  }
+
+  /** ext ids indexed by rowid (a dense array: rowids are assigned 1, 2, 3... by SQLite). */
+  private extById(table: 'users' | 'items'): string[] {
+    const max = (this.db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
+    const ext = new Array<string>(max + 1);
+    for (const [id, e] of this.db.prepare(`SELECT id, ext FROM ${table}`).raw().iterate() as Iterable<[number, string]>) ext[id] = e;
+    return ext;
+  }
+
+  deleteUser(user: string): number {
+    return this.atomic(() => {
+      const uid = this.q.userId.get(user) as number | undefined;
+      if (uid === undefined) return 0;
+      const n = this.q.deleteEvents.run(uid).changes;
+      this.q.deleteUser.run(uid);
+      this.userIds.delete(user);
+      return n;
+    });
+  }
+
+  recordImport(r: ImportRecord): void {
+    this.atomic(() => this.q.importIns.run(r.source, r.format, r.rows, r.inserted, r.skipped, r.at));
+  }
+
+  imports(): ImportRecord[] {
+    return this.q.importAll.all() as ImportRecord[];
+  }
+
+  stats(): StoreStats {
+    const count = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+    const byType: Record<string, number> = {};
+    for (const [t, n] of this.db.prepare('SELECT type, count(*) FROM interactions GROUP BY type ORDER BY type').raw().all() as [string, number][]) byType[t] = n;
+    return { users: count('users'), items: count('items'), interactions: count('interactions'), byType };
+  }
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../../errors.ts';
+import { runStoreContract } from '../store.contract.ts';
+import { SqliteStore } from './index.ts';
+import { SCHEMA_VERSION } from './schema.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'curio-sqlite-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+runStoreContract('sqlite file', async () => SqliteStore.open(join(dir, `contract-${n++}.db`)));
+runStoreContract('sqlite :memory:', async () => SqliteStore.open(':memory:'));
+
+test('a file store persists across reopen, in WAL mode at the current schema version', async () => {
+  const file = join(dir, 'persist.db');
+  const s = SqliteStore.open(file);
+  await s.addInteractions([{ user: 'u', item: 'i', type: 'purchase', value: 2, timestamp: 5, session: 'inv1' }]);
+  await s.close();
+  const db = new Database(file, { readonly: true });
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  db.close();
+  const again = SqliteStore.open(file);
+  assert.deepEqual(await again.history('u'), [{ user: 'u', item: 'i', type: 'purchase', value: 2, timestamp: 5, session: 'inv1' }]);
+  await again.close();
+  await assert.rejects(again.stats(), /closed/);
+});
+
+test('a file written by a newer schema is refused with a clear StoreError', () => {
+  const file = join(dir, 'newer.db');
+  const db = new Database(file);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  assert.throws(() => SqliteStore.open(file), (e: unknown) => e instanceof StoreError && /newer than this Curio supports/.test(e.message));
+});
+
+test('a file that is not SQLite gives a StoreError naming it', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const file = join(dir, 'junk.db');
+  writeFileSync(file, 'this is not a database, just some text long enough to be read as a header....................');
+  assert.throws(() => SqliteStore.open(file), (e: unknown) => e instanceof StoreError && e.message.includes(file));
+});
+
+test('snapshot of 300k events is fast', async () => {
+  const s = SqliteStore.open(':memory:');
+  const rows = [];
+  for (let k = 0; k < 300_000; k++) rows.push({ user: `u${k % 5000}`, item: `i${(k * 31) % 3000}`, type: 'view' as const, value: 1, timestamp: k });
+  let t = performance.now();
+  for (let k = 0; k < rows.length; k += 50_000) await s.addInteractions(rows.slice(k, k + 50_000));
+  const writeMs = performance.now() - t;
+  t = performance.now();
+  const d = await s.snapshot();
+  const snapMs = performance.now() - t;
+  assert.equal(d.length, 300_000);
+  assert.equal(d.users.size, 5000);
+  assert.equal(d.users.id(d.user[123_456]!), `u${123_456 % 5000}`);
+  assert.ok(snapMs < 3000, `snapshot took ${snapMs} ms`);
+  console.log(`sqlite: wrote ${Math.round(300_000 / writeMs)}k rows/s, snapshot ${Math.round(300_000 / snapMs)}k rows/s`);
+  await s.close();
+});

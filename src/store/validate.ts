@@ -1,0 +1,59 @@
+import { StoreError } from '../errors.ts';
+import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../data/types.ts';
+
+/**
+ * Checks rows at the store boundary, before anything is written, so a bad batch fails whole and the error
+ * names the batch row and field (e.g. `addInteractions[3].value`). Shared by every backend.
+ */
+function fail(batch: string, row: number, field: string, reason: string): never {
+  throw new StoreError(`${batch}[${row}].${field}: ${reason}`);
+}
+
+function checkId(batch: string, row: number, field: string, id: unknown): void {
+  if (typeof id !== 'string') fail(batch, row, field, `id must be a string, got ${typeof id}`);
+  if (id.length === 0) fail(batch, row, field, 'empty id');
+}
+
+function checkOptionalFinite(batch: string, row: number, field: string, x: unknown): void {
+  if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x))) fail(batch, row, field, `must be a finite number, got ${String(x)}`);
+}
+
+function checkObject(batch: string, row: number, field: string, x: unknown): void {
+  if (x !== undefined && (x === null || typeof x !== 'object' || Array.isArray(x))) fail(batch, row, field, 'must be an object');
+}
+
+export function validateInteractions(rows: readonly InteractionRow[], batch = 'addInteractions'): void {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    checkId(batch, k, 'user', r.user);
+    checkId(batch, k, 'item', r.item);
+    if (typeof r.type !== 'string' || !isInteractionType(r.type)) fail(batch, k, 'type', `unknown interaction type "${String(r.type)}"`);
+    if (typeof r.value !== 'number' || !Number.isFinite(r.value)) fail(batch, k, 'value', `must be a finite number, got ${String(r.value)}`);
+    if (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp)) fail(batch, k, 'timestamp', `must be a finite number (ms since epoch), got ${String(r.timestamp)}`);
+    if (r.session !== undefined && typeof r.session !== 'string') fail(batch, k, 'session', 'must be a string');
+    if (r.text !== undefined && typeof r.text !== 'string') fail(batch, k, 'text', 'must be a string');
+  }
+}
+
+export function validateItems(rows: readonly ItemRow[], batch = 'upsertItems'): void {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    checkId(batch, k, 'id', r.id);
+    checkOptionalFinite(batch, k, 'price', r.price);
+    checkOptionalFinite(batch, k, 'timestamp', r.timestamp);
+    checkObject(batch, k, 'attrs', r.attrs);
+    if (r.title !== undefined && typeof r.title !== 'string') fail(batch, k, 'title', 'must be a string');
+    if (r.text !== undefined && typeof r.text !== 'string') fail(batch, k, 'text', 'must be a string');
+    if (r.categories !== undefined && (!Array.isArray(r.categories) || r.categories.some((c) => typeof c !== 'string'))) {
+      fail(batch, k, 'categories', 'must be an array of strings');
+    }
+  }
+}
+
+export function validateUsers(rows: readonly UserRow[], batch = 'upsertUsers'): void {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    checkId(batch, k, 'id', r.id);
+    checkObject(batch, k, 'attrs', r.attrs);
+  }
+}
