@@ -1,0 +1,374 @@
+import { CurioError } from '../errors.ts';
+
+/**
+ * Dense symmetric positive definite (SPD) inverse by the blocked sweep operator (symmetric Gauss-Jordan).
+ *
+ * Why the sweep and not Cholesky + trtri + lauum: both need n^3 flops once symmetry is used, but a block
+ * sweep has a single hot kernel (a symmetric rank-b update of the whole upper triangle) that splits across
+ * threads with no dependencies inside a step, so two workers and one register-blocked micro-kernel suffice.
+ *
+ * Sweeping pivot block K of A (A_KK is SPD for an SPD input, as a Schur complement, so no pivoting):
+ *   D = A_KK^-1,  A_ij -= A_iK D A_Kj (i, j outside K),  A_iK <- A_iK D,  A_KK <- -D.
+ * Sweeping every block leaves -A^-1. Only the upper triangle (i <= j) of the row-major n x n array is read
+ * and kept up to date during the sweep; `finishInverse` negates it and mirrors it into the lower triangle.
+ */
+
+export class NotPositiveDefiniteError extends CurioError {
+  override readonly code = 'NOT_POSITIVE_DEFINITE';
+}
+
+/** Rows (and columns) of one register tile: the micro-kernel keeps a TILE x TILE block of sums in locals. */
+export const TILE = 4;
+/** Pivot block width: b flops per element of the matrix touched in a step; 64-128 keep packed panels in L2. */
+export const DEFAULT_BLOCK = 96;
+/** Column tiles per cache chunk of the update: 128 tiles x 96 x 4 doubles = 384 KiB of packed panel. */
+const CHUNK_TILES = 128;
+
+/** What every participant of a sweep shares (typed arrays may sit on SharedArrayBuffers). */
+export interface SweepState {
+  /** The n x n row-major matrix; upper triangle in, -A^-1 (upper) out. */
+  a: Float64Array;
+  n: number;
+  nb: number;
+  /** nb x nb inverse of the current pivot block. */
+  d: Float64Array;
+  /** Packed panels: for column tile t, [k][c] at t*nb*TILE + k*TILE + c. V = old A_K*, W = D * V. */
+  v: Float64Array;
+  w: Float64Array;
+  /** ctl[STATUS] = 0 ok, else (failing pivot index + 1). */
+  ctl: Int32Array;
+}
+
+export const CTL_COUNT = 0;
+export const CTL_GEN = 1;
+export const CTL_STATUS = 2;
+export const CTL_NEXT = 3;
+export const CTL_LENGTH = 8;
+
+export type Barrier = () => void;
+
+/** A reusable barrier over Atomics for `parties` threads sharing `ctl`. */
+export function atomicsBarrier(ctl: Int32Array, parties: number): Barrier {
+  if (parties === 1) return () => {};
+  return () => {
+    const gen = Atomics.load(ctl, CTL_GEN);
+    if (Atomics.add(ctl, CTL_COUNT, 1) === parties - 1) {
+      Atomics.store(ctl, CTL_COUNT, 0);
+      Atomics.add(ctl, CTL_GEN, 1);
+      Atomics.notify(ctl, CTL_GEN);
+    } else {
+      while (Atomics.load(ctl, CTL_GEN) === gen) Atomics.wait(ctl, CTL_GEN, gen);
+    }
+  };
+}
+
+export function tilesOf(n: number): number {
+  return Math.ceil(n / TILE);
+}
+
+/** Allocates the work buffers of a sweep; `shared` puts them on SharedArrayBuffers for workers. */
+export function sweepBuffers(n: number, nb: number, shared: boolean): Omit<SweepState, 'a' | 'n' | 'nb'> {
+  const f64 = (len: number) => new Float64Array(shared ? new SharedArrayBuffer(len * 8) : new ArrayBuffer(len * 8));
+  const panel = tilesOf(n) * nb * TILE;
+  return {
+    d: f64(nb * nb),
+    v: f64(panel),
+    w: f64(panel),
+    ctl: new Int32Array(shared ? new SharedArrayBuffer(CTL_LENGTH * 4) : new ArrayBuffer(CTL_LENGTH * 4)),
+  };
+}
+
+/**
+ * Inverts the b x b pivot block (rows/cols k0..k0+b of the upper triangle) into s.d by a scalar sweep.
+ * Returns -1 on success, else the global index of the first non-positive pivot.
+ */
+function invertPivot(s: SweepState, k0: number, b: number): number {
+  const { a, n, d } = s;
+  for (let i = 0; i < b; i++) {
+    for (let j = i; j < b; j++) {
+      const x = a[(k0 + i) * n + k0 + j]!;
+      d[i * b + j] = x;
+      d[j * b + i] = x;
+    }
+  }
+  for (let p = 0; p < b; p++) {
+    const piv = d[p * b + p]!;
+    if (!(piv > 0)) return k0 + p;
+    const inv = 1 / piv;
+    for (let i = 0; i < b; i++) {
+      if (i === p) continue;
+      const f = d[i * b + p]! * inv;
+      if (f === 0) continue;
+      const ri = i * b, rp = p * b;
+      for (let j = 0; j < b; j++) if (j !== p) d[ri + j] = d[ri + j]! - f * d[rp + j]!;
+    }
+    for (let i = 0; i < b; i++) if (i !== p) { d[i * b + p] = d[i * b + p]! * inv; d[p * b + i] = d[p * b + i]! * inv; }
+    d[p * b + p] = -inv;
+  }
+  // The scalar sweep leaves -inverse.
+  for (let q = 0; q < b * b; q++) d[q] = -d[q]!;
+  return -1;
+}
+
+/**
+ * Packs column tile t of the pivot row panel (old A_Kj, read from the upper triangle) into v, computes
+ * w = D v for it, then writes w back into A as the new A_Kj (the update itself only reads v and w).
+ */
+function packTile(s: SweepState, t: number, k0: number, b: number): void {
+  const { a, n, nb, d, v, w } = s;
+  const k1 = k0 + b;
+  const base = t * nb * TILE;
+  for (let c = 0; c < TILE; c++) {
+    const j = t * TILE + c;
+    if (j >= n || (j >= k0 && j < k1)) {
+      for (let k = 0; k < b; k++) { v[base + k * TILE + c] = 0; w[base + k * TILE + c] = 0; }
+      continue;
+    }
+    if (j >= k1) for (let k = 0; k < b; k++) v[base + k * TILE + c] = a[(k0 + k) * n + j]!;
+    else for (let k = 0; k < b; k++) v[base + k * TILE + c] = a[j * n + k0 + k]!;
+    for (let k = 0; k < b; k++) {
+      let sum = 0;
+      const dk = k * b;
+      for (let l = 0; l < b; l++) sum += d[dk + l]! * v[base + l * TILE + c]!;
+      w[base + k * TILE + c] = sum;
+    }
+    if (j >= k1) for (let k = 0; k < b; k++) a[(k0 + k) * n + j] = w[base + k * TILE + c]!;
+    else for (let k = 0; k < b; k++) a[j * n + k0 + k] = w[base + k * TILE + c]!;
+  }
+}
+
+/**
+ * A[rows of tile ti][cols of tile tj] -= W_ti^T V_tj over k < b: the register-blocked micro-kernel.
+ * 16 sums live in locals; the packed panels are read with unit stride.
+ */
+function updateTile(a: Float64Array, n: number, w: Float64Array, v: Float64Array, wb: number, vb: number, b: number, i0: number, j0: number): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  const end = wb + b * 4;
+  for (let p = wb, q = vb; p < end; p += 4, q += 4) {
+    const w0 = w[p]!, w1 = w[p + 1]!, w2 = w[p + 2]!, w3 = w[p + 3]!;
+    const v0 = v[q]!, v1 = v[q + 1]!, v2 = v[q + 2]!, v3 = v[q + 3]!;
+    c00 += w0 * v0; c01 += w0 * v1; c02 += w0 * v2; c03 += w0 * v3;
+    c10 += w1 * v0; c11 += w1 * v1; c12 += w1 * v2; c13 += w1 * v3;
+    c20 += w2 * v0; c21 += w2 * v1; c22 += w2 * v2; c23 += w2 * v3;
+    c30 += w3 * v0; c31 += w3 * v1; c32 += w3 * v2; c33 += w3 * v3;
+  }
+  if (i0 + 4 <= n && j0 + 4 <= n) {
+    let r = i0 * n + j0;
+    a[r] = a[r]! - c00; a[r + 1] = a[r + 1]! - c01; a[r + 2] = a[r + 2]! - c02; a[r + 3] = a[r + 3]! - c03;
+    r += n;
+    a[r] = a[r]! - c10; a[r + 1] = a[r + 1]! - c11; a[r + 2] = a[r + 2]! - c12; a[r + 3] = a[r + 3]! - c13;
+    r += n;
+    a[r] = a[r]! - c20; a[r + 1] = a[r + 1]! - c21; a[r + 2] = a[r + 2]! - c22; a[r + 3] = a[r + 3]! - c23;
+    r += n;
+    a[r] = a[r]! - c30; a[r + 1] = a[r + 1]! - c31; a[r + 2] = a[r + 2]! - c32; a[r + 3] = a[r + 3]! - c33;
+    return;
+  }
+  // Ragged edge of the matrix: write only the entries that exist.
+  const c = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let r = 0; r < 4 && i0 + r < n; r++) {
+    for (let col = 0; col < 4 && j0 + col < n; col++) a[(i0 + r) * n + j0 + col] = a[(i0 + r) * n + j0 + col]! - c[r * 4 + col]!;
+  }
+}
+
+/**
+ * The whole sweep as run by participant `tid` of `parties` (1 = single-threaded). Every participant
+ * calls this with the same state; work inside a step is split by tile index, steps are separated by barriers.
+ */
+export function runSweep(s: SweepState, tid: number, parties: number, barrier: Barrier): void {
+  const { n, nb, a, w, v, ctl } = s;
+  const tiles = tilesOf(n);
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    const b = Math.min(nb, n - k0);
+    const kt0 = k0 / TILE, kt1 = Math.ceil((k0 + b) / TILE);
+    if (tid === 0) {
+      const bad = invertPivot(s, k0, b);
+      if (bad >= 0) Atomics.store(ctl, CTL_STATUS, bad + 1);
+    }
+    barrier();
+    if (Atomics.load(ctl, CTL_STATUS) !== 0) return;
+    for (let t = tid; t < tiles; t += parties) if (t < kt0 || t >= kt1) packTile(s, t, k0, b);
+    barrier();
+    const tb = nb * TILE;
+    for (let jc = 0; jc < tiles; jc += CHUNK_TILES) {
+      const jcEnd = Math.min(tiles, jc + CHUNK_TILES);
+      for (let ti = tid; ti < jcEnd; ti += parties) {
+        if (ti >= kt0 && ti < kt1) continue;
+        for (let tj = Math.max(ti, jc); tj < jcEnd; tj++) {
+          if (tj >= kt0 && tj < kt1) continue;
+          updateTile(a, n, w, v, ti * tb, tj * tb, b, ti * TILE, tj * TILE);
+        }
+      }
+    }
+    // The pivot block itself: A_KK <- -D (the upper triangle is enough).
+    if (tid === 0) {
+      const d = s.d;
+      for (let i = 0; i < b; i++) for (let j = i; j < b; j++) a[(k0 + i) * n + k0 + j] = -d[i * b + j]!;
+    }
+    barrier();
+  }
+}
+
+/** Turns the swept upper triangle (-A^-1) into the full symmetric A^-1; row blocks split among parties. */
+export function finishInverse(a: Float64Array, n: number, tid: number, parties: number): void {
+  const B = 64;
+  for (let bi = tid * B; bi < n; bi += parties * B) {
+    const iEnd = Math.min(n, bi + B);
+    for (let i = bi; i < iEnd; i++) for (let j = i; j < n; j++) a[i * n + j] = -a[i * n + j]!;
+    for (let bj = bi; bj < n; bj += B) {
+      const jEnd = Math.min(n, bj + B);
+      for (let i = bi; i < iEnd; i++) {
+        for (let j = Math.max(bj, i + 1); j < jEnd; j++) a[j * n + i] = a[i * n + j]!;
+      }
+    }
+  }
+}
+
+/**
+ * In-place inverse of an SPD matrix on the calling thread. `a` is n x n row-major; only its upper triangle
+ * is read. On return it holds the full symmetric inverse. Throws NotPositiveDefiniteError.
+ */
+export function spdInverseInPlace(a: Float64Array, n: number, nb = DEFAULT_BLOCK): Float64Array {
+  if (a.length < n * n) throw new RangeError(`matrix has ${a.length} values, ${n}x${n} needs ${n * n}`);
+  if (nb % TILE !== 0 || nb <= 0) throw new RangeError(`block size ${nb} must be a positive multiple of ${TILE}`);
+  const s: SweepState = { a, n, nb, ...sweepBuffers(n, nb, false) };
+  runSweep(s, 0, 1, () => {});
+  checkStatus(s.ctl);
+  finishInverse(a, n, 0, 1);
+  return a;
+}
+
+export function checkStatus(ctl: Int32Array): void {
+  const st = Atomics.load(ctl, CTL_STATUS);
+  if (st !== 0) {
+    throw new NotPositiveDefiniteError(
+      `matrix is not positive definite (pivot ${st - 1} is not positive): with EASE raise l2, or check the data for NaN`,
+    );
+  }
+}
+
+/** y = A x for a full row-major n x n matrix (tests and checks). */
+export function matVec(a: Float64Array, n: number, x: Float64Array, y: Float64Array): Float64Array {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const r = i * n;
+    for (let j = 0; j < n; j++) s += a[r + j]! * x[j]!;
+    y[i] = s;
+  }
+  return y;
+}
+
+/** A job every pool worker runs together. */
+export type PoolJob =
+  | { kind: 'gram'; x: { rows: number; cols: number; indptr: Int32Array; indices: Int32Array; data: Float32Array }; out: Float64Array; chunks: number }
+  | { kind: 'sweep'; state: Omit<SweepState, 'ctl'> }
+  | { kind: 'finish'; a: Float64Array; n: number };
+
+/** A Float64Array on a SharedArrayBuffer (zeroed), for matrices the pool works on. */
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+/** Copies a typed array onto a SharedArrayBuffer (no-op if it already is on one). */
+export function toShared<T extends Float64Array | Float32Array | Int32Array>(x: T): T {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const C = x.constructor as new (b: SharedArrayBuffer) => T;
+  const y = new C(new SharedArrayBuffer(x.byteLength));
+  y.set(x as never);
+  return y;
+}
+
+// Node 20 does not apply `--import tsx` from a worker's execArgv to the worker's own module graph, so the
+// worker registers tsx's loader itself before importing the TypeScript entry point.
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((m) => { m.register(); return import(${JSON.stringify(new URL('./dense-worker.ts', import.meta.url).href)}); })`;
+
+/**
+ * Worker threads kept alive across the jobs of one computation (Gram, sweep, finish), so start-up is paid
+ * once. Workers load the TypeScript sources through tsx, like the main program.
+ */
+export class DensePool {
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
+  private constructor(private readonly workers: import('node:worker_threads').Worker[]) {}
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  static async create(threads: number): Promise<DensePool> {
+    const { Worker } = await import('node:worker_threads');
+    const pool = new DensePool([]);
+    for (let tid = 0; tid < threads; tid++) {
+      pool.workers.push(new Worker(WORKER_BOOT, { eval: true, workerData: { tid, parties: threads, ctl: pool.ctl } }));
+    }
+    return pool;
+  }
+
+  /** Runs `job` on every worker and resolves when all are done; rejects with the first worker failure. */
+  run(job: PoolJob): Promise<void> {
+    Atomics.store(this.ctl, CTL_STATUS, 0);
+    Atomics.store(this.ctl, CTL_NEXT, 0);
+    return new Promise((resolve, reject) => {
+      let left = this.workers.length;
+      let failed: Error | undefined;
+      for (const w of this.workers) {
+        const onMessage = (m: { ok: boolean; message?: string }) => { off(); done(m.ok ? undefined : new Error(m.message)); };
+        const onError = (e: Error) => { off(); done(e); };
+        const off = () => { w.off('message', onMessage); w.off('error', onError); };
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.postMessage(job);
+      }
+      const done = (e?: Error) => {
+        failed ??= e;
+        if (--left === 0) {
+          if (failed) reject(failed);
+          else resolve();
+        }
+      };
+    });
+  }
+
+  status(): Int32Array {
+    return this.ctl;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export interface InverseOptions {
+  /** Worker threads (default: available cores); 1 runs on the calling thread. */
+  threads?: number;
+  block?: number;
+  /** Reuse a running pool (it is not closed). */
+  pool?: DensePool;
+}
+
+/** Below this size workers cost more to start than they save. */
+export const PARALLEL_MIN_N = 600;
+
+/**
+ * Inverse of an SPD matrix (upper triangle of row-major `a` is read), in place, on worker threads when
+ * that pays. `a` must sit on a SharedArrayBuffer for the parallel path (see `sharedFloat64`); otherwise
+ * the work stays on the calling thread.
+ */
+export async function spdInverse(a: Float64Array, n: number, o: InverseOptions = {}): Promise<Float64Array> {
+  const nb = o.block ?? DEFAULT_BLOCK;
+  const threads = o.pool?.size ?? o.threads ?? (await import('node:os')).availableParallelism();
+  if (threads <= 1 || n < PARALLEL_MIN_N || !(a.buffer instanceof SharedArrayBuffer)) return spdInverseInPlace(a, n, nb);
+  if (nb % TILE !== 0 || nb <= 0) throw new RangeError(`block size ${nb} must be a positive multiple of ${TILE}`);
+  const pool = o.pool ?? (await DensePool.create(threads));
+  try {
+    const { d, v, w } = sweepBuffers(n, nb, true);
+    await pool.run({ kind: 'sweep', state: { a, n, nb, d, v, w } });
+    checkStatus(pool.status());
+    await pool.run({ kind: 'finish', a, n });
+    return a;
+  } finally {
+    if (!o.pool) await pool.close();
+  }
+}
