@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NotPositiveDefiniteError, sharedFloat64, spdInverse, spdInverseInPlace } from './dense.ts';
 
 /** Random SPD matrix M M^T / n + I (well conditioned, full). */
-function randomSpd(n: number, seed: number, out = new Float64Array(n * n)): Float64Array {
+function randomSpd(n: number, seed: number, out: Float64Array<ArrayBufferLike> = new Float64Array(n * n)): Float64Array<ArrayBufferLike> {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
   const m = Float64Array.from({ length: n * n }, rnd);
