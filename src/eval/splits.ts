@@ -359,3 +359,12 @@ export function positivesAtLeast(data: Interactions, threshold: number, o: { bin
   if (o.binarize) out.value.fill(1);
   return out;
 }
+
+/** The entries of users passing `keepUser`, sharing the id maps (indices unchanged, nothing compacted). */
+export function selectUsers(data: Interactions, keepUser: (u: number) => boolean): Interactions {
+  let n = 0;
+  for (let k = 0; k < data.length; k++) if (keepUser(data.user[k]!)) n++;
+  const idx = new Int32Array(n);
+  for (let k = 0, q = 0; k < data.length; k++) if (keepUser(data.user[k]!)) idx[q++] = k;
+  return selectInteractions(data, idx);
+}

@@ -1,0 +1,163 @@
+/**
+ * Small hyper-parameter search (grid or seeded random) scored on the VALIDATION part only.
+ *
+ * Tuning never receives a test set: its input type is `TuneData` (train, valid and optional fold-in
+ * histories), `test?: never` makes passing a whole Split a type error, and a runtime check rejects an object
+ * carrying `test` anyway. Build the input with `validationView(split)`. After tuning, refit the best
+ * parameters on train (or train + valid) and evaluate on test once.
+ */
+import { toMatrix, type Interactions } from '../data/interactions.ts';
+import { AbortedError, ConfigError, CurioError } from '../errors.ts';
+import type { FitOptions, Recommender } from '../models/types.ts';
+import { evaluateOn } from './evaluate.ts';
+import { parseMetricKey } from './metrics.ts';
+import { deriveSeed, mulberry32, randInt, type Rng } from './random.ts';
+import { selectUsers, type Split } from './splits.ts';
+
+export type ParamValue = number | string | boolean;
+/** A list of values (grid or random choice), or a numeric range (random search only). */
+export type ParamSpec = readonly ParamValue[] | { min: number; max: number; log?: boolean; int?: boolean };
+export type ParamSpace = Record<string, ParamSpec>;
+export type Params = Record<string, ParamValue>;
+
+export interface TuneData {
+  train: Interactions;
+  valid: Interactions;
+  /** Fold-in histories of validation users (strong generalization). */
+  foldIn?: Interactions;
+  test?: never;
+}
+
+/** The part of a split that tuning may see: train, valid and the validation users' fold-in histories. */
+export function validationView(split: Split): TuneData {
+  if (!split.valid) throw new CurioError(`the ${split.description.kind} split has no validation part to tune on`);
+  if (!split.foldIn) return { train: split.train, valid: split.valid };
+  // keep only the validation users' fold-in: test users' histories are no business of tuning
+  const isValid = new Uint8Array(split.valid.users.size);
+  for (let k = 0; k < split.valid.length; k++) isValid[split.valid.user[k]!] = 1;
+  return { train: split.train, valid: split.valid, foldIn: selectUsers(split.foldIn, (u) => isValid[u] === 1) };
+}
+
+export interface TuneOptions<P extends Params = Params> {
+  factory: (params: P) => Recommender;
+  space: ParamSpace;
+  data: TuneData;
+  seed: number;
+  /** 'grid' enumerates every combination of list-valued params (default when all are lists); 'random' samples. */
+  mode?: 'grid' | 'random';
+  /** Random: number of samples (default 10). Grid: cap, sampled without replacement when the grid is larger. */
+  trials?: number;
+  /** Validation metric to maximise (default "ndcg@10"). */
+  metric?: string;
+  fit?: FitOptions;
+  onTrial?: (t: Trial, index: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface Trial {
+  params: Params;
+  score: number;
+  fitSeconds: number;
+  evalSeconds: number;
+}
+
+export interface TuneResult {
+  metric: string;
+  mode: 'grid' | 'random';
+  seed: number;
+  /** Best first; ties keep trial order. */
+  trials: Trial[];
+  best: Trial;
+}
+
+function isList(s: ParamSpec): s is readonly ParamValue[] {
+  return Array.isArray(s);
+}
+
+function checkSpace(space: ParamSpace, mode: 'grid' | 'random'): void {
+  const names = Object.keys(space);
+  if (!names.length) throw new ConfigError('tune.space', 'has no parameters');
+  for (const name of names) {
+    const s = space[name]!;
+    if (isList(s)) {
+      if (!s.length) throw new ConfigError(`tune.space.${name}`, 'empty list of values');
+    } else {
+      if (mode === 'grid') throw new ConfigError(`tune.space.${name}`, 'a range needs random search (mode "random"); give a list for grid search');
+      if (!(Number.isFinite(s.min) && Number.isFinite(s.max) && s.min <= s.max)) throw new ConfigError(`tune.space.${name}`, `invalid range [${s.min}, ${s.max}]`);
+      if (s.log && !(s.min > 0)) throw new ConfigError(`tune.space.${name}`, 'a log range needs min > 0');
+    }
+  }
+}
+
+/** Every combination, the last parameter varying fastest. */
+export function gridPoints(space: ParamSpace): Params[] {
+  let out: Params[] = [{}];
+  for (const [name, s] of Object.entries(space)) {
+    if (!isList(s)) throw new ConfigError(`tune.space.${name}`, 'a range cannot be enumerated');
+    const next: Params[] = [];
+    for (const p of out) for (const v of s) next.push({ ...p, [name]: v });
+    out = next;
+  }
+  return out;
+}
+
+function sampleValue(s: ParamSpec, rng: Rng): ParamValue {
+  if (isList(s)) return s[randInt(rng, s.length)]!;
+  const x = s.log ? Math.exp(Math.log(s.min) + rng() * (Math.log(s.max) - Math.log(s.min))) : s.min + rng() * (s.max - s.min);
+  return s.int ? Math.min(s.max, Math.max(s.min, Math.round(x))) : x;
+}
+
+export function randomPoints(space: ParamSpace, n: number, seed: number): Params[] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const p: Params = {};
+    for (const [name, s] of Object.entries(space)) p[name] = sampleValue(s, rng);
+    return p;
+  });
+}
+
+export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promise<TuneResult> {
+  if ((o.data as { test?: unknown }).test !== undefined) throw new CurioError('tune() must not receive a test set: pass validationView(split)');
+  const { train, valid, foldIn } = o.data;
+  if (!valid || valid.length === 0) throw new CurioError('tune() needs a non-empty validation part');
+  const metric = o.metric ?? 'ndcg@10';
+  const { metric: name, k } = parseMetricKey(metric);
+  const mode = o.mode ?? (Object.values(o.space).every(isList) ? 'grid' : 'random');
+  checkSpace(o.space, mode);
+  let points: Params[];
+  if (mode === 'grid') {
+    points = gridPoints(o.space);
+    if (o.trials !== undefined && o.trials < points.length) {
+      const rng = mulberry32(o.seed);
+      for (let i = 0; i < o.trials; i++) { const j = i + randInt(rng, points.length - i); [points[i], points[j]] = [points[j]!, points[i]!]; }
+      points = points.slice(0, o.trials);
+    }
+  } else {
+    points = randomPoints(o.space, o.trials ?? 10, o.seed);
+  }
+
+  const matrix = toMatrix(train);
+  const evalData = { train, target: valid, exclude: [train], ...(foldIn ? { foldIn } : {}) };
+  const trials: Trial[] = [];
+  for (let t = 0; t < points.length; t++) {
+    if (o.signal?.aborted) throw new AbortedError('tuning cancelled');
+    const params = points[t]!;
+    const model = o.factory(params as P);
+    const t0 = performance.now();
+    await model.fit({ matrix, interactions: train }, { seed: deriveSeed(o.seed, t), ...o.fit });
+    const t1 = performance.now();
+    const r = evaluateOn(model, evalData, { ks: [k], metrics: [name], ...(o.signal ? { signal: o.signal } : {}) });
+    const trial: Trial = { params, score: r.means[metric]!, fitSeconds: (t1 - t0) / 1000, evalSeconds: r.scoringSeconds };
+    trials.push(trial);
+    o.onTrial?.(trial, t, points.length);
+  }
+  // NaN scores (no evaluable validation user) sort last
+  const order = trials.map((_, i) => i).sort((a, b) => {
+    const sa = trials[a]!.score, sb = trials[b]!.score;
+    const na = Number.isNaN(sa), nb = Number.isNaN(sb);
+    if (na !== nb) return na ? 1 : -1;
+    return (na ? 0 : sb - sa) || a - b;
+  });
+  const sorted = order.map((i) => trials[i]!);
+  return { metric, mode, seed: o.seed, trials: sorted, best: sorted[0]! };
+}
