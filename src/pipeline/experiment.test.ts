@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateSynthetic } from '../data/synthetic.ts';
+import { runExperiment } from './experiment.ts';
+import { ConfigError } from '../errors.ts';
+
+const data = generateSynthetic({ users: 300, items: 200, interactions: 9_000, seed: 4 }).interactions;
+const preset = { name: 'small', positives: { atLeast: 1, binarize: true }, kCore: { user: 5, item: 5 }, split: { kind: 'random', ratios: [8, 1, 1] }, ks: [10], metrics: ['ndcg', 'recall'] };
+
+test('an experiment tunes on validation, evaluates on test, and a personalised model beats popularity', async () => {
+  const stages: string[] = [];
+  const r = await runExperiment(data, {
+    preset, seed: 3,
+    models: [{ kind: 'popularity' }, { kind: 'itemknn', tune: { trials: 2, space: { neighbors: [10, 50], shrink: [0] } } }],
+  }, { onStage: (s) => stages.push(s) });
+  assert.deepEqual(stages, ['split', 'fit popularity', 'tune itemknn', 'fit itemknn']);
+  assert.equal(r.tuning.itemknn!.trials.length, 2);
+  const [pop, knn] = r.report.models;
+  assert.equal(pop!.kind, 'popularity');
+  assert.ok(knn!.metrics['ndcg@10']! > pop!.metrics['ndcg@10']!, `${knn!.metrics['ndcg@10']} vs ${pop!.metrics['ndcg@10']}`);
+  assert.equal((knn!.params as { neighbors: number }).neighbors, r.tuning.itemknn!.best.params.neighbors);
+  assert.equal(r.report.protocol, 'small');
+  // Same seed, same figures.
+  const again = await runExperiment(data, { preset, seed: 3, models: [{ kind: 'popularity' }] });
+  assert.equal(again.report.models[0]!.metrics['ndcg@10'], pop!.metrics['ndcg@10']);
+});
+
+test('a bad model config fails before any work, naming the field', async () => {
+  await assert.rejects(runExperiment(data, { preset, models: [{ kind: 'itemknn', config: { neighbors: -1 } }] }), (e: unknown) => e instanceof ConfigError && e.field === 'itemknn.neighbors');
+  await assert.rejects(runExperiment(data, { preset, models: [{ kind: 'nope' }] }), /unknown model "nope"/);
+});

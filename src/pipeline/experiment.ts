@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { parseConfig } from '../config.ts';
+import type { Interactions } from '../data/interactions.ts';
+import { fitAndEvaluate, type ModelResult } from '../eval/evaluate.ts';
+import { applyPreset, type PreparedEvaluation } from '../eval/presets.ts';
+import { buildReport, type EvalReport } from '../eval/report.ts';
+import { tune, validationView, type ParamSpace, type TuneResult } from '../eval/tune.ts';
+import { createModel } from '../models/registry.ts';
+import type { FitProgress } from '../models/types.ts';
+
+/** Search spaces used by `tune: true` (or `--tune N`) when a model spec gives none. */
+export const DEFAULT_SPACES: Record<string, ParamSpace> = {
+  itemknn: { neighbors: [20, 50, 100, 200, 400], shrink: [0, 10, 50, 100] },
+  userknn: { neighbors: [20, 50, 100, 200], shrink: [0, 10, 50] },
+  ials: { regularization: { min: 0.01, max: 20, log: true }, alpha: { min: 0.5, max: 50, log: true }, iterations: [10, 15] },
+  bpr: { learningRate: { min: 0.005, max: 0.2, log: true }, regularization: { min: 1e-5, max: 0.05, log: true } },
+  ease: { l2: { min: 10, max: 3000, log: true } },
+};
+
+const ModelRunSchema = z.object({
+  kind: z.string(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  /** Random search on the validation part before the one test evaluation. */
+  tune: z.object({ trials: z.number().int().positive().default(10), space: z.record(z.string(), z.unknown()).optional() }).optional(),
+});
+
+export const ExperimentSchema = z.object({
+  name: z.string().default('experiment'),
+  /** A preset name (recbole, leave-last-out, temporal, strong) or a full preset object. */
+  preset: z.union([z.string(), z.record(z.string(), z.unknown())]).default('recbole'),
+  seed: z.number().int().default(42),
+  models: z.array(ModelRunSchema).min(1),
+});
+export type ExperimentConfig = z.input<typeof ExperimentSchema>;
+
+export interface ExperimentHooks {
+  onStage?: (stage: string) => void;
+  onFitProgress?: (kind: string, p: FitProgress) => void;
+  onEvalProgress?: (kind: string, done: number, total: number) => void;
+  onTrial?: (kind: string, index: number, total: number, score: number) => void;
+}
+
+export interface ExperimentResult {
+  prepared: PreparedEvaluation;
+  results: ModelResult[];
+  tuning: Record<string, TuneResult>;
+  report: EvalReport;
+}
+
+/**
+ * The evaluation protocol end to end: filter and split by the preset, tune each model on validation only
+ * (when asked), fit on train, evaluate once on test, and build the report.
+ */
+export async function runExperiment(data: Interactions, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  const c = parseConfig(ExperimentSchema, config, 'experiment');
+  for (const m of c.models) createModel(m.kind, m.config); // fail on a bad config before any work
+  hooks.onStage?.('split');
+  const prepared = applyPreset(data, c.preset, c.seed);
+  const { split, ks, metrics } = prepared;
+  const results: ModelResult[] = [];
+  const tuning: Record<string, TuneResult> = {};
+  for (const m of c.models) {
+    let params = m.config;
+    if (m.tune) {
+      const space = (m.tune.space as ParamSpace | undefined) ?? DEFAULT_SPACES[m.kind];
+      if (space) {
+        hooks.onStage?.(`tune ${m.kind}`);
+        const t = await tune({
+          factory: (p) => createModel(m.kind, { ...m.config, ...p }),
+          space, data: validationView(split), seed: c.seed, mode: 'random', trials: m.tune.trials,
+          metric: `ndcg@${ks.includes(10) ? 10 : ks[0]}`,
+          fit: { seed: c.seed },
+          onTrial: (trial, i, n) => hooks.onTrial?.(m.kind, i, n, trial.score),
+        });
+        tuning[m.kind] = t;
+        params = { ...m.config, ...t.best.params };
+      }
+    }
+    hooks.onStage?.(`fit ${m.kind}`);
+    const r = await fitAndEvaluate(createModel(m.kind, params), split, {
+      ks, metrics,
+      fit: { seed: c.seed, onProgress: (p) => hooks.onFitProgress?.(m.kind, p) },
+      onProgress: (p) => hooks.onEvalProgress?.(m.kind, p.done, p.total),
+    });
+    results.push(r);
+  }
+  const report = buildReport({ datasetName: c.name, data: prepared.data, split: split.description, seed: c.seed, protocol: prepared.preset.name, results });
+  return { prepared, results, tuning, report };
+}
