@@ -1,0 +1,41 @@
+/** Helpers shared by the factor models (iALS, BPR): seeded initialisation, scoring, cosine neighbours. */
+import { ModelFitError } from '../errors.ts';
+import type { Rng } from '../data/random.ts';
+import { topK, type Ranked } from '../linalg/topk.ts';
+import { dot, rowNorms } from '../linalg/vec.ts';
+
+/** Fills `F` with N(0, scale²) draws from the seeded generator. */
+export function initFactors(F: Float32Array, rng: Rng, scale: number): Float32Array {
+  for (let k = 0; k < F.length; k++) F[k] = rng.normal() * scale;
+  return F;
+}
+
+/** Throws ModelFitError if any factor is NaN or infinite (training diverged). */
+export function assertFinite(kind: string, what: string, F: Float32Array, epoch: number): void {
+  let s = 0;
+  for (let k = 0; k < F.length; k++) s += F[k]!;
+  if (!Number.isFinite(s)) {
+    throw new ModelFitError(`${kind}: ${what} factors became NaN/infinite in epoch ${epoch}: lower the learning rate or raise the regularization`);
+  }
+}
+
+/** Scores of every item: out[j] = itemFactors[j] · x. */
+export function scoreAll(itemFactors: Float32Array, nItems: number, f: number, x: Float32Array | Float64Array, xo: number, out: Float32Array): void {
+  for (let j = 0; j < nItems; j++) out[j] = dot(itemFactors, j * f, x, xo, f);
+}
+
+/** The k items whose factors have the highest cosine with `item`'s, the item itself excluded. */
+export function cosineNeighbours(F: Float32Array, norms: Float32Array, f: number, item: number, k: number): Ranked {
+  const n = norms.length;
+  if (item < 0 || item >= n) throw new RangeError(`item index ${item} outside 0..${n - 1}`);
+  const s = new Float32Array(n);
+  const ni = norms[item]!;
+  for (let j = 0; j < n; j++) {
+    const d = ni * norms[j]!;
+    s[j] = d > 0 ? dot(F, j * f, F, item * f, f) / d : NaN;
+  }
+  s[item] = -Infinity;
+  return topK(s, k);
+}
+
+export { rowNorms };
