@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { CurioError } from '../errors.ts';
 
 /**
@@ -371,4 +373,40 @@ export async function spdInverse(a: Float64Array, n: number, o: InverseOptions =
   } finally {
     if (!o.pool) await pool.close();
   }
+}
+
+/** The optional C++ kernel (native/), built by `npm install` when a compiler is present. */
+export interface NativeDense {
+  /** Same contract as spdInverseInPlace (upper triangle in, full inverse out); throws on a non-positive pivot. */
+  spdInverseUpper(a: Float64Array, n: number, threads: number): void;
+}
+
+let native: NativeDense | null | undefined;
+
+/**
+ * Loads native/build/Release/curio_dense.node if it was built; undefined otherwise, or when
+ * CURIO_NATIVE=0 asks for the TypeScript kernels. Loaded once per process.
+ */
+export function loadNativeDense(): NativeDense | undefined {
+  if (native === undefined) {
+    native = null;
+    if (process.env.CURIO_NATIVE !== '0') {
+      try {
+        const require = createRequire(import.meta.url);
+        const addon = require(fileURLToPath(new URL('../../native/build/Release/curio_dense.node', import.meta.url))) as {
+          spdInverseUpper(a: Float64Array, n: number, threads: number): number;
+        };
+        native = {
+          spdInverseUpper(a, n, threads) {
+            if (a.length < n * n) throw new RangeError(`matrix has ${a.length} values, ${n}x${n} needs ${n * n}`);
+            const bad = addon.spdInverseUpper(a, n, threads);
+            if (bad >= 0) checkStatus(Int32Array.of(0, 0, bad + 1));
+          },
+        };
+      } catch {
+        native = null; // not built: the TypeScript kernels run
+      }
+    }
+  }
+  return native ?? undefined;
 }

@@ -38,7 +38,7 @@ export function gramUpperRows(x: CsrArrays, out: Float64Array, r0: number, r1: n
 }
 
 /** The upper triangle of X^T X (cols x cols, row-major Float64Array; the lower triangle is left at 0). */
-export function gramUpper(x: Csr | CsrArrays, out = new Float64Array(x.cols * x.cols)): Float64Array {
+export function gramUpper(x: Csr | CsrArrays, out: Float64Array = new Float64Array(x.cols * x.cols)): Float64Array {
   gramUpperRows(x, out, 0, x.cols);
   return out;
 }
