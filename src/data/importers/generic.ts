@@ -1,0 +1,109 @@
+import { extname } from 'node:path';
+import { z } from 'zod';
+import { parseConfig } from '../../config.ts';
+import { ConfigError, ImportError } from '../../errors.ts';
+import { readJsonLinesBatches } from '../csv.ts';
+import { INTERACTION_TYPES, isInteractionType, type InteractionRow, type InteractionType } from '../types.ts';
+import { columns, guarded } from './fields.ts';
+import { eachRecord, type FileContext, type GenericMapping, type Importer } from './importer.ts';
+import { parseTimestamp } from './timestamp.ts';
+import { existsSync, statSync } from 'node:fs';
+
+const MappingSchema = z.object({
+  user: z.string().min(1), item: z.string().min(1),
+  value: z.string().min(1).optional(), type: z.string().min(1).optional(), timestamp: z.string().min(1).optional(),
+  session: z.string().min(1).optional(), text: z.string().min(1).optional(),
+  defaults: z.object({ type: z.enum(INTERACTION_TYPES).optional(), value: z.number().finite().optional() }).strict().optional(),
+}).strict();
+
+const FIELDS = ['user', 'item', 'value', 'type', 'timestamp', 'session', 'text'] as const;
+type Field = (typeof FIELDS)[number];
+
+function checkMapping(m: GenericMapping | undefined): GenericMapping {
+  if (!m) throw new ConfigError('mapping', 'csv and jsonl imports need a column mapping, e.g. {"user": "customer", "item": "sku"}');
+  return parseConfig(MappingSchema, m, 'mapping');
+}
+
+/**
+ * Builds an interaction from raw cell values (strings from CSV, any JSON value from JSON Lines).
+ * Unmapped type / value take mapping.defaults (else 'view' / 1). An empty timestamp means unknown (0);
+ * otherwise see parseTimestamp: unix seconds below 1e11, else ms; ISO dates, UTC unless zoned.
+ */
+function toRow(file: string, line: number, m: GenericMapping, get: (f: Field) => unknown): InteractionRow {
+  const bad = (field: Field, reason: string) => new ImportError(file, line, m[field] as string, reason);
+  const text = (field: Field): string | undefined => {
+    const v = get(field);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw bad(field, `expected text or a number, got ${JSON.stringify(v)}`);
+    return String(v);
+  };
+  const user = text('user'), item = text('item');
+  if (user === undefined) throw bad('user', 'empty');
+  if (item === undefined) throw bad('item', 'empty');
+  let type: InteractionType = (m.defaults?.type as InteractionType | undefined) ?? 'view';
+  if (m.type) {
+    const t = text('type');
+    if (t === undefined || !isInteractionType(t)) throw bad('type', `"${t ?? ''}" is not one of ${INTERACTION_TYPES.join(', ')}`);
+    type = t;
+  }
+  let value = m.defaults?.value ?? 1;
+  if (m.value) {
+    const v = text('value');
+    value = v === undefined ? NaN : Number(v);
+    if (!Number.isFinite(value) || v!.trim() === '') throw bad('value', `"${v ?? ''}" is not a number`);
+  }
+  let timestamp = 0;
+  const ts = m.timestamp ? text('timestamp') : undefined;
+  if (ts !== undefined) {
+    const ms = parseTimestamp(ts);
+    if (ms === undefined) throw bad('timestamp', `"${ts}" is not unix seconds, ms, or an ISO date`);
+    timestamp = ms;
+  }
+  const row: InteractionRow = { user, item, type, value, timestamp };
+  const session = m.session ? text('session') : undefined, body = m.text ? text('text') : undefined;
+  if (session !== undefined) row.session = session;
+  if (body !== undefined) row.text = body;
+  return row;
+}
+
+function singleFile(path: string, exts: string[], format: string): string[] {
+  if (!existsSync(path) || statSync(path).isDirectory()) throw new ConfigError('path', `${path}: a ${format} import takes one file`);
+  if (exts.length && !exts.includes(extname(path).toLowerCase())) {
+    throw new ConfigError('path', `${path}: a ${format} import expects a ${exts.join(' / ')} file`);
+  }
+  return [path];
+}
+
+/** CSV (or TSV: a .tsv file is tab-separated) with a header row and a column mapping. */
+export const genericCsv: Importer = {
+  files: (path) => singleFile(path, [], 'csv'),
+  importFile: async (file, ctx: FileContext) => {
+    const m = checkMapping(ctx.mapping);
+    let idx: Record<Field, number> | undefined;
+    const wanted = Object.fromEntries(FIELDS.filter((f) => m[f]).map((f) => [f, m[f]!])) as Record<Field, string>;
+    await eachRecord(file, { header: true, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
+      idx ??= { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, r.header, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+      ctx.sink.event(toRow(file, r.line, m, (f) => (idx![f] < 0 ? undefined : r.fields[idx![f]] ?? '')));
+    });
+  },
+};
+
+/** JSON Lines: one object per line; the mapping names its properties. */
+export const genericJsonl: Importer = {
+  files: (path) => singleFile(path, [], 'jsonl'),
+  importFile: async (file, ctx: FileContext) => {
+    const m = checkMapping(ctx.mapping);
+    const { sink } = ctx;
+    for await (const batch of readJsonLinesBatches(file, { onBytes: ctx.onBytes })) {
+      for (const { line, value } of batch) {
+        sink.report.rows++;
+        guarded(() => {
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ImportError(file, line, undefined, 'expected a JSON object');
+          const o = value as Record<string, unknown>;
+          sink.event(toRow(file, line, m, (f) => (m[f] ? o[m[f] as string] : undefined)));
+        }, (e) => sink.invalid(e));
+      }
+      await sink.flush();
+    }
+  },
+};

@@ -1,0 +1,61 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ConfigError } from '../../errors.ts';
+import { readDelimitedBatches, type DelimitedOptions, type DelimitedRecord } from '../csv.ts';
+import { guarded } from './fields.ts';
+import type { ImportSink } from './sink.ts';
+
+export interface GenericMapping {
+  user: string;
+  item: string;
+  value?: string;
+  type?: string;
+  timestamp?: string;
+  session?: string;
+  text?: string;
+  /** Used when the mapping has no type / value column. */
+  defaults?: { type?: string; value?: number };
+}
+
+export interface FileContext {
+  sink: ImportSink;
+  onBytes: (bytesRead: number) => void;
+  mapping?: GenericMapping;
+  /** Shared by the files of one import (e.g. the user ids read from u.user, to check u.data against). */
+  state: Map<string, unknown>;
+}
+
+/** One input format: which files a path stands for (in import order), and how to read each. */
+export interface Importer {
+  files(path: string): string[];
+  importFile(file: string, ctx: FileContext): Promise<void>;
+}
+
+/**
+ * Files of a data-set folder, in the order given (items before events, so items arrive with their metadata);
+ * a path to one file stands for itself if it is one of the known names.
+ */
+export function dataSetFiles(path: string, format: string, required: string[], optional: string[]): string[] {
+  if (!existsSync(path)) throw new ConfigError('path', `${path}: no such file or folder`);
+  const names = [...required, ...optional];
+  if (statSync(path).isDirectory()) {
+    const missing = required.filter((n) => !existsSync(join(path, n)));
+    if (missing.length) throw new ConfigError('path', `${path}: not a ${format} folder, missing ${missing.join(', ')}`);
+    return names.map((n) => join(path, n)).filter((p) => existsSync(p));
+  }
+  if (!names.includes(basename(path))) throw new ConfigError('path', `${path}: a ${format} import takes a folder or one of ${names.join(', ')}`);
+  return [path];
+}
+
+/** Reads each record of a delimited file into the sink: counts rows, routes bad rows, flushes after each chunk. */
+export async function eachRecord(file: string, o: DelimitedOptions, ctx: FileContext, fn: (r: DelimitedRecord) => void): Promise<void> {
+  const { sink } = ctx;
+  const onInvalid = (e: Parameters<ImportSink['invalid']>[0]) => sink.invalid(e);
+  for await (const batch of readDelimitedBatches(file, { ...o, onBytes: ctx.onBytes })) {
+    for (const r of batch) {
+      sink.report.rows++;
+      guarded(() => fn(r), onInvalid);
+    }
+    await sink.flush();
+  }
+}
