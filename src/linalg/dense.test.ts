@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotPositiveDefiniteError, sharedFloat64, spdInverse, spdInverseInPlace } from './dense.ts';
+import { NotPositiveDefiniteError, loadNativeDense, sharedFloat64, spdInverse, spdInverseInPlace } from './dense.ts';
 
 /** Random SPD matrix M M^T / n + I (well conditioned, full). */
 function randomSpd(n: number, seed: number, out: Float64Array<ArrayBufferLike> = new Float64Array(n * n)): Float64Array<ArrayBufferLike> {
@@ -71,4 +71,20 @@ test('spdInverse: two workers give the same inverse as one thread', async () => 
   let diff = 0;
   for (let q = 0; q < n * n; q++) diff = Math.max(diff, Math.abs(par[q]! - serial[q]!));
   assert.ok(diff < 1e-12, `max difference ${diff}`);
+});
+
+test('native kernel (when built) matches the TypeScript inverse', (t) => {
+  const native = loadNativeDense();
+  if (!native) return t.skip('native/ not built (npm install builds it when a C++ compiler is present)');
+  for (const n of [1, 7, 64, 130, 301]) {
+    const a = randomSpd(n, n + 2);
+    const ts = spdInverseInPlace(a.slice(), n, 64);
+    const c = a.slice();
+    native.spdInverseUpper(c, n, 2);
+    let diff = 0;
+    for (let q = 0; q < n * n; q++) diff = Math.max(diff, Math.abs(c[q]! - ts[q]!));
+    assert.ok(diff < 1e-10, `n=${n}: max difference ${diff}`);
+    assert.ok(residual(a, c, n) < 1e-10, `n=${n}`);
+  }
+  assert.throws(() => native.spdInverseUpper(Float64Array.of(1, 2, 2, 1), 2, 1), NotPositiveDefiniteError);
 });

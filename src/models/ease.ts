@@ -52,6 +52,8 @@ export class Ease extends BaseRecommender<EaseConfig> {
   /** Modelled index of each catalogue item, -1 if not modelled; undefined when every item is modelled. */
   private slot: Int32Array | undefined;
   lastFit: EaseFitTimings | undefined;
+  /** Use the C++ kernel when it was built (default); false forces the TypeScript kernels (tests, benchmarks). */
+  preferNative = true;
 
   /** Number of items with weights (the catalogue size unless maxItems cut it). */
   get modelledItems(): number {
@@ -72,7 +74,7 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const threads = Math.max(1, o.threads ?? availableParallelism());
     const lambda = this.config.l2;
     const check = () => { if (o.signal?.aborted) throw new AbortedError('ease: fit cancelled'); };
-    const native = loadNativeDense();
+    const native = this.preferNative ? loadNativeDense() : undefined;
     let t = performance.now();
     let g: Float64Array, gramSeconds: number, inverseSeconds: number, path: EaseFitTimings['path'];
     try {
