@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, ImportError } from '../../errors.ts';
+import { SqliteStore } from '../../store/sqlite/index.ts';
+import type { DataStore } from '../../store/types.ts';
+import { importData } from './index.ts';
+import { RETAIL_SKIP } from './onlineRetail.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'curio-import-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, content: string | Buffer): string => {
+  const p = join(dir, name);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, content);
+  return p;
+};
+const withStore = async (fn: (s: DataStore) => Promise<void>) => {
+  const s = SqliteStore.open(':memory:');
+  try { await fn(s); } finally { await s.close(); }
+};
+const EMPTY = { users: 0, items: 0, interactions: 0, byType: {} };
+
+const RETAIL = `InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536365,71053,"LANTERN, WHITE METAL",6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom
+536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,2,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536366,71053,LANTERN,1,2010-12-01 09:00:00,3.00,,United Kingdom
+C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
+536380,22961,JAM MAKING SET PRINTED,-24,2010-12-01 09:41:00,1.45,14527.0,United Kingdom
+536381,71053,LANTERN,3,2010-12-02 10:00:00,3.50,13047.0,France
+`;
+
+test('online retail: purchases with invoice sessions, merged repeats, odd rows skipped by reason', () => withStore(async (s) => {
+  const file = write('retail.csv', RETAIL);
+  const r = await importData(s, { format: 'online-retail', path: file });
+  assert.equal(r.rows, 7);
+  assert.equal(r.merged, 1);
+  assert.deepEqual(r.skippedByReason, { [RETAIL_SKIP.noCustomer]: 1, [RETAIL_SKIP.cancellation]: 1, [RETAIL_SKIP.nonPositive]: 1 });
+  assert.equal(r.skipped, 3);
+  assert.deepEqual(await s.stats(), { users: 2, items: 2, interactions: 3, byType: { purchase: 3 } });
+  assert.deepEqual(await s.history('17850'), [
+    // Same time: the later-written event first.
+    { user: '17850', item: '71053', type: 'purchase', value: 6, timestamp: Date.UTC(2010, 11, 1, 8, 26), session: '536365' },
+    { user: '17850', item: '85123A', type: 'purchase', value: 8, timestamp: Date.UTC(2010, 11, 1, 8, 26), session: '536365' },
+  ]);
+  // Item fields come from the product's first imported line.
+  assert.deepEqual(await s.getItem('71053'), { id: '71053', title: 'LANTERN, WHITE METAL', price: 3.39 });
+  assert.equal((await s.imports())[0]!.skipped, 3);
+}));
+
+test('re-importing the same file inserts nothing and reports every record unchanged', () => withStore(async (s) => {
+  const file = write('retail2.csv', RETAIL);
+  const first = await importData(s, { format: 'online-retail', path: file });
+  const again = await importData(s, { format: 'online-retail', path: file });
+  assert.equal(again.inserted, 0);
+  assert.equal(again.updated, 0);
+  assert.equal(again.unchanged, first.inserted);
+  assert.equal((await s.stats()).interactions, 3);
+}));
+
+test('a malformed row fails the whole import with file, line and field, leaving the store as it was', () => withStore(async (s) => {
+  await s.addInteractions([{ user: 'before', item: 'x', type: 'view', value: 1, timestamp: 0 }]);
+  const before = await s.stats();
+  const lines = ['userId,movieId,rating,timestamp'];
+  for (let k = 0; k < 30; k++) lines.push(`${k},${k + 100},4,1000`);
+  lines.push('7,9,four,1000');
+  const folder = join(dir, 'mlbad');
+  write('mlbad/movies.csv', 'movieId,title,genres\n1,A (1999),Drama\n');
+  const file = write('mlbad/ratings.csv', lines.join('\n'));
+  // batchSize 10: three batches are written inside the transaction before the bad line is read.
+  await assert.rejects(importData(s, { format: 'movielens-latest', path: folder, batchSize: 10 }),
+    (e: unknown) => e instanceof ImportError && e.file === file && e.line === 32 && e.field === 'rating' && /"four" is not a number/.test(e.message));
+  assert.deepEqual(await s.stats(), before);
+  assert.deepEqual(await s.imports(), []);
+
+  const r = await importData(s, { format: 'movielens-latest', path: folder, skipInvalid: true, batchSize: 10 });
+  assert.deepEqual(r.skippedByReason, { 'invalid rating': 1 });
+  assert.equal(r.firstErrors.length, 1);
+  assert.equal(r.firstErrors[0]!.line, 32);
+  assert.equal((await s.stats()).byType.rating, 30);
+}));
+
+test('movielens-100k: latin1 titles, genre flags, dates, ratings; ratings for unknown users are counted, not imported', () => withStore(async (s) => {
+  const flags = (on: number[]) => Array.from({ length: 19 }, (_, g) => (on.includes(g) ? '1' : '0')).join('|');
+  write('ml100k/u.item', Buffer.concat([
+    Buffer.from(`1|Toy Story (1995)|01-Jan-1995||http://x|${flags([3, 4, 5])}\n2|`),
+    Buffer.from([0x43, 0x61, 0x66, 0xe9]), // "Café" in latin1
+    Buffer.from(` "Noir" (1950)|4-Feb-1971|||${flags([10])}\n`),
+  ]));
+  write('ml100k/u.user', '1|24|M|technician|85711\n2|53|F|other|94043\n');
+  write('ml100k/u.data', '1\t1\t5\t874965758\n2\t2\t3\t876893171\n0\t1\t1\t883603013\t\n');
+  const progress: [number, number][] = [];
+  const r = await importData(s, { format: 'movielens-100k', path: join(dir, 'ml100k'), onProgress: (d, t) => progress.push([d, t]) });
+  assert.deepEqual(r.skippedByReason, { 'user id not in u.user': 1 });
+  assert.deepEqual(r.parts!.map((p) => p.file.slice(-6)), ['u.item', 'u.user', 'u.data']);
+  assert.deepEqual(await s.getItem('2'), { id: '2', title: 'Café "Noir" (1950)', categories: ['Film-Noir'], attrs: {}, timestamp: Date.UTC(1971, 1, 4) });
+  assert.deepEqual((await s.getItem('1'))!.categories, ['Animation', "Children's", 'Comedy']);
+  assert.deepEqual(await s.history('1'), [{ user: '1', item: '1', type: 'rating', value: 5, timestamp: 874965758000 }]);
+  assert.deepEqual(await s.stats(), { users: 2, items: 2, interactions: 2, byType: { rating: 2 } });
+  const last = progress[progress.length - 1]!;
+  assert.equal(last[0], last[1]);
+}));
+
+test('goodbooks: book metadata as items, ratings and to-read lists as events', () => withStore(async (s) => {
+  write('gb/books.csv', 'book_id,authors,original_publication_year,title,language_code,average_rating\n' +
+    '1,Suzanne Collins,2008.0,"The Hunger Games (The Hunger Games, #1)",eng,4.34\n2,"Homer, Robert Fagles",-750.0,The Odyssey,,3.9\n');
+  write('gb/ratings.csv', 'user_id,book_id,rating\n1,1,5\n1,2,3\n');
+  write('gb/to_read.csv', 'user_id,book_id\n2,1\n');
+  const r = await importData(s, { format: 'goodbooks-10k', path: join(dir, 'gb') });
+  assert.equal(r.inserted, 5);
+  assert.deepEqual(await s.getItem('2'), { id: '2', title: 'The Odyssey', attrs: { authors: ['Homer', 'Robert Fagles'], year: -750, averageRating: 3.9 }, timestamp: Date.UTC(-750, 0, 1) });
+  assert.deepEqual(await s.stats(), { users: 2, items: 2, interactions: 3, byType: { like: 1, rating: 2 } });
+}));
+
+test('generic csv and jsonl with a column mapping, defaults, and the timestamp rule', () => withStore(async (s) => {
+  const csv = write('events.csv', 'who,what,when,kind\na,x,1300000000,click\na,y,1300000000123,view\nb,x,2011-03-13 07:06:40,click\nb,y,,view\n');
+  const r = await importData(s, { format: 'csv', path: csv, mapping: { user: 'who', item: 'what', timestamp: 'when', type: 'kind' } });
+  assert.equal(r.inserted, 4);
+  assert.deepEqual((await s.history('a')).map((e) => [e.item, e.type, e.value, e.timestamp]), [['y', 'view', 1, 1300000000123], ['x', 'click', 1, 1300000000000]]);
+  assert.deepEqual((await s.history('b')).map((e) => e.timestamp), [1300000000000, 0]);
+
+  const jl = write('events.jsonl', '{"u":7,"i":"x","r":4.5,"t":"2020-01-01T00:00:00+01:00","s":"s1"}\n{"u":"8","i":"x","r":"3"}\n');
+  await importData(s, { format: 'jsonl', path: jl, mapping: { user: 'u', item: 'i', value: 'r', timestamp: 't', session: 's', defaults: { type: 'rating' } } });
+  assert.deepEqual(await s.history('7'), [{ user: '7', item: 'x', type: 'rating', value: 4.5, timestamp: Date.UTC(2019, 11, 31, 23), session: 's1' }]);
+
+  const bad = write('bad.jsonl', '{"u":"1","i":"x"}\n{"u":"1","i":"x","k":"poke"}\n');
+  await assert.rejects(importData(s, { format: 'jsonl', path: bad, mapping: { user: 'u', item: 'i', type: 'k' } }),
+    (e: unknown) => e instanceof ImportError && e.line === 1 && e.field === 'k');
+  await assert.rejects(importData(s, { format: 'csv', path: csv, mapping: { user: 'nope', item: 'what' } }),
+    (e: unknown) => e instanceof ImportError && e.line === 1 && e.field === 'nope');
+  await assert.rejects(importData(s, { format: 'csv', path: csv, mapping: { user: 'who' } as never }), (e: unknown) => e instanceof ConfigError && e.field === 'mapping.item');
+}));
+
+test('unknown formats and missing paths are ConfigErrors that say what is accepted', () => withStore(async (s) => {
+  await assert.rejects(importData(s, { format: 'parquet', path: dir }), (e: unknown) => e instanceof ConfigError && /movielens-100k, .*online-retail/.test(e.message));
+  await assert.rejects(importData(s, { format: 'movielens-latest', path: join(dir, 'nowhere') }), (e: unknown) => e instanceof ConfigError && e.field === 'path');
+  await assert.rejects(importData(s, { format: 'movielens-100k', path: join(dir, 'gb') }), /missing u\.data/);
+  assert.deepEqual(await s.stats(), EMPTY);
+}));

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTimestamp } from './timestamp.ts';
+
+test('numbers below 1e11 are seconds, others milliseconds', () => {
+  assert.equal(parseTimestamp(1_300_000_000), 1_300_000_000_000);
+  assert.equal(parseTimestamp('1300000000'), 1_300_000_000_000);
+  assert.equal(parseTimestamp(1_300_000_000_123), 1_300_000_000_123);
+  assert.equal(parseTimestamp('99999999999'), 99_999_999_999_000);
+  assert.equal(parseTimestamp(NaN), undefined);
+});
+
+test('ISO dates are UTC unless they carry a zone; impossible dates are rejected', () => {
+  assert.equal(parseTimestamp('2010-12-01'), Date.UTC(2010, 11, 1));
+  assert.equal(parseTimestamp('2010-12-01 08:26:00'), Date.UTC(2010, 11, 1, 8, 26));
+  assert.equal(parseTimestamp('2010-12-01T08:26'), Date.UTC(2010, 11, 1, 8, 26));
+  assert.equal(parseTimestamp('2010-12-01T08:26:05.250Z'), Date.UTC(2010, 11, 1, 8, 26, 5, 250));
+  assert.equal(parseTimestamp('2010-12-01T08:26:00+02:00'), Date.UTC(2010, 11, 1, 6, 26));
+  assert.equal(parseTimestamp('2010-12-01T08:26:00-0130'), Date.UTC(2010, 11, 1, 9, 56));
+  for (const bad of ['2021-02-30', '2021-13-01', '12/01/2010', 'yesterday', '']) assert.equal(parseTimestamp(bad), undefined, bad);
+});
