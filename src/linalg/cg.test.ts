@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../data/random.ts';
-import { AlsScratch, rowLambda, solveRowCg, solveRowCholesky, type AlsProblem } from './cg.ts';
+import { AlsBlockScratch, AlsScratch, gemm4, rowLambda, solveRowCg, solveRowCholesky, solveRows, type AlsProblem } from './cg.ts';
 import { gramian } from './vec.ts';
 
 function problem(nu: number | null): AlsProblem {
@@ -45,5 +45,30 @@ test('the Cholesky solution satisfies the iALS normal equations, checked term by
       if (q !== undefined) rhs += c * pr.Y[j * f + i]!;
     }
     assert.ok(Math.abs(lhs - rhs) < 1e-3, `row ${i}: ${lhs} vs ${rhs}`);
+  }
+});
+
+test('lock-step block CG (4 rows, gemm4) matches row-by-row CG', () => {
+  const f = 7, nOther = 15, rng = new Rng(11);
+  const Y = Float32Array.from({ length: nOther * f }, () => rng.normal());
+  const G = gramian(Y, nOther, f);
+  const counts = [3, 0, 5, 2, 4];
+  const indptr = new Int32Array(counts.length + 1);
+  counts.forEach((c, u) => (indptr[u + 1] = indptr[u]! + c));
+  const indices = Int32Array.from({ length: indptr[5]! }, (_, q) => (q * 4) % nOther);
+  const data = Float32Array.from({ length: indptr[5]! }, (_, q) => 1 + (q % 3));
+  const init = Float32Array.from({ length: 5 * f }, () => rng.normal() * 0.1);
+  const mk = (): AlsProblem => ({ f, Y, G, nOther, X: init.slice(), indptr, indices, data, alpha: 1.5, alpha0: 1, lambda: 0.1, nu: 0.5 });
+  const rowwise = mk(), blocked = mk();
+  const s = new AlsScratch(f);
+  for (let u = 0; u < 5; u++) solveRowCg(rowwise, u, 3, s);
+  solveRows(blocked, 0, 5, 'cg', 3, s, new AlsBlockScratch(f));
+  for (let k = 0; k < 5 * f; k++) assert.ok(Math.abs(rowwise.X[k]! - blocked.X[k]!) < 1e-5, `k=${k}: ${rowwise.X[k]} vs ${blocked.X[k]}`);
+  const out = new Float64Array(4 * f), V = Float64Array.from({ length: 4 * f }, (_, k) => k % 5 - 2);
+  gemm4(G, V, out, f);
+  for (let b = 0; b < 4; b++) for (let i = 0; i < f; i++) {
+    let e = 0;
+    for (let j = 0; j < f; j++) e += G[i * f + j]! * V[b * f + j]!;
+    assert.ok(Math.abs(out[b * f + i]! - e) < 1e-9);
   }
 });

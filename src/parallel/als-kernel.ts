@@ -2,7 +2,7 @@
  * Implicit-ALS kernel: the two operations of a half-step over a row range. Runs in workers (arrays over
  * SharedArrayBuffers) or in-process (plain arrays); see WorkerPool.
  */
-import { AlsScratch, solveRows, type AlsProblem } from '../linalg/cg.ts';
+import { AlsBlockScratch, AlsScratch, solveRows, type AlsProblem } from '../linalg/cg.ts';
 import { gramianAddUpper } from '../linalg/vec.ts';
 
 export interface SparseRows { indptr: Int32Array; indices: Int32Array; data: Float32Array }
@@ -29,7 +29,7 @@ export interface AlsKernelInit {
 export type AlsTask = { op: 'gram' | 'solve'; side: 'users' | 'items'; start: number; end: number };
 
 export function createKernel(init: AlsKernelInit): (t: AlsTask) => number {
-  const s = new AlsScratch(init.f);
+  const s = new AlsScratch(init.f), bs = new AlsBlockScratch(init.f);
   const nUsers = init.userFactors.length / init.f, nItems = init.itemFactors.length / init.f;
   const problem = (side: 'users' | 'items'): AlsProblem => {
     const rows = side === 'users' ? init.byUser : init.byItem;
@@ -51,6 +51,6 @@ export function createKernel(init: AlsKernelInit): (t: AlsTask) => number {
       gramianAddUpper(pr.Y, init.f, t.start, t.end, init.part);
       return 0;
     }
-    return solveRows(pr, t.start, t.end, init.solver, init.cgSteps, s);
+    return solveRows(pr, t.start, t.end, init.solver, init.cgSteps, s, bs);
   };
 }
