@@ -1,6 +1,7 @@
 /**
  * A progress bar on stderr. On a terminal it redraws one line (at most ~10 times a second);
- * elsewhere (CI logs, pipes) it prints a line at each 25% so logs stay short. Silent when `quiet`.
+ * elsewhere (CI logs, pipes) it prints a line at each 25% of work that runs longer than two seconds,
+ * so logs stay short. The final line always prints, unless `quiet`.
  */
 export interface Progress {
   update(done: number, total?: number, note?: string): void;
@@ -31,14 +32,15 @@ export function progress(label: string, total = 0, o: { quiet?: boolean; stream?
         if (now - last < 100) return;
         last = now;
         out.write(`\r${fmt(done, note)}\x1b[K`);
-      } else if (t > 0) {
+      } else if (t > 0 && now - start > 2000) {
         const q = Math.floor((done / t) * 4);
         if (q > lastQuarter && q < 4) { lastQuarter = q; out.write(`${fmt(done, note)}\n`); }
       }
     },
     finish(note) {
       if (o.quiet) return;
-      const line = fmt(t || 0, note).replace(/\[[#.]+\]\s+\d+%/, 'done');
+      const secs = ((performance.now() - start) / 1000).toFixed(1);
+      const line = `${label} done ${secs}s${note ? `  ${note}` : ''}`;
       out.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
     },
   };

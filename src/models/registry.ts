@@ -3,6 +3,9 @@ import { itemKnn } from './item-knn.ts';
 import { popularity } from './popularity.ts';
 import type { ModelArtifact, ModelFactory, Recommender } from './types.ts';
 import { userKnn } from './user-knn.ts';
+import { ials } from './ials.ts';
+import { bpr } from './bpr.ts';
+import { ease } from './ease.ts';
 
 const factories = new Map<string, ModelFactory>();
 
@@ -29,4 +32,4 @@ export function modelFromArtifact(a: ModelArtifact): Recommender {
   return modelFactory(a.kind).fromArtifact(a);
 }
 
-for (const f of [popularity, itemKnn, userKnn]) registerModel(f as ModelFactory);
+for (const f of [popularity, itemKnn, userKnn, ials, bpr, ease]) registerModel(f as ModelFactory);

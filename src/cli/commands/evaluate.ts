@@ -1,0 +1,77 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from '../main.ts';
+import { intOption, parse } from '../args.ts';
+import { openStore } from '../../store/registry.ts';
+import { runExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
+import { prepareInteractions, DataConfigSchema } from '../../pipeline/prepare.ts';
+import { parseConfig } from '../../config.ts';
+import { formatMarkdown, formatTable } from '../../eval/report.ts';
+import { PRESETS } from '../../eval/presets.ts';
+import { modelKinds } from '../../models/registry.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import { progress } from '../progress.ts';
+import { defaultDb } from './paths.ts';
+
+export const evaluateCommand: Command = {
+  summary: 'split, (tune,) train and evaluate models with full ranking; prints a table, writes JSON and Markdown reports',
+  usage: `curio evaluate [--preset recbole] [--models popularity,itemknn,userknn,ials,bpr,ease] [--tune 10] [--seed 42]
+                [--types rating] [--config experiment.json] [--report curio-report] [--db curio.db]
+
+Presets: ${Object.keys(PRESETS).join(', ')}. Models: ${modelKinds().join(', ')}.
+--tune N runs N random-search trials per model on the validation part; the test part is scored once.
+A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "config": {...}, "tune": {"trials": 10}}], "data": {...}}.`,
+  async run(argv) {
+    const { values: v } = parse(argv, {
+      preset: { type: 'string' }, models: { type: 'string' }, tune: { type: 'string' }, seed: { type: 'string' },
+      types: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' }, db: { type: 'string' }, quiet: { type: 'boolean' },
+    }, 'evaluate');
+    const file = v.config ? JSON.parse(await readFile(v.config, 'utf8')) : {};
+    const store = await openStore(v.db ?? defaultDb());
+    let snapshot: Interactions;
+    try {
+      const bar = progress('snapshot', 0, { quiet: v.quiet });
+      const dataConfig = parseConfig(DataConfigSchema, { ...file.data, ...(v.types ? { types: v.types.split(',') } : {}) }, 'data');
+      snapshot = prepareInteractions(await store.snapshot({ types: dataConfig.types, onProgress: (d, n) => bar.update(d, n) }), dataConfig).data;
+      bar.finish(`${snapshot.length} interactions`);
+    } finally {
+      await store.close();
+    }
+    const trials = v.tune !== undefined ? intOption(v.tune, 'tune', 10) : undefined;
+    const kinds = v.models?.split(',');
+    const config: ExperimentConfig = {
+      name: file.name ?? store.url,
+      preset: v.preset ?? file.preset ?? 'recbole',
+      seed: v.seed !== undefined ? intOption(v.seed, 'seed', 42, 0) : file.seed ?? 42,
+      models: kinds ? kinds.map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) }))
+        : file.models ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
+    };
+    const r = await runWithProgress(snapshot, config, v.quiet);
+    console.log(formatTable(r.report.models));
+    const dir = v.report ?? 'curio-report';
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, tuning: r.tuning }, null, 2));
+    await writeFile(join(dir, 'report.md'), formatMarkdown(r.report));
+    console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
+    return 0;
+  },
+};
+
+/** Runs an experiment with a progress bar per stage on stderr. */
+export async function runWithProgress(data: Interactions, config: ExperimentConfig, quiet = false): Promise<ExperimentResult> {
+  let bar = progress('', 0, { quiet: true });
+  let current = '';
+  const stage = (name: string) => {
+    if (current) bar.finish();
+    current = name;
+    bar = progress(name.padEnd(20), 0, { quiet });
+  };
+  const r = await runExperiment(data, config, {
+    onStage: stage,
+    onFitProgress: (_k, p) => bar.update(p.epoch, p.epochs, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : undefined),
+    onTrial: (_k, i, n, score) => bar.update(i + 1, n, `ndcg ${score.toFixed(4)}`),
+    onEvalProgress: (k, d, n) => { if (current !== `evaluate ${k}`) stage(`evaluate ${k}`); bar.update(d, n); },
+  });
+  if (current) bar.finish();
+  return r;
+}

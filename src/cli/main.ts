@@ -1,0 +1,57 @@
+import { CurioError } from '../errors.ts';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  train: async () => (await import('./commands/train.ts')).trainCommand,
+  evaluate: async () => (await import('./commands/evaluate.ts')).evaluateCommand,
+  recommend: async () => (await import('./commands/recommend.ts')).recommendCommand,
+  similar: async () => (await import('./commands/recommend.ts')).similarCommand,
+  generate: async () => (await import('./commands/generate.ts')).generateCommand,
+  stats: async () => (await import('./commands/stats.ts')).statsCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+};
+
+async function help(): Promise<string> {
+  const lines = ['curio — recommendations for Node.js', '', 'Usage: curio <command> [options]', ''];
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${(await load()).summary}`);
+  lines.push('', 'Run `curio <command> --help` for the options of one command.', 'The store defaults to ./curio.db (or $CURIO_DB); pass --db to choose another.');
+  return lines.join('\n');
+}
+
+/** Runs the CLI; returns the process exit code. Errors Curio raises on purpose print one clear line. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await help());
+    return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    console.log('0.1.0');
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`curio: unknown command "${name}"\n\n${await help()}`);
+    return 2;
+  }
+  const cmd = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${cmd.summary}\n\n${cmd.usage}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof CurioError) {
+      console.error(`curio ${name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
