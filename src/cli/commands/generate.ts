@@ -15,7 +15,7 @@ Columns: user,item,type,value,timestamp (ISO). Import it with:
   async run(argv) {
     const { values: v } = parse(argv, {
       users: { type: 'string' }, items: { type: 'string' }, interactions: { type: 'string' },
-      out: { type: 'string' }, 'items-out': { type: 'string' }, seed: { type: 'string' },
+      out: { type: 'string' }, 'items-out': { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
     }, 'generate');
     const s = generateSynthetic({
       users: intOption(v.users, 'users', 1000), items: intOption(v.items, 'items', 500),
@@ -23,7 +23,7 @@ Columns: user,item,type,value,timestamp (ISO). Import it with:
     });
     const d = s.interactions;
     const out = createWriteStream(v.out ?? 'events.csv');
-    const bar = progress('generate', d.length);
+    const bar = progress('generate', d.length, { quiet: v.quiet });
     out.write('user,item,type,value,timestamp\n');
     for (let k = 0; k < d.length; k++) {
       const line = `${d.users.id(d.user[k]!)},${d.items.id(d.item[k]!)},${typeName(d.type[k]!)},${d.value[k]},${new Date(d.time[k]!).toISOString()}\n`;
@@ -38,7 +38,8 @@ Columns: user,item,type,value,timestamp (ISO). Import it with:
       io.end();
       await once(io, 'finish');
     }
-    bar.finish(`${d.length} events, ${d.users.size} users, ${d.items.size} items -> ${v.out ?? 'events.csv'}`);
+    bar.finish();
+    console.log(`${d.length} events, ${d.users.size} users, ${d.items.size} items -> ${v.out ?? 'events.csv'}`);
     return 0;
   },
 };

@@ -67,7 +67,8 @@ function toRow(file: string, line: number, m: GenericMapping, get: (f: Field) =>
 }
 
 function singleFile(path: string, exts: string[], format: string): string[] {
-  if (!existsSync(path) || statSync(path).isDirectory()) throw new ConfigError('path', `${path}: a ${format} import takes one file`);
+  if (!existsSync(path)) throw new ConfigError('path', `${path}: no such file`);
+  if (statSync(path).isDirectory()) throw new ConfigError('path', `${path} is a folder: a ${format} import takes one file`);
   if (exts.length && !exts.includes(extname(path).toLowerCase())) {
     throw new ConfigError('path', `${path}: a ${format} import expects a ${exts.join(' / ')} file`);
   }

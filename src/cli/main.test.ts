@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const bin = resolve(import.meta.dirname, '../../bin/curio.js');
+const dir = mkdtempSync(join(tmpdir(), 'curio-cli-'));
+const db = join(dir, 'shop.db');
+
+function curio(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CURIO_DB: db } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('curio generate + import + stats + train + recommend + similar, through the real binary', () => {
+  let r = curio('generate', '--users', '200', '--items', '120', '--interactions', '4000', '--out', 'events.csv', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  r = curio('import', 'csv', 'events.csv', '--map', 'user=user,item=item,type=type,value=value,timestamp=timestamp', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /rows read\s+4000/);
+  r = curio('import', 'csv', 'events.csv', '--map', 'user=user,item=item,type=type,value=value,timestamp=timestamp', '--quiet');
+  assert.match(r.out, /\(0 new, 0 updated, \d+ unchanged\)/, 're-import stores nothing new');
+  r = curio('stats', '--json');
+  assert.equal(JSON.parse(r.out).interactions, 4000);
+  r = curio('train', '--model', 'itemknn', '--set', 'neighbors=30', '--out', 'm.bin', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.ok(existsSync(join(dir, 'm.bin')));
+  r = curio('recommend', '--user', 'u3', '-k', '5', '--model', 'm.bin', '--json');
+  assert.equal(r.code, 0, r.err);
+  const recs = JSON.parse(r.out) as { item: string; score: number }[];
+  assert.equal(recs.length, 5);
+  assert.ok(recs.every((x, q) => q === 0 || x.score <= recs[q - 1]!.score));
+  r = curio('similar', '--item', recs[0]!.item, '-k', '3', '--model', 'm.bin', '--json');
+  assert.equal(JSON.parse(r.out).length, 3);
+  r = curio('recommend', '--history', `${recs[0]!.item},${recs[1]!.item}`, '--model', 'm.bin', '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.ok(!JSON.parse(r.out).some((x: { item: string }) => x.item === recs[0]!.item), 'history items are not recommended back');
+});
+
+test('a malformed row stops the import naming file, line and field, and writes nothing', () => {
+  writeFileSync(join(dir, 'bad.csv'), 'user,item,value\nu1,i1,1\nu2,i2,abc\n');
+  const before = JSON.parse(curio('stats', '--json').out);
+  let r = curio('import', 'csv', 'bad.csv', '--map', 'user=user,item=item,value=value', '--type', 'click', '--quiet');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /bad\.csv:3 field "value"/);
+  assert.deepEqual(JSON.parse(curio('stats', '--json').out).interactions, before.interactions);
+  r = curio('import', 'csv', 'bad.csv', '--map', 'user=user,item=item,value=value', '--type', 'click', '--skip-invalid', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /skipped\s+1/);
+  assert.equal(JSON.parse(curio('stats', '--json').out).interactions, before.interactions + 1);
+});
+
+test('clear errors for unknown commands, flags, users and models', () => {
+  assert.equal(curio('frobnicate').code, 2);
+  let r = curio('train', '--model', 'nope', '--quiet');
+  assert.match(r.err, /unknown model "nope"; available: popularity, itemknn/);
+  r = curio('train', '--model', 'ials', '--set', 'factors=-3', '--quiet');
+  assert.match(r.err, /ials\.factors/);
+  r = curio('recommend', '--user', 'nobody', '--model', 'm.bin');
+  assert.match(r.err, /unknown user "nobody"/);
+  r = curio('recommend', '--user', 'u1', '--bogus');
+  assert.match(r.err, /--bogus/);
+  assert.match(curio('import', '--help').out, /Formats: movielens-100k/);
+});
+
+test('curio evaluate writes a JSON and a Markdown report', () => {
+  const r = curio('evaluate', '--preset', 'leave-last-out', '--models', 'popularity,itemknn', '--report', 'rep', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /popularity .*\n.*itemknn/s);
+  const rep = JSON.parse(readFileSync(join(dir, 'rep', 'report.json'), 'utf8'));
+  assert.equal(rep.models.length, 2);
+  assert.ok(rep.models[1].metrics['ndcg@10'] >= 0);
+  assert.match(readFileSync(join(dir, 'rep', 'report.md'), 'utf8'), /\| itemknn \|/);
+});
