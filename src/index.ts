@@ -1,0 +1,39 @@
+/**
+ * Curio's public API. Data flows one way: import → store → snapshot → models → recommendations,
+ * with evaluation beside it. Models work on dense indices and typed arrays; id maps translate.
+ */
+export * from './errors.ts';
+export type { InteractionRow, InteractionType, ItemRow, UserRow } from './data/types.ts';
+export { INTERACTION_TYPES } from './data/types.ts';
+export { IdMap } from './data/ids.ts';
+export { csrFromCoo, transpose, type Csr } from './data/csr.ts';
+export { InteractionsBuilder, toMatrix, interactionStats, type Interactions } from './data/interactions.ts';
+export { WeightingSchema, decayByTime, type WeightingSpec } from './data/weighting.ts';
+export { generateSynthetic, type SyntheticConfig } from './data/synthetic.ts';
+export { importData, IMPORT_FORMATS, type ImportOptions, type ImportReport, type GenericMapping } from './data/importers/index.ts';
+
+export type { DataStore, WriteReport, StoreStats } from './store/types.ts';
+export { openStore, registerStore } from './store/registry.ts';
+
+export type { Recommender, ModelFactory, RecOptions, Ranked, FitOptions, FitReport, ModelArtifact } from './models/types.ts';
+export { createModel, modelKinds, registerModel, modelFromArtifact } from './models/registry.ts';
+export { Popularity } from './models/popularity.ts';
+export { ItemKNN } from './models/item-knn.ts';
+export { UserKNN } from './models/user-knn.ts';
+export { Ials } from './models/ials.ts';
+export { Bpr } from './models/bpr.ts';
+export { Ease } from './models/ease.ts';
+export { saveArtifact, loadArtifact } from './models/artifact.ts';
+export { topK } from './linalg/topk.ts';
+
+export { trainFromStore, type TrainConfig } from './pipeline/train.ts';
+export { saveModelFile, loadModelFile, type TrainedModel } from './pipeline/model-file.ts';
+export { prepareInteractions, type DataConfig } from './pipeline/prepare.ts';
+export { runExperiment, type ExperimentConfig, type ExperimentResult } from './pipeline/experiment.ts';
+
+export * from './eval/metrics.ts';
+export { randomHoldout, leaveLastOut, temporalCut, strongGeneralization, kCore, positivesAtLeast, type Split } from './eval/splits.ts';
+export { evaluate, fitAndEvaluate, type EvaluationResult, type ModelResult } from './eval/evaluate.ts';
+export { PRESETS, applyPreset, resolvePreset } from './eval/presets.ts';
+export { tune, validationView } from './eval/tune.ts';
+export { buildReport, formatTable, formatMarkdown } from './eval/report.ts';
