@@ -3,7 +3,7 @@
  * meets the others at Atomics barriers. Jobs carry only SharedArrayBuffer-backed arrays, so nothing is copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { atomicsBarrier, finishInverse, runSweep, type PoolJob } from './dense.ts';
+import { atomicsBarrier, finishInverse, runSweep, tileKernelFor, type PoolJob } from './dense.ts';
 import { gramUpperRows } from './gram.ts';
 
 const { tid, parties, ctl } = workerData as { tid: number; parties: number; ctl: Int32Array };
@@ -24,7 +24,7 @@ export function runJob(job: PoolJob, id: number, count: number, wait: () => void
       return;
     }
     case 'sweep':
-      runSweep({ ...job.state, ctl: control }, id, count, wait);
+      runSweep({ ...job.state, ctl: control, upd: tileKernelFor(job.memory) }, id, count, wait);
       return;
     case 'finish':
       finishInverse(job.a, job.n, id, count);

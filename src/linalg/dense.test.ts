@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotPositiveDefiniteError, loadNativeDense, sharedFloat64, spdInverse, spdInverseInPlace } from './dense.ts';
+import { NotPositiveDefiniteError, loadNativeDense, sharedFloat64, spdInverse, spdInverseInPlace, useWasmKernel, wasmKernelActive } from './dense.ts';
 
 /** Random SPD matrix M M^T / n + I (well conditioned, full). */
 function randomSpd(n: number, seed: number, out: Float64Array<ArrayBufferLike> = new Float64Array(n * n)): Float64Array<ArrayBufferLike> {
@@ -32,15 +32,34 @@ function residual(a: Float64Array, x: Float64Array, n: number): number {
   return worst;
 }
 
-test('spdInverseInPlace: A A^-1 = I for sizes around tile and block edges', () => {
-  for (const n of [1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 97, 130]) {
-    for (const nb of [4, 8, 96]) {
-      const a = randomSpd(n, n * 31 + nb);
-      const inv = spdInverseInPlace(a.slice(), n, nb);
-      assert.ok(residual(a, inv, n) < 1e-10, `n=${n} nb=${nb}`);
-      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(inv[i * n + j], inv[j * n + i]);
+for (const kernel of ['javascript', 'wasm'] as const) {
+  test(`spdInverseInPlace (${kernel} kernel): A A^-1 = I for sizes around tile and block edges`, (t) => {
+    useWasmKernel(kernel === 'wasm');
+    try {
+      if (kernel === 'wasm' && !wasmKernelActive()) return t.skip('no WebAssembly SIMD in this runtime');
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 17, 63, 64, 65, 97, 130]) {
+        for (const nb of [4, 8, 96]) {
+          const a = randomSpd(n, n * 31 + nb);
+          const inv = spdInverseInPlace(a.slice(), n, nb);
+          assert.ok(residual(a, inv, n) < 1e-10, `n=${n} nb=${nb}`);
+          for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(inv[i * n + j], inv[j * n + i]);
+        }
+      }
+    } finally {
+      useWasmKernel(true);
     }
-  }
+  });
+}
+
+test('wasm and javascript kernels agree', (t) => {
+  if (!wasmKernelActive()) return t.skip('no WebAssembly SIMD in this runtime');
+  const n = 203;
+  const a = randomSpd(n, 4);
+  const viaWasm = spdInverseInPlace(a.slice(), n, 64);
+  useWasmKernel(false);
+  const viaJs = spdInverseInPlace(a.slice(), n, 64);
+  useWasmKernel(true);
+  for (let q = 0; q < n * n; q++) assert.ok(Math.abs(viaWasm[q]! - viaJs[q]!) < 1e-12);
 });
 
 test('spdInverseInPlace: reads only the upper triangle', () => {

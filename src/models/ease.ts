@@ -5,7 +5,7 @@ import { columnCounts, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { AbortedError, ArtifactError, ModelFitError } from '../errors.ts';
 import {
-  DEFAULT_BLOCK, DensePool, NotPositiveDefiniteError, loadNativeDense, PARALLEL_MIN_N, checkStatus, sharedFloat64, spdInverseInPlace, sweepBuffers, toShared,
+  DEFAULT_BLOCK, DensePool, NotPositiveDefiniteError, loadNativeDense, PARALLEL_MIN_N, checkStatus, denseArena, spdInverseInPlace, toShared, wasmKernelActive,
 } from '../linalg/dense.ts';
 import { gramUpper } from '../linalg/gram.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
@@ -35,6 +35,8 @@ export interface EaseFitTimings {
   weightsSeconds: number;
   /** 'native' (C++ addon), 'workers' (TypeScript on worker threads) or 'single' (TypeScript, this thread). */
   path: 'native' | 'workers' | 'single';
+  /** For the TypeScript paths: whether the inner loop ran as WASM SIMD (else plain JavaScript). */
+  wasm: boolean;
   threads: number;
 }
 
@@ -98,14 +100,15 @@ export class Ease extends BaseRecommender<EaseConfig> {
       } else {
         const pool = await DensePool.create(threads);
         try {
-          g = sharedFloat64(n * n);
+          const nb = DEFAULT_BLOCK;
+          const arena = denseArena(n, nb);
+          g = arena.a;
           const xs = { rows: x.rows, cols: n, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
           await pool.run({ kind: 'gram', x: xs, out: g, chunks: Math.min(n, 64 * threads) });
           addDiagonal(g, n, lambda);
           gramSeconds = lap();
           check();
-          const nb = DEFAULT_BLOCK;
-          await pool.run({ kind: 'sweep', state: { a: g, n, nb, ...withoutCtl(sweepBuffers(n, nb, true)) } });
+          await pool.run({ kind: 'sweep', state: { a: g, n, nb, d: arena.d, v: arena.v, w: arena.w, dp: arena.dp }, memory: arena.memory });
           checkStatus(pool.status());
           await pool.run({ kind: 'finish', a: g, n });
           inverseSeconds = lap();
@@ -122,7 +125,7 @@ export class Ease extends BaseRecommender<EaseConfig> {
     this.weights = weightsFromInverse(g, n);
     this.kept = keep;
     this.slot = keep ? slotsOf(keep, m.cols) : undefined;
-    this.lastFit = { items: n, gramSeconds, inverseSeconds, weightsSeconds: lap(), path, threads: path === 'single' ? 1 : threads };
+    this.lastFit = { items: n, gramSeconds, inverseSeconds, weightsSeconds: lap(), path, wasm: path !== 'native' && wasmKernelActive(), threads: path === 'single' ? 1 : threads };
     return {};
 
     function lap(): number {
@@ -221,11 +224,6 @@ export class Ease extends BaseRecommender<EaseConfig> {
     }
     return model;
   }
-}
-
-function withoutCtl<T extends { ctl: Int32Array }>(b: T): Omit<T, 'ctl'> {
-  const { ctl: _ctl, ...rest } = b;
-  return rest;
 }
 
 function addDiagonal(g: Float64Array, n: number, lambda: number): void {
