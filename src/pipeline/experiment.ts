@@ -10,9 +10,10 @@ import type { FitProgress } from '../models/types.ts';
 
 /** Search spaces used by `tune: true` (or `--tune N`) when a model spec gives none. */
 export const DEFAULT_SPACES: Record<string, ParamSpace> = {
-  itemknn: { neighbors: [20, 50, 100, 200, 400], shrink: [0, 10, 50, 100] },
+  itemknn: { neighbors: [20, 50, 100, 200, 400, 800], shrink: [0, 10, 50, 100] },
   userknn: { neighbors: [20, 50, 100, 200], shrink: [0, 10, 50] },
-  ials: { regularization: { min: 0.01, max: 20, log: true }, alpha: { min: 0.5, max: 50, log: true }, iterations: [10, 15] },
+  // On explicit-rating data turned binary (ml-100k, ml-latest-small), good iALS runs sit at λ ≈ 10–30, α ≈ 1–5.
+  ials: { factors: [64, 128], regularization: { min: 1, max: 100, log: true }, alpha: { min: 0.5, max: 20, log: true } },
   bpr: { learningRate: { min: 0.005, max: 0.2, log: true }, regularization: { min: 1e-5, max: 0.05, log: true } },
   ease: { l2: { min: 10, max: 3000, log: true } },
 };
