@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskySolve, dot, gramian, matVec, rowNorms } from './vec.ts';
+import { choleskySolve, dot, gramian, matVec, rowNorms, scoreRows } from './vec.ts';
 
 test('dot handles lengths that are not a multiple of the unroll', () => {
   const a = Float32Array.of(1, 2, 3, 4, 5), b = Float32Array.of(2, 0, 1, 1, -1);
@@ -32,4 +32,20 @@ test('matVec and choleskySolve on a hand-checked 2x2 system', () => {
 
 test('rowNorms', () => {
   assert.deepEqual([...rowNorms(Float32Array.of(3, 4, 0, 0), 2, 2)], [5, 0]);
+});
+
+test('scoreRows equals one dot product per row for any row count and odd widths', () => {
+  for (const n of [1, 3, 4, 5, 9]) {
+    for (const f of [1, 3, 64, 65]) {
+      const F = Float32Array.from({ length: n * f }, (_, i) => Math.sin(i) * 0.5);
+      const x = Float32Array.from({ length: f + 2 }, (_, i) => Math.cos(i));
+      const out = new Float32Array(n);
+      scoreRows(F, n, f, x, 2, out);
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < f; k++) s += F[j * f + k]! * x[2 + k]!;
+        assert.ok(Math.abs(out[j]! - s) < 1e-5, `n=${n} f=${f} row ${j}: ${out[j]} vs ${s}`);
+      }
+    }
+  }
 });
