@@ -5,8 +5,9 @@
  *   node --import tsx bench/ease.ts [--items 10000] [--users 20000] [--interactions 1000000] [--l2 500]
  *                                   [--threads 2] [--ts-items N] [--skip-quality] [--skip-speed]
  *
- * The TypeScript kernel is timed at --ts-items (default 4000) and extrapolated by n^3 to the full size,
- * unless --ts-items equals --items (then it is measured). Each fit runs in a child process so peak RSS is its own.
+ * The TypeScript kernel (WASM SIMD inner loop on worker threads) is measured at full size; --ts-items N < items
+ * times it on the N most popular items and extrapolates by n^3 instead. Each fit runs in a child process so
+ * its peak RSS is its own. Machines are noisy: compare rows of the same run, not runs.
  * Data: $CURIO_DATA or ../shared/data (ml-100k/u.data).
  */
 import { spawnSync } from 'node:child_process';
@@ -147,7 +148,7 @@ function ndcgAt10(model: Ease, train: Csr, test: Csr): { ndcg: number; users: nu
 
 function speed(work: string): void {
   const items = opt('items', 10_000), users = opt('users', 20_000), interactions = opt('interactions', 1_000_000);
-  const tsItems = Math.min(items, opt('ts-items', 4000));
+  const tsItems = Math.min(items, opt('ts-items', items));
   console.log(`\nEASE speed: synthetic ${users} users x ${items} items, ${interactions} interactions, binary, l2=${L2}, ${THREADS} threads`);
   const t0 = performance.now();
   const d = generateSynthetic({ users, items, interactions, seed: 7 }).interactions;
@@ -167,14 +168,15 @@ function speed(work: string): void {
     rows.push(['curio, native kernel', '-', '-', '-', '-', '-', '-', 'not built (npm install builds native/)']);
   }
   if (tsItems === items) {
-    rows.push(line('curio, TypeScript on worker threads', runChild('typescript', full), true, 'measured'));
+    const r = runChild('typescript', full);
+    rows.push(line(`curio, TypeScript on worker threads (${r.wasm ? 'WASM SIMD' : 'plain JS'} kernel)`, r, true, 'no native code'));
   } else {
     const small = writeMatrix(join(work, `top${tsItems}.bin`), firstColumns(m, tsItems));
     const r = runChild('typescript', small);
     const scale = (items / tsItems) ** 3;
     const inv = Number(r.inverse_s) * scale;
     const est = { gram_s: '-', inverse_s: inv, weights_s: '-', total_s: inv, peak_rss_mb: '-' } as Record<string, number | string>;
-    rows.push(line(`curio, TypeScript workers at ${tsItems} items`, r, false, 'measured'));
+    rows.push(line(`curio, TypeScript workers at ${tsItems} items (${r.wasm ? 'WASM SIMD' : 'plain JS'})`, r, false, 'measured'));
     rows.push(line(`curio, TypeScript workers at ${items} items`, est, true, `inverse extrapolated x${scale.toFixed(1)} (n^3); --ts-items ${items} measures it`));
   }
   table(['implementation', 'gram s', 'inverse s', 'weights s', 'total s', 'peak RSS MiB', 'vs numpy', 'note'], rows);
@@ -241,7 +243,7 @@ async function child(kernel: string, matrixFile: string): Promise<void> {
   if (kernel === 'native' && f.path !== 'native') throw new Error(`asked for the native kernel, ran ${f.path}`);
   console.log(JSON.stringify({
     gram_s: f.gramSeconds, inverse_s: f.inverseSeconds, weights_s: f.weightsSeconds, total_s: total,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024, path: f.path,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024, path: f.path, wasm: f.wasm ? 1 : 0,
   }));
 }
 
