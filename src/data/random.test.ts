@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveSeed, mulberry32, shuffleRange } from './random.ts';
+import { deriveSeed, mulberry32, Rng, shuffleRange } from './random.ts';
 
 test('mulberry32 is reproducible, seed-dependent and within [0, 1)', () => {
   const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);
@@ -24,4 +24,12 @@ test('shuffleRange permutes only the given range', () => {
 test('deriveSeed separates salts', () => {
   assert.notEqual(deriveSeed(1, 0), deriveSeed(1, 1));
   assert.equal(deriveSeed(1, 5), deriveSeed(1, 5));
+});
+
+test('Rng draws the mulberry32 stream and shuffles typed arrays', () => {
+  const r = new Rng(7), m = mulberry32(7);
+  assert.equal(r.next(), m());
+  assert.ok(r.int(10) >= 0 && r.int(10) < 10);
+  const a = new Rng(1).shuffle(Int32Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionsBuilder, type Interactions } from '../data/interactions.ts';
 import { ConfigError } from '../errors.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../data/random.ts';
 import { applyPreset, PRESETS, resolvePreset } from './presets.ts';
 
 /** 80 users × 30 items, 90% rated 1..5 (about 16 positives each), dense enough that a 10-core keeps most of it. */

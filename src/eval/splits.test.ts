@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionsBuilder, type Interactions } from '../data/interactions.ts';
 import { ConfigError } from '../errors.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../data/random.ts';
 import {
   kCore, leaveLastOut, positivesAtLeast, randomHoldout, ratioCounts, strongGeneralization, temporalCut, type Split,
 } from './splits.ts';

@@ -10,7 +10,7 @@
 import { IdMap } from '../data/ids.ts';
 import { selectInteractions, type Interactions } from '../data/interactions.ts';
 import { ConfigError } from '../errors.ts';
-import { mulberry32, shuffleRange } from './random.ts';
+import { mulberry32, shuffleRange } from '../data/random.ts';
 
 export interface SplitDescription {
   kind: 'random-holdout' | 'leave-last-out' | 'temporal' | 'strong-generalization';

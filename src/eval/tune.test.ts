@@ -7,7 +7,7 @@ import type { Ranked } from '../linalg/topk.ts';
 import { ConfigError, CurioError } from '../errors.ts';
 import { gridPoints, randomPoints, tune, validationView, type Params } from './tune.ts';
 import { strongGeneralization, type Split } from './splits.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../data/random.ts';
 
 const users = IdMap.from(['u0', 'u1', 'u2', 'u3', 'ut']);
 const items = IdMap.from(['i0', 'i1', 'i2', 'i3', 'it']);

@@ -11,7 +11,7 @@ import { AbortedError, ConfigError, CurioError } from '../errors.ts';
 import type { FitOptions, Recommender } from '../models/types.ts';
 import { evaluateOn } from './evaluate.ts';
 import { parseMetricKey } from './metrics.ts';
-import { deriveSeed, mulberry32, randInt, type Rng } from './random.ts';
+import { deriveSeed, mulberry32, randInt, type RandomFn as Rng } from '../data/random.ts';
 import { selectUsers, type Split } from './splits.ts';
 
 export type ParamValue = number | string | boolean;
