@@ -41,6 +41,8 @@ def main():
     ap.add_argument('--alpha', type=float, default=1.0)
     ap.add_argument('--iterations', type=int, default=15)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--init', nargs=2, metavar=('X', 'Y'),
+                    help='start from these factors (raw little-endian float32, users x factors and items x factors) instead of --seed')
     a = ap.parse_args()
 
     raw = np.genfromtxt(a.split, delimiter=',', skip_header=1, dtype=str)
@@ -53,9 +55,13 @@ def main():
     test = sp.csr_matrix((np.ones((~is_train).sum()), (u[~is_train], i[~is_train])), shape=(n_users, n_items))
     train_t = train.T.tocsr()
 
-    rng = np.random.default_rng(a.seed)
-    X = rng.normal(0, 0.01, (n_users, a.factors))
-    Y = rng.normal(0, 0.01, (n_items, a.factors))
+    if a.init:
+        X = np.fromfile(a.init[0], dtype='<f4').astype(np.float64).reshape(n_users, a.factors)
+        Y = np.fromfile(a.init[1], dtype='<f4').astype(np.float64).reshape(n_items, a.factors)
+    else:
+        rng = np.random.default_rng(a.seed)
+        X = rng.normal(0, 0.01, (n_users, a.factors))
+        Y = rng.normal(0, 0.01, (n_items, a.factors))
     t0 = time.perf_counter()
     for _ in range(a.iterations):
         X = half_step(train, Y, a.reg)
