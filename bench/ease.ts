@@ -3,11 +3,12 @@
  * synthetic catalogue of 10,000 items, Curio (native kernel and/or TypeScript workers) beside numpy+OpenBLAS.
  *
  *   node --import tsx bench/ease.ts [--items 10000] [--users 20000] [--interactions 1000000] [--l2 500]
- *                                   [--threads 2] [--ts-items N] [--skip-quality] [--skip-speed]
+ *                                   [--threads 2] [--ts-items N] [--plain-js-items N] [--skip-quality] [--skip-speed]
  *
  * The TypeScript kernel (WASM SIMD inner loop on worker threads) is measured at full size; --ts-items N < items
  * times it on the N most popular items and extrapolates by n^3 instead. Each fit runs in a child process so
- * its peak RSS is its own. Machines are noisy: compare rows of the same run, not runs.
+ * its peak RSS is its own. --plain-js-items N also times the no-WASM fallback (plain JavaScript tiles) on N items,
+ * extrapolated by n^3. Machines are noisy: compare rows of the same run, not runs.
  * Data: $CURIO_DATA or ../shared/data (ml-100k/u.data).
  */
 import { spawnSync } from 'node:child_process';
@@ -179,6 +180,18 @@ function speed(work: string): void {
     rows.push(line(`curio, TypeScript workers at ${tsItems} items (${r.wasm ? 'WASM SIMD' : 'plain JS'})`, r, false, 'measured'));
     rows.push(line(`curio, TypeScript workers at ${items} items`, est, true, `inverse extrapolated x${scale.toFixed(1)} (n^3); --ts-items ${items} measures it`));
   }
+  const jsItems = Math.min(items, opt('plain-js-items', 0));
+  if (jsItems > 0) {
+    // The fallback when a runtime has no WASM SIMD: plain JavaScript tiles (CURIO_WASM=0).
+    const file = jsItems === items ? full : writeMatrix(join(work, `js${jsItems}.bin`), firstColumns(m, jsItems));
+    const r = runChild('typescript', file, { CURIO_WASM: '0' });
+    if (jsItems === items) rows.push(line('curio, TypeScript workers, plain JS kernel', r, true, 'CURIO_WASM=0'));
+    else {
+      const scale = (items / jsItems) ** 3;
+      rows.push(line(`curio, TypeScript workers, plain JS, ${jsItems} items`, r, false, 'CURIO_WASM=0, measured'));
+      rows.push(line(`curio, TypeScript workers, plain JS, ${items} items`, { gram_s: '-', inverse_s: Number(r.inverse_s) * scale, weights_s: '-', total_s: Number(r.inverse_s) * scale, peak_rss_mb: '-' }, true, `inverse extrapolated x${scale.toFixed(1)} (n^3)`));
+    }
+  }
   table(['implementation', 'gram s', 'inverse s', 'weights s', 'total s', 'peak RSS MiB', 'vs numpy', 'note'], rows);
   console.log(`anchor (/work/shared/ANCHORS.md): numpy+OpenBLAS, 2 threads, 10K x 10K inverse float64 39 s; target: EASE on 10,000 items < 60 s`);
 }
@@ -223,10 +236,11 @@ function runPython(pyArgs: string[]): Record<string, number | string> {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-function runChild(kernel: 'native' | 'typescript', matrixFile: string): Record<string, number | string> {
+function runChild(kernel: 'native' | 'typescript', matrixFile: string, env: Record<string, string> = {}): Record<string, number | string> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kernel, matrixFile, '--l2', String(L2), '--threads', String(THREADS)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
+    env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`curio ${kernel} fit failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
