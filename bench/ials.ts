@@ -2,7 +2,9 @@
  * iALS benchmark: seconds per iteration at three sizes (vs the `implicit` anchors in /work/shared/ANCHORS.md),
  * peak RSS, and quality against an independent numpy iALS on ml-100k under the RecBole-style protocol.
  *
- *   node --import tsx bench/ials.ts [--skip-20m] [--iters-20m N] [--threads N]
+ *   node --import tsx bench/ials.ts [--skip-20m] [--iters-20m N] [--threads N] [--typescript]
+ *
+ * The native kernel (native/als.cc) runs when it was built; --typescript measures the TypeScript workers instead.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -13,11 +15,15 @@ import { toMatrix } from '../src/data/interactions.ts';
 import { Rng } from '../src/data/random.ts';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { ials } from '../src/models/ials.ts';
+import { nativeAddon } from '../src/linalg/native.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const opt = (name: string, dflt: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const threads = opt('--threads', 2);
+if (flag('--typescript')) process.env.CURIO_NATIVE = '0';
+const native = nativeAddon();
+const kernelName = native ? `native C++ (${native.alsIsa}, OpenMP)` : 'TypeScript (worker threads)';
 const dataDir = resolve(import.meta.dirname, '..', process.env.CURIO_DATA ?? '../shared/data');
 const mib = (kb: number) => (kb / 1024).toFixed(0);
 
@@ -162,7 +168,7 @@ if (!flag('--skip-20m')) {
   m = undefined;
 }
 
-console.log(`\niALS, 64 factors, reg 0.05, CG 3 steps, ${threads} threads (anchor: implicit 0.7.2, 2 threads)`);
+console.log(`\niALS, 64 factors, reg 0.05, CG 3 steps, ${threads} threads, kernel: ${kernelName} (anchor: implicit 0.7.2, 2 threads)`);
 console.log('data                    | shape                        | iters | s/iter | total s | implicit s/iter | ratio | target                    | peak RSS MiB');
 for (const r of rows) {
   console.log(`${r.name.padEnd(23)} | ${r.shape.padEnd(28)} | ${String(r.iters).padStart(5)} | ${r.secPerIter.toFixed(3).padStart(6)} | ${r.total.toFixed(2).padStart(7)} | ${r.anchor.toFixed(3).padStart(15)} | ${(r.secPerIter / r.anchor).toFixed(2).padStart(5)} | ${r.target.padEnd(25)} | ${r.rssMiB}`);

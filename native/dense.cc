@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+void RegisterAls(napi_env env, napi_value exports);  // als.cc
+
 namespace {
 
 constexpr int MR = 6;   // rows of a register tile
@@ -228,6 +230,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spdInverseUpper", NAPI_AUTO_LENGTH, SpdInverseUpper, nullptr, &fn);
   napi_set_named_property(env, exports, "spdInverseUpper", fn);
+  RegisterAls(env, exports);
   return exports;
 }
 

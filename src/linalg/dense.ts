@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { CurioError } from '../errors.ts';
+import { nativeAddon } from './native.ts';
 
 /**
  * Dense symmetric positive definite (SPD) inverse by the blocked sweep operator (symmetric Gauss-Jordan).
@@ -479,30 +478,19 @@ export interface NativeDense {
 
 let native: NativeDense | null | undefined;
 
-/**
- * Loads native/build/Release/curio_dense.node if it was built; undefined otherwise, or when
- * CURIO_NATIVE=0 asks for the TypeScript kernels. Loaded once per process.
- */
+/** The native dense kernel (see native.ts) if it was built; undefined otherwise or when CURIO_NATIVE=0. */
 export function loadNativeDense(): NativeDense | undefined {
   if (native === undefined) {
-    native = null;
-    if (process.env.CURIO_NATIVE !== '0') {
-      try {
-        const require = createRequire(import.meta.url);
-        const addon = require(fileURLToPath(new URL('../../native/build/Release/curio_dense.node', import.meta.url))) as {
-          spdInverseUpper(a: Float64Array, n: number, threads: number): number;
-        };
-        native = {
+    const addon = nativeAddon();
+    native = addon
+      ? {
           spdInverseUpper(a, n, threads) {
             if (a.length < n * n) throw new RangeError(`matrix has ${a.length} values, ${n}x${n} needs ${n * n}`);
             const bad = addon.spdInverseUpper(a, n, threads);
             if (bad >= 0) checkStatus(Int32Array.of(0, 0, bad + 1));
           },
-        };
-      } catch {
-        native = null; // not built: the TypeScript kernels run
-      }
-    }
+        }
+      : null;
   }
   return native ?? undefined;
 }

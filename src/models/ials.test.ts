@@ -5,7 +5,8 @@ import { toMatrix } from '../data/interactions.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { AbortedError, ArtifactError, ConfigError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import { Ials, ials } from './ials.ts';
+import { nativeAddon } from '../linalg/native.ts';
+import { Ials, IalsConfigSchema, ials } from './ials.ts';
 
 /**
  * Two taste groups: users 0-9 like items 0-5, users 10-19 like items 6-11. Each user misses one item of
@@ -78,16 +79,37 @@ test('similarItems ranks items of the same block first and never the item itself
   for (const i of r.items) assert.ok(i >= 6, `item ${i} is from the other block`);
 });
 
-test('two worker threads give the same factors as one thread; progress is reported per iteration', async () => {
+test('two threads give the same factors as one thread, for each kernel; progress is reported per iteration', async () => {
   const d = generateSynthetic({ users: 400, items: 300, interactions: 40_000, seed: 5 });
   const m = toMatrix(d.interactions);
-  const one = ials.create({ factors: 64, iterations: 2 }), two = ials.create({ factors: 64, iterations: 2 });
-  const epochs: number[] = [];
-  await one.fit({ matrix: m }, { threads: 1 });
-  await two.fit({ matrix: m }, { threads: 2, onProgress: (p) => epochs.push(p.epoch) });
-  assert.deepEqual(epochs, [1, 2]);
-  assert.deepEqual(two.itemFactors, one.itemFactors);
-  assert.deepEqual(two.userFactors, one.userFactors);
+  for (const preferNative of nativeAddon() ? [true, false] : [false]) {
+    const one = new Ials(IalsConfigSchema.parse({ factors: 64, iterations: 2 })), two = new Ials(IalsConfigSchema.parse({ factors: 64, iterations: 2 }));
+    one.preferNative = two.preferNative = preferNative;
+    const epochs: number[] = [];
+    await one.fit({ matrix: m }, { threads: 1 });
+    await two.fit({ matrix: m }, { threads: 2, onProgress: (p) => epochs.push(p.epoch) });
+    assert.deepEqual(epochs, [1, 2]);
+    assert.deepEqual(two.itemFactors, one.itemFactors, `native=${preferNative}`);
+    assert.deepEqual(two.userFactors, one.userFactors, `native=${preferNative}`);
+  }
+});
+
+test('the native and TypeScript kernels fit the same model (CG and exact solve)', { skip: nativeAddon() ? false : 'native addon not built' }, async () => {
+  const d = generateSynthetic({ users: 300, items: 200, interactions: 20_000, seed: 9 });
+  const m = toMatrix(d.interactions);
+  for (const solver of ['cg', 'cholesky'] as const) {
+    const fit = async (preferNative: boolean) => {
+      const model = new Ials(IalsConfigSchema.parse({ factors: 16, iterations: 5, solver, alpha: 2, regularization: 0.5 }));
+      model.preferNative = preferNative;
+      await model.fit({ matrix: m }, { threads: 2 });
+      return model;
+    };
+    const [a, b] = [await fit(true), await fit(false)];
+    let worst = 0, scale = 0;
+    for (let k = 0; k < a.userFactors.length; k++) { worst = Math.max(worst, Math.abs(a.userFactors[k]! - b.userFactors[k]!)); scale = Math.max(scale, Math.abs(b.userFactors[k]!)); }
+    assert.ok(worst < 1e-3 * scale, `${solver}: largest difference ${worst} against factor scale ${scale}`);
+    for (let u = 0; u < 300; u += 37) assert.deepEqual([...a.recommend(u, { k: 5 }).items], [...b.recommend(u, { k: 5 }).items], `${solver} user ${u}`);
+  }
 });
 
 test('abort signal stops the fit; bad config names the field', async () => {

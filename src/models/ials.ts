@@ -6,6 +6,7 @@ import { WeightingSchema } from '../data/weighting.ts';
 import { AbortedError, ArtifactError, ModelFitError } from '../errors.ts';
 import { AlsScratch, solveRowCholesky, type AlsProblem } from '../linalg/cg.ts';
 import type { Ranked } from '../linalg/topk.ts';
+import { nativeAddon, type NativeAddon } from '../linalg/native.ts';
 import { gramian, mirrorUpper } from '../linalg/vec.ts';
 import { createKernel, type AlsKernelInit, type AlsTask, type SparseRows } from '../parallel/als-kernel.ts';
 import { balancedSplit, defaultThreads, sharedArray, WorkerPool } from '../parallel/pool.ts';
@@ -53,73 +54,31 @@ export class Ials extends BaseRecommender<IalsConfig> {
     return this.config.factors;
   }
 
+  /** Use the native kernel (native/als.cc) when it was built; false forces the TypeScript workers. */
+  preferNative = true;
+
   protected async fitWeighted(m: Csr, o: FitOptions) {
     const c = this.config, f = c.factors;
-    const nU = m.rows, nI = m.cols;
-    const nnz = m.indptr[nU]!;
     const threads = Math.max(1, Math.min(o.threads ?? defaultThreads(), 64));
-    const parallel = threads > 1 && nnz * f >= MIN_PARALLEL_WORK;
-    const alloc32 = (n: number) => (parallel ? sharedArray(Float32Array, n) : new Float32Array(n));
-    const share = (r: Csr): SparseRows => parallel
-      ? { indptr: sharedArray(Int32Array, r.indptr.length, r.indptr), indices: sharedArray(Int32Array, r.indices.length, r.indices), data: sharedArray(Float32Array, r.data.length, r.data) }
-      : r;
-
+    const native = this.preferNative ? nativeAddon() : undefined;
     const rng = new Rng(o.seed ?? c.seed);
-    const X = initFactors(alloc32(nU * f), rng, 0.01);
-    const Y = initFactors(alloc32(nI * f), rng, 0.01);
-    const nParts = parallel ? threads : 1;
-    const G = parallel ? sharedArray(Float64Array, f * f) : new Float64Array(f * f);
-    const parts = Array.from({ length: nParts }, () => (parallel ? sharedArray(Float64Array, f * f) : new Float64Array(f * f)));
-    const byUser = share(m);
-    const byItem = share(transpose(m));
-    const base: Omit<AlsKernelInit, 'part'> = {
-      f, alpha: c.alpha, alpha0: c.unobservedWeight, lambda: c.regularization,
-      nu: c.frequencyScaledReg ? c.regularizationExponent : null,
-      solver: c.solver, cgSteps: c.cgSteps,
-      userFactors: X, itemFactors: Y, byUser, byItem, G,
-    };
-
-    // Row ranges per thread: solving costs about (2f·nnz_row + f²) per CG step, so balance nnz + f/2.
-    const split = (rows: SparseRows, n: number) => balancedSplit(n, nParts, (r) => rows.indptr[r + 1]! - rows.indptr[r]! + f / 2);
-    const solveBounds = { users: split(byUser, nU), items: split(byItem, nI) };
-    const gramBounds = { users: balancedSplit(nI, nParts, () => 1), items: balancedSplit(nU, nParts, () => 1) };
-
-    let pool: WorkerPool<AlsTask, number> | undefined;
-    let run: (tasks: AlsTask[]) => Promise<number[]>;
-    if (parallel) {
-      // Each worker gets its own partial-Gramian buffer; the rest of the state is shared.
-      pool = await WorkerPool.start<AlsTask, number>(nParts, new URL('../parallel/als-kernel.ts', import.meta.url), (w) => ({ ...base, part: parts[w]! }));
-      run = (tasks) => pool!.run(tasks);
-    } else {
-      const kernel = createKernel({ ...base, part: parts[0]! });
-      run = async (tasks) => tasks.map(kernel);
-    }
+    const runner = native ? nativeRunner(native, m, c, threads, rng) : await workerRunner(m, c, threads, rng);
     try {
       const t0 = performance.now();
       for (let epoch = 1; epoch <= c.iterations; epoch++) {
         if (o.signal?.aborted) throw new AbortedError(`${this.kind}: fit aborted in iteration ${epoch}`);
-        let failed = 0;
-        for (const side of ['users', 'items'] as const) {
-          const gb = gramBounds[side];
-          await run(parts.map((_, w) => ({ op: 'gram', side, start: gb[w]!, end: gb[w + 1]! })));
-          G.fill(0);
-          for (const p of parts) for (let k = 0; k < f * f; k++) G[k] = G[k]! + c.unobservedWeight * p[k]!;
-          mirrorUpper(G, f);
-          const sb = solveBounds[side];
-          const r = await run(parts.map((_, w) => ({ op: 'solve', side, start: sb[w]!, end: sb[w + 1]! })));
-          for (const x of r) failed += x;
-        }
+        const failed = await runner.iteration();
         if (failed) throw new ModelFitError(`${this.kind}: ${failed} least-squares systems were not positive definite in iteration ${epoch}: raise regularization`);
-        assertFinite(this.kind, 'user', X, epoch);
-        assertFinite(this.kind, 'item', Y, epoch);
+        assertFinite(this.kind, 'user', runner.X, epoch);
+        assertFinite(this.kind, 'item', runner.Y, epoch);
         o.onProgress?.({ epoch, epochs: c.iterations, seconds: (performance.now() - t0) / 1000 });
       }
     } finally {
-      await pool?.close();
+      await runner.close();
     }
     // Plain copies: the model should not pin SharedArrayBuffers, and artifacts serialise them directly.
-    this.userFactors = parallel ? X.slice() : X;
-    this.itemFactors = parallel ? Y.slice() : Y;
+    this.userFactors = runner.X.buffer instanceof ArrayBuffer ? runner.X : runner.X.slice();
+    this.itemFactors = runner.Y.buffer instanceof ArrayBuffer ? runner.Y : runner.Y.slice();
     this.itemGram = undefined;
     this.itemNorms = undefined;
     return { epochs: c.iterations };
@@ -174,6 +133,91 @@ export class Ials extends BaseRecommender<IalsConfig> {
     }
     return m;
   }
+}
+
+/** One fit's state and its way of running an iteration (users half-step, then items). */
+interface AlsRunner {
+  X: Float32Array;
+  Y: Float32Array;
+  /** Runs one iteration; resolves to the number of systems that were not positive definite. */
+  iteration(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The initial factors: one generator, user factors first (bench/agreement.ts hands the same draw to numpy). */
+function initialFactors(nU: number, nI: number, f: number, rng: Rng, alloc: (n: number) => Float32Array) {
+  return { X: initFactors(alloc(nU * f), rng, 0.01), Y: initFactors(alloc(nI * f), rng, 0.01) };
+}
+
+/** The C++ kernel: each half-step runs on OpenMP threads off the JavaScript thread. */
+function nativeRunner(native: NativeAddon, m: Csr, c: IalsConfig, threads: number, rng: Rng): AlsRunner {
+  const { X, Y } = initialFactors(m.rows, m.cols, c.factors, rng, (n) => new Float32Array(n));
+  const byItem = transpose(m);
+  const params = Float64Array.of(c.factors, c.alpha, c.unobservedWeight, c.regularization, c.frequencyScaledReg ? c.regularizationExponent : -1, c.cgSteps, c.solver === 'cholesky' ? 1 : 0, threads);
+  return {
+    X, Y,
+    async iteration() {
+      const a = await native.alsHalfStep(Y, X, m.indptr, m.indices, m.data, params);
+      return a + await native.alsHalfStep(X, Y, byItem.indptr, byItem.indices, byItem.data, params);
+    },
+    async close() {},
+  };
+}
+
+/** The TypeScript kernel (src/linalg/cg.ts), on worker threads over SharedArrayBuffers when the data is big enough. */
+async function workerRunner(m: Csr, c: IalsConfig, threads: number, rng: Rng): Promise<AlsRunner> {
+  const f = c.factors, nU = m.rows, nI = m.cols;
+  const parallel = threads > 1 && m.indptr[nU]! * f >= MIN_PARALLEL_WORK;
+  const alloc32 = (n: number) => (parallel ? sharedArray(Float32Array, n) : new Float32Array(n));
+  const share = (r: Csr): SparseRows => parallel
+    ? { indptr: sharedArray(Int32Array, r.indptr.length, r.indptr), indices: sharedArray(Int32Array, r.indices.length, r.indices), data: sharedArray(Float32Array, r.data.length, r.data) }
+    : r;
+  const { X, Y } = initialFactors(nU, nI, f, rng, alloc32);
+  const nParts = parallel ? threads : 1;
+  const alloc64 = (n: number) => (parallel ? sharedArray(Float64Array, n) : new Float64Array(n));
+  const G = alloc64(f * f);
+  const parts = Array.from({ length: nParts }, () => alloc64(f * f));
+  const byUser = share(m);
+  const byItem = share(transpose(m));
+  const base: Omit<AlsKernelInit, 'part'> = {
+    f, alpha: c.alpha, alpha0: c.unobservedWeight, lambda: c.regularization,
+    nu: c.frequencyScaledReg ? c.regularizationExponent : null,
+    solver: c.solver, cgSteps: c.cgSteps,
+    userFactors: X, itemFactors: Y, byUser, byItem, G,
+  };
+  // Row ranges per thread: solving costs about (2f·nnz_row + f²) per CG step, so balance nnz + f/2.
+  const split = (rows: SparseRows, n: number) => balancedSplit(n, nParts, (r) => rows.indptr[r + 1]! - rows.indptr[r]! + f / 2);
+  const solveBounds = { users: split(byUser, nU), items: split(byItem, nI) };
+  const gramBounds = { users: balancedSplit(nI, nParts, () => 1), items: balancedSplit(nU, nParts, () => 1) };
+
+  let pool: WorkerPool<AlsTask, number> | undefined;
+  let run: (tasks: AlsTask[]) => Promise<number[]>;
+  if (parallel) {
+    // Each worker gets its own partial-Gramian buffer; the rest of the state is shared.
+    pool = await WorkerPool.start<AlsTask, number>(nParts, new URL('../parallel/als-kernel.ts', import.meta.url), (w) => ({ ...base, part: parts[w]! }));
+    run = (tasks) => pool!.run(tasks);
+  } else {
+    const kernel = createKernel({ ...base, part: parts[0]! });
+    run = async (tasks) => tasks.map(kernel);
+  }
+  return {
+    X, Y,
+    async iteration() {
+      let failed = 0;
+      for (const side of ['users', 'items'] as const) {
+        const gb = gramBounds[side];
+        await run(parts.map((_, w) => ({ op: 'gram', side, start: gb[w]!, end: gb[w + 1]! })));
+        G.fill(0);
+        for (const p of parts) for (let k = 0; k < f * f; k++) G[k] = G[k]! + c.unobservedWeight * p[k]!;
+        mirrorUpper(G, f);
+        const sb = solveBounds[side];
+        const r = await run(parts.map((_, w) => ({ op: 'solve', side, start: sb[w]!, end: sb[w + 1]! })));
+        for (const x of r) failed += x;
+      }
+      return failed;
+    },
+    close: async () => { await pool?.close(); },
+  };
 }
 
 export const ials: ModelFactory<Ials> = {

@@ -1,6 +1,7 @@
 /** Helpers shared by the factor models (iALS, BPR): seeded initialisation, scoring, cosine neighbours. */
 import { ModelFitError } from '../errors.ts';
 import type { Rng } from '../data/random.ts';
+import { nativeAddon } from '../linalg/native.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { dot, rowNorms } from '../linalg/vec.ts';
 
@@ -19,8 +20,14 @@ export function assertFinite(kind: string, what: string, F: Float32Array, epoch:
   }
 }
 
-/** Scores of every item: out[j] = itemFactors[j] · x. */
+/** Scores of every item: out[j] = itemFactors[j] · x (the native SIMD kernel when it was built). */
 export function scoreAll(itemFactors: Float32Array, nItems: number, f: number, x: Float32Array | Float64Array, xo: number, out: Float32Array): void {
+  const native = nativeAddon();
+  if (native) {
+    const xf = x instanceof Float32Array ? x.subarray(xo, xo + f) : Float32Array.from(x.subarray(xo, xo + f));
+    native.scoreFactors(itemFactors.subarray(0, nItems * f), f, xf, out);
+    return;
+  }
   for (let j = 0; j < nItems; j++) out[j] = dot(itemFactors, j * f, x, xo, f);
 }
 
@@ -29,10 +36,11 @@ export function cosineNeighbours(F: Float32Array, norms: Float32Array, f: number
   const n = norms.length;
   if (item < 0 || item >= n) throw new RangeError(`item index ${item} outside 0..${n - 1}`);
   const s = new Float32Array(n);
+  scoreAll(F, n, f, F, item * f, s);
   const ni = norms[item]!;
   for (let j = 0; j < n; j++) {
     const d = ni * norms[j]!;
-    s[j] = d > 0 ? dot(F, j * f, F, item * f, f) / d : NaN;
+    s[j] = d > 0 ? s[j]! / d : NaN;
   }
   s[item] = -Infinity;
   return topK(s, k);

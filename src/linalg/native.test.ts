@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../data/random.ts';
+import { AlsScratch, solveRowCg, solveRowCholesky, type AlsProblem } from './cg.ts';
+import { nativeAddon } from './native.ts';
+import { dot, gramian } from './vec.ts';
+
+const native = nativeAddon();
+const skip = native ? false : 'native addon not built (no C++ toolchain at install, or CURIO_NATIVE=0): the TypeScript kernels are used';
+
+/** A small iALS half-step problem with rows of very different lengths, one of them empty. */
+function problem(nu: number | null, alpha0: number) {
+  const f = 9, nOther = 40, rng = new Rng(7);
+  const Y = Float32Array.from({ length: nOther * f }, () => rng.normal() * 0.3);
+  const counts = [5, 0, 17, 1, 40, 8, 3];
+  const indptr = new Int32Array(counts.length + 1);
+  counts.forEach((c, u) => (indptr[u + 1] = indptr[u]! + c));
+  // Distinct items per row (a row of 40 takes every item).
+  const indices = Int32Array.from({ length: indptr[counts.length]! }, (_, q) => {
+    const u = counts.findIndex((_, r) => q < indptr[r + 1]!);
+    return (q - indptr[u]! + 3 * u) % nOther;
+  });
+  const data = Float32Array.from({ length: indices.length }, () => 1 + rng.int(5));
+  const X0 = Float32Array.from({ length: counts.length * f }, () => rng.normal() * 0.1);
+  const G = gramian(Y, nOther, f);
+  for (let k = 0; k < G.length; k++) G[k] = G[k]! * alpha0;
+  const pr: AlsProblem = { f, Y, G, nOther, X: X0.slice(), indptr, indices, data, alpha: 2.5, alpha0, lambda: 0.2, nu };
+  return { pr, X0, rows: counts.length };
+}
+
+test('native half-step matches the TypeScript kernels (CG steps and exact solve, constant and frequency-scaled λ)', { skip }, async () => {
+  for (const nu of [null, 1]) {
+    for (const alpha0 of [1, 0.3]) {
+      for (const solver of ['cg', 'cholesky'] as const) {
+        const { pr, X0, rows } = problem(nu, alpha0);
+        const s = new AlsScratch(pr.f);
+        for (let u = 0; u < rows; u++) solver === 'cg' ? solveRowCg(pr, u, 3, s) : solveRowCholesky(pr, u, s);
+        const X = X0.slice();
+        const params = Float64Array.of(pr.f, pr.alpha, alpha0, pr.lambda, nu ?? -1, 3, solver === 'cholesky' ? 1 : 0, 2);
+        const failed = await native!.alsHalfStep(pr.Y, X, pr.indptr, pr.indices, pr.data, params);
+        assert.equal(failed, 0);
+        for (let k = 0; k < X.length; k++) {
+          assert.ok(Math.abs(X[k]! - pr.X[k]!) < 1e-4 * (1 + Math.abs(pr.X[k]!)), `${solver} nu=${nu} α0=${alpha0} k=${k}: native ${X[k]} vs ts ${pr.X[k]}`);
+        }
+      }
+    }
+  }
+});
+
+test('native half-step gives the same result on one thread and two', { skip }, async () => {
+  const { pr, X0 } = problem(null, 1);
+  const run = async (threads: number) => {
+    const X = X0.slice();
+    await native!.alsHalfStep(pr.Y, X, pr.indptr, pr.indices, pr.data, Float64Array.of(pr.f, pr.alpha, 1, pr.lambda, -1, 3, 0, threads));
+    return X;
+  };
+  assert.deepEqual(await run(2), await run(1));
+});
+
+test('native Cholesky reports systems that are not positive definite; bad arguments throw before any work', { skip }, async () => {
+  const { pr, X0 } = problem(null, 1);
+  // λ < 0 with α0 = 0 leaves the empty row's system negative definite.
+  const p = Float64Array.of(pr.f, pr.alpha, 0, -1, -1, 3, 1, 1);
+  assert.ok((await native!.alsHalfStep(pr.Y, X0.slice(), pr.indptr, pr.indices, pr.data, p)) >= 1);
+  const ok = Float64Array.of(pr.f, pr.alpha, 1, pr.lambda, -1, 3, 0, 1);
+  assert.throws(() => native!.alsHalfStep(pr.Y, X0.slice(), pr.indptr, pr.indices, new Float64Array(pr.data) as never, ok), TypeError);
+  assert.throws(() => native!.alsHalfStep(pr.Y, X0.subarray(1), pr.indptr, pr.indices, pr.data, ok), /multiple of f|rows/);
+  const badIndex = pr.indices.slice();
+  badIndex[2] = 40;
+  assert.throws(() => native!.alsHalfStep(pr.Y, X0.slice(), pr.indptr, badIndex, pr.data, ok), /outside/);
+});
+
+test('native scoreFactors equals the dot product of every row', { skip }, () => {
+  const f = 13, n = 1003, rng = new Rng(2);
+  const Y = Float32Array.from({ length: n * f }, () => rng.normal());
+  const x = Float32Array.from({ length: f }, () => rng.normal());
+  const out = new Float32Array(n);
+  native!.scoreFactors(Y, f, x, out);
+  for (let j = 0; j < n; j++) assert.ok(Math.abs(out[j]! - dot(Y, j * f, x, 0, f)) < 1e-4, `row ${j}`);
+  assert.throws(() => native!.scoreFactors(Y, f, x, new Float32Array(n - 1)), /sizes/);
+});

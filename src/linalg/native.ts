@@ -1,0 +1,40 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The optional C++ kernels in native/, built from source by `npm install` when a compiler is present
+ * (AVX2+FMA or baseline x86-64 picked at run time, OpenMP threads). Every caller has a TypeScript kernel
+ * computing the same thing, used when the addon is missing or CURIO_NATIVE=0.
+ */
+export interface NativeAddon {
+  /** Dense SPD inverse (EASE): upper triangle in, full inverse out; returns -1, or the failing pivot. */
+  spdInverseUpper(a: Float64Array, n: number, threads: number): number;
+  /**
+   * One implicit-ALS half-step off the JavaScript thread: Gramian of Y, then every row of X solved against Y.
+   * params: [f, alpha, alpha0, lambda, nu (< 0: constant λ), cgSteps, cholesky (0/1), threads].
+   * Resolves to the number of rows whose system was not positive definite (Cholesky only).
+   */
+  alsHalfStep(Y: Float32Array, X: Float32Array, indptr: Int32Array, indices: Int32Array, data: Float32Array, params: Float64Array): Promise<number>;
+  /** out[j] = Y_j · x for every row j of Y (n × f). */
+  scoreFactors(Y: Float32Array, f: number, x: Float32Array, out: Float32Array): void;
+  /** Which instruction set the ALS kernels were picked for: 'avx2' or 'generic'. */
+  alsIsa: string;
+}
+
+let addon: NativeAddon | null | undefined;
+
+/** The addon, loaded once per process; undefined when it was not built or CURIO_NATIVE=0. */
+export function nativeAddon(): NativeAddon | undefined {
+  if (addon === undefined) {
+    addon = null;
+    if (process.env.CURIO_NATIVE !== '0') {
+      try {
+        const require = createRequire(import.meta.url);
+        addon = require(fileURLToPath(new URL('../../native/build/Release/curio_dense.node', import.meta.url))) as NativeAddon;
+      } catch {
+        addon = null; // not built: the TypeScript kernels run
+      }
+    }
+  }
+  return addon ?? undefined;
+}
