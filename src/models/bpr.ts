@@ -8,8 +8,7 @@ import type { Ranked } from '../linalg/topk.ts';
 import { createKernel, rowHas, type BprKernelInit, type BprResult, type BprTask } from '../parallel/bpr-kernel.ts';
 import { defaultThreads, sharedArray, WorkerPool } from '../parallel/pool.ts';
 import { BaseRecommender, expectArray } from './base.ts';
-import { assertFinite, cosineNeighbours, initFactors, rowNorms } from './mf.ts';
-import { dot } from '../linalg/vec.ts';
+import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll } from './mf.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 
 export const BprConfigSchema = z.object({
@@ -112,8 +111,9 @@ export class Bpr extends BaseRecommender<BprConfig> {
   }
 
   private scoreVector(x: Float32Array, xo: number, out: Float32Array): void {
-    const f = this.f, Y = this.itemFactors, B = this.itemBias;
-    for (let j = 0; j < this.nItems; j++) out[j] = B[j]! + dot(Y, j * f, x, xo, f);
+    const B = this.itemBias;
+    scoreAll(this.itemFactors, this.nItems, this.f, x, xo, out);
+    for (let j = 0; j < this.nItems; j++) out[j] = out[j]! + B[j]!;
   }
 
   /**
