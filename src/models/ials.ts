@@ -41,7 +41,8 @@ const MIN_PARALLEL_WORK = 2_000_000;
 /**
  * Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky 2008),
  * solved per row with warm-started conjugate gradient (Takács et al. 2011) or exactly by Cholesky.
- * Users and items are split across worker threads by nonzeros; factors live in SharedArrayBuffers.
+ * The native kernel (native/als.cc, OpenMP) runs when it was built; otherwise users and items are split
+ * across worker threads by nonzeros, with factors in SharedArrayBuffers. Both give the same model.
  */
 export class Ials extends BaseRecommender<IalsConfig> {
   readonly kind = 'ials';
@@ -58,7 +59,7 @@ export class Ials extends BaseRecommender<IalsConfig> {
   preferNative = true;
 
   protected async fitWeighted(m: Csr, o: FitOptions) {
-    const c = this.config, f = c.factors;
+    const c = this.config;
     const threads = Math.max(1, Math.min(o.threads ?? defaultThreads(), 64));
     const native = this.preferNative ? nativeAddon() : undefined;
     const rng = new Rng(o.seed ?? c.seed);
