@@ -17,10 +17,13 @@ export function topK(scores: ArrayLike<number>, k: number, candidates?: Int32Arr
   let size = 0;
   // Heap root = worst kept entry: lowest score, and among equal scores the highest index.
   const worse = (sa: number, ia: number, sb: number, ib: number) => sa < sb || (sa === sb && ia > ib);
+  // Once the heap is full, (floorS, floorI) is its root: most entries lose to it and are rejected by one
+  // comparison, without touching the heap.
+  let floorS = -Infinity, floorI = -1;
   for (let q = 0; q < n; q++) {
     const i = candidates ? candidates[q]! : q;
     const s = scores[i]!;
-    if (!(s > -Infinity)) continue; // drops NaN and -Infinity
+    if (s < floorS || (s === floorS && i > floorI) || !(s > -Infinity)) continue; // also drops NaN and -Infinity
     if (size < cap) {
       let c = size++;
       while (c > 0) {
@@ -29,7 +32,8 @@ export function topK(scores: ArrayLike<number>, k: number, candidates?: Int32Arr
         hs[c] = hs[p]!; hi[c] = hi[p]!; c = p;
       }
       hs[c] = s; hi[c] = i;
-    } else if (cap > 0 && worse(hs[0]!, hi[0]!, s, i)) {
+      if (size === cap) { floorS = hs[0]!; floorI = hi[0]!; }
+    } else if (cap > 0) {
       let c = 0;
       for (;;) {
         const l = 2 * c + 1;
@@ -40,6 +44,7 @@ export function topK(scores: ArrayLike<number>, k: number, candidates?: Int32Arr
         hs[c] = hs[m]!; hi[c] = hi[m]!; c = m;
       }
       hs[c] = s; hi[c] = i;
+      floorS = hs[0]!; floorI = hi[0]!;
     }
   }
   // Pop worst-first into the back of the output.
