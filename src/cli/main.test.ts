@@ -65,6 +65,15 @@ test('clear errors for unknown commands, flags, users and models', () => {
   assert.match(curio('import', '--help').out, /Formats: movielens-100k/);
 });
 
+test('curio --version names the package version and the kernels in use', () => {
+  const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+  const r = curio('--version');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`^curio ${pkg.version.replace(/\./g, '\\.')}\nkernels: (native C\\+\\+|TypeScript)`));
+  const off = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env: { ...process.env, CURIO_NATIVE: '0' } });
+  assert.match(off.stdout, /kernels: TypeScript \(CURIO_NATIVE=0\)/);
+});
+
 test('curio evaluate writes a JSON and a Markdown report', () => {
   const r = curio('evaluate', '--preset', 'leave-last-out', '--models', 'popularity,itemknn', '--report', 'rep', '--quiet');
   assert.equal(r.code, 0, r.err);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CurioError } from '../errors.ts';
 
 export interface Command {
@@ -24,6 +25,20 @@ async function help(): Promise<string> {
   return lines.join('\n');
 }
 
+/** The package version and which kernels this install runs: the answer to "why is training slow here?". */
+async function version(): Promise<string> {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { nativeAddon } = await import('../linalg/native.ts');
+  const native = nativeAddon();
+  const kernels = native
+    ? `native C++ (${native.alsIsa}, OpenMP) for iALS, factor scoring and EASE`
+    : process.env.CURIO_NATIVE === '0'
+      ? 'TypeScript (CURIO_NATIVE=0)'
+      : 'TypeScript (the native addon is not built: with a C++ compiler, `npm rebuild` in the curio package builds it)';
+  return `curio ${pkg.version}
+kernels: ${kernels}`;
+}
+
 /** Runs the CLI; returns the process exit code. Errors Curio raises on purpose print one clear line. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -31,8 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(await help());
     return name ? 0 : 1;
   }
-  if (name === '--version') {
-    console.log('0.1.0');
+  if (name === '--version' || name === '-v') {
+    console.log(await version());
     return 0;
   }
   const load = commands[name];
