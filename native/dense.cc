@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-void RegisterAls(napi_env env, napi_value exports);  // als.cc
+void RegisterFactorKernels(napi_env env, napi_value exports);  // factors.cc
 
 namespace {
 
@@ -230,7 +230,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spdInverseUpper", NAPI_AUTO_LENGTH, SpdInverseUpper, nullptr, &fn);
   napi_set_named_property(env, exports, "spdInverseUpper", fn);
-  RegisterAls(env, exports);
+  RegisterFactorKernels(env, exports);
   return exports;
 }
 

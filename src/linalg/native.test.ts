@@ -79,3 +79,51 @@ test('native scoreFactors equals the dot product of every row', { skip }, () => 
   for (let j = 0; j < n; j++) assert.ok(Math.abs(out[j]! - dot(Y, j * f, x, 0, f)) < 1e-4, `row ${j}`);
   assert.throws(() => native!.scoreFactors(Y, f, x, new Float32Array(n - 1)), /sizes/);
 });
+
+test('native BPR epochs: same seed on one thread gives the same factors; loss falls; bad arguments throw', { skip }, async () => {
+  // 30 users, 20 items: users < 15 took items 0-9, the others items 10-19 (every other one).
+  const rows: number[][] = Array.from({ length: 30 }, (_, u) => Array.from({ length: 5 }, (_, k) => (u < 15 ? 0 : 10) + ((u + 2 * k) % 10)).sort((a, b) => a - b));
+  const uniq = rows.map((r) => [...new Set(r)]);
+  const indptr = Int32Array.from([0, ...uniq.map((r) => r.length)].map((_, k, a) => a.slice(0, k + 1).reduce((x, y) => x + y, 0)));
+  const indices = Int32Array.from(uniq.flat());
+  const rowOf = Int32Array.from(uniq.flatMap((r, u) => r.map(() => u)));
+  const f = 8, rng = new Rng(5);
+  const start = () => ({ X: Float32Array.from({ length: 30 * f }, () => rng.normal() * 0.1), Y: Float32Array.from({ length: 20 * f }, () => rng.normal() * 0.1), B: new Float32Array(20) });
+  const fit = async (s0: ReturnType<typeof start>, epochs: number) => {
+    const s = { X: s0.X.slice(), Y: s0.Y.slice(), B: s0.B.slice() };
+    const losses: number[] = [];
+    for (let e = 0; e < epochs; e++) {
+      const [logLik, , done] = await native!.bprEpoch(s.X, s.Y, s.B, indptr, indices, rowOf, Float64Array.of(f, 0.1, 0.001, 2000, 17 + e, 1));
+      assert.equal(done, 2000);
+      losses.push(-logLik / done);
+    }
+    return { ...s, losses };
+  };
+  const s0 = start();
+  const a = await fit(s0, 20), b = await fit(s0, 20);
+  assert.deepEqual(a.Y, b.Y);
+  assert.ok(a.losses.at(-1)! < 0.5 * a.losses[0]!, `loss ${a.losses[0]} -> ${a.losses.at(-1)}`);
+  // Score of a user's own block beats the other block.
+  let own = 0, other = 0;
+  for (let j = 0; j < 20; j++) {
+    const sc = a.B[j]! + dot(a.X, 0, a.Y, j * f, f);
+    if (j < 10) own += sc; else other += sc;
+  }
+  assert.ok(own > other, `user 0: own block ${own} vs other ${other}`);
+  // Neighbouring seeds (epoch e and e + 1) must draw unrelated triples, not a shifted copy of one stream:
+  // from the same start with a tiny step, the factor changes of seeds 100 and 101 are then far from parallel.
+  const delta = async (seed: number) => {
+    const Y = s0.Y.slice();
+    await native!.bprEpoch(s0.X.slice(), Y, s0.B.slice(), indptr, indices, rowOf, Float64Array.of(f, 1e-4, 0, 200, seed, 1));
+    return Y.map((y, k) => y - s0.Y[k]!);
+  };
+  const [d1, d2] = [await delta(100), await delta(101)];
+  const cos = dot(d1, 0, d2, 0, d1.length) / Math.sqrt(dot(d1, 0, d1, 0, d1.length) * dot(d2, 0, d2, 0, d2.length));
+  assert.ok(cos < 0.8, `updates of seeds 100 and 101 have cosine ${cos}: their sample streams overlap`);
+  const p = Float64Array.of(f, 0.1, 0.001, 10, 1, 1);
+  assert.throws(() => native!.bprEpoch(s0.X, s0.Y, s0.B, indptr, indices, rowOf.subarray(1), p), /rowOf/);
+  const bad = indices.slice();
+  bad[0] = 20;
+  assert.throws(() => native!.bprEpoch(s0.X, s0.Y, s0.B, indptr, bad, rowOf, p), /outside/);
+  assert.throws(() => native!.bprEpoch(s0.X, s0.Y.subarray(f), s0.B, indptr, indices, rowOf, p), /factor arrays/);
+});

@@ -15,9 +15,15 @@ export interface NativeAddon {
    * Resolves to the number of rows whose system was not positive definite (Cholesky only).
    */
   alsHalfStep(Y: Float32Array, X: Float32Array, indptr: Int32Array, indices: Int32Array, data: Float32Array, params: Float64Array): Promise<number>;
+  /**
+   * One BPR epoch off the JavaScript thread: `samples` SGD steps on (user, seen, unseen) triples, lock-free on
+   * `threads` OpenMP threads. params: [f, learningRate, regularization, samples, seed, threads].
+   * Resolves to [log-likelihood, correctly ordered pairs, steps taken].
+   */
+  bprEpoch(X: Float32Array, Y: Float32Array, B: Float32Array, indptr: Int32Array, indices: Int32Array, rowOf: Int32Array, params: Float64Array): Promise<[number, number, number]>;
   /** out[j] = Y_j · x for every row j of Y (n × f). */
   scoreFactors(Y: Float32Array, f: number, x: Float32Array, out: Float32Array): void;
-  /** Which instruction set the ALS kernels were picked for: 'avx2' or 'generic'. */
+  /** Which instruction set the factor-model kernels were picked for: 'avx2' or 'generic'. */
   alsIsa: string;
 }
 

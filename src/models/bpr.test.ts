@@ -5,7 +5,8 @@ import { toMatrix } from '../data/interactions.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { AbortedError, ArtifactError, ConfigError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import { Bpr, bpr } from './bpr.ts';
+import { nativeAddon } from '../linalg/native.ts';
+import { Bpr, BprConfigSchema, bpr } from './bpr.ts';
 
 /** Users 0-19 like items 0-5, users 20-39 items 6-11; each misses one item of their own block. */
 function blocks(): { m: Csr; missing: number[] } {
@@ -18,12 +19,15 @@ function blocks(): { m: Csr; missing: number[] } {
   return { m: csrFromCoo(40, 12, Int32Array.from(r), Int32Array.from(c), undefined), missing };
 }
 
-test('block-structured data: the missing item of the own block ranks first; loss falls', async () => {
+test('block-structured data: the missing item of the own block ranks first; loss falls (each kernel)', async () => {
   const { m, missing } = blocks();
-  const model = bpr.create({ factors: 8, iterations: 60, learningRate: 0.1, regularization: 0.001, seed: 3 });
-  const r = await model.fit({ matrix: m }, { threads: 1 });
-  for (let u = 0; u < 40; u++) assert.equal(model.recommend(u, { k: 1 }).items[0], missing[u], `user ${u}`);
-  assert.ok(r.loss![r.loss!.length - 1]! < r.loss![0]! * 0.5, `loss ${r.loss![0]} -> ${r.loss!.at(-1)}`);
+  for (const preferNative of nativeAddon() ? [true, false] : [false]) {
+    const model = new Bpr(BprConfigSchema.parse({ factors: 8, iterations: 60, learningRate: 0.1, regularization: 0.001, seed: 3 }));
+    model.preferNative = preferNative;
+    const r = await model.fit({ matrix: m }, { threads: 1 });
+    for (let u = 0; u < 40; u++) assert.equal(model.recommend(u, { k: 1 }).items[0], missing[u], `native=${preferNative} user ${u}`);
+    assert.ok(r.loss![r.loss!.length - 1]! < r.loss![0]! * 0.5, `native=${preferNative} loss ${r.loss![0]} -> ${r.loss!.at(-1)}`);
+  }
 });
 
 test('fold-in of a history ranks its block first and is deterministic', async () => {

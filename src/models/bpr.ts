@@ -7,6 +7,7 @@ import { AbortedError, ArtifactError, ModelFitError } from '../errors.ts';
 import type { Ranked } from '../linalg/topk.ts';
 import { createKernel, rowHas, type BprKernelInit, type BprResult, type BprTask } from '../parallel/bpr-kernel.ts';
 import { defaultThreads, sharedArray, WorkerPool } from '../parallel/pool.ts';
+import { nativeAddon } from '../linalg/native.ts';
 import { BaseRecommender, expectArray } from './base.ts';
 import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll } from './mf.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
@@ -33,7 +34,8 @@ const FOLD_IN_EPOCHS = 40;
  * Bayesian personalised ranking with matrix factorisation (Rendle, Freudenthaler, Gantner & Schmidt-Thieme
  * 2009): maximises Σ ln σ(x_u·(y_i − y_j) + b_i − b_j) over sampled (user, seen i, unseen j) triples by SGD.
  * Every stored entry is a positive; values are ignored (use a threshold weighting to drop weak ones).
- * With threads > 1 on large data, epochs run lock-free on two workers (not bit-reproducible).
+ * Epochs run in the native kernel when it was built, else in TypeScript (on workers for large data). With more
+ * than one thread the updates are lock-free (Hogwild) and not bit-reproducible; with one they are, per seed.
  */
 export class Bpr extends BaseRecommender<BprConfig> {
   readonly kind = 'bpr';
@@ -46,13 +48,19 @@ export class Bpr extends BaseRecommender<BprConfig> {
     return this.config.factors;
   }
 
+  /** Use the native kernel (native/factors.cc) when it was built; false forces the TypeScript kernel. */
+  preferNative = true;
+
   protected async fitWeighted(m: Csr, o: FitOptions) {
     const c = this.config, f = c.factors, nU = m.rows, nI = m.cols;
     const nnz = m.indptr[nU]!;
     if (nnz === 0) throw new ModelFitError(`${this.kind}: no positive interactions to learn from`);
     const samples = c.samplesPerEpoch ?? nnz;
     const threads = Math.max(1, Math.min(o.threads ?? defaultThreads(), 64));
-    const parallel = threads > 1 && samples * f >= MIN_PARALLEL_WORK;
+    const native = this.preferNative ? nativeAddon() : undefined;
+    // Small fits stay on one thread, so they are reproducible per seed (lock-free threads are not).
+    const big = threads > 1 && samples * f >= MIN_PARALLEL_WORK;
+    const parallel = !native && big;
     const f32 = (n: number) => (parallel ? sharedArray(Float32Array, n) : new Float32Array(n));
     const i32 = (n: number, from?: Int32Array) => (parallel ? sharedArray(Int32Array, n, from) : from ?? new Int32Array(n));
 
@@ -66,26 +74,32 @@ export class Bpr extends BaseRecommender<BprConfig> {
       userFactors: X, itemFactors: Y, itemBias: B,
       indptr: i32(nU + 1, m.indptr), indices: i32(nnz, m.indices), rowOf,
     };
-    let run: (tasks: BprTask[]) => Promise<BprResult[]>;
+    // One epoch: the native kernel on OpenMP threads, else TypeScript on workers (large data) or in-process.
+    let epochRun: (epoch: number) => Promise<BprResult[]>;
     let pool: WorkerPool<BprTask, BprResult> | undefined;
-    if (parallel) {
+    const tasks = (epoch: number, parts: number) => Array.from({ length: parts }, (_, w) => ({
+      samples: Math.floor(samples / parts) + (w < samples % parts ? 1 : 0),
+      seed: (seed * 1_000_003 + epoch * 7919 + w) >>> 0,
+    }));
+    if (native) {
+      epochRun = async (epoch) => {
+        const params = Float64Array.of(f, c.learningRate, c.regularization, samples, tasks(epoch, 1)[0]!.seed, big ? threads : 1);
+        const [logLik, correct, done] = await native.bprEpoch(X, Y, B, m.indptr, m.indices, rowOf, params);
+        return [{ logLik, correct, samples: done }];
+      };
+    } else if (parallel) {
       pool = await WorkerPool.start<BprTask, BprResult>(threads, new URL('../parallel/bpr-kernel.ts', import.meta.url), () => init);
-      run = (t) => pool!.run(t);
+      epochRun = (epoch) => pool!.run(tasks(epoch, threads));
     } else {
       const kernel = createKernel(init);
-      run = async (t) => t.map(kernel);
+      epochRun = async (epoch) => tasks(epoch, 1).map(kernel);
     }
     const loss: number[] = [];
     try {
       const t0 = performance.now();
       for (let epoch = 1; epoch <= c.iterations; epoch++) {
         if (o.signal?.aborted) throw new AbortedError(`${this.kind}: fit aborted in epoch ${epoch}`);
-        const parts = parallel ? threads : 1;
-        const tasks = Array.from({ length: parts }, (_, w) => ({
-          samples: Math.floor(samples / parts) + (w < samples % parts ? 1 : 0),
-          seed: (seed * 1_000_003 + epoch * 7919 + w) >>> 0,
-        }));
-        const res = await run(tasks);
+        const res = await epochRun(epoch);
         let ll = 0, n = 0;
         for (const r of res) { ll += r.logLik; n += r.samples; }
         assertFinite(this.kind, 'user', X, epoch);
