@@ -31,7 +31,7 @@ async function version(): Promise<string> {
   const { nativeAddon } = await import('../linalg/native.ts');
   const native = nativeAddon();
   const kernels = native
-    ? `native C++ (${native.alsIsa}, OpenMP) for iALS, factor scoring and EASE`
+    ? `native C++ (${native.alsIsa}, OpenMP) for iALS, BPR, factor scoring and EASE`
     : process.env.CURIO_NATIVE === '0'
       ? 'TypeScript (CURIO_NATIVE=0)'
       : 'TypeScript (the native addon is not built: with a C++ compiler, `npm rebuild` in the curio package builds it)';
