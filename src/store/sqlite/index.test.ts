@@ -46,20 +46,15 @@ test('a file that is not SQLite gives a StoreError naming it', async () => {
   assert.throws(() => SqliteStore.open(file), (e: unknown) => e instanceof StoreError && e.message.includes(file));
 });
 
-test('snapshot of 300k events is fast', async () => {
+test('300k events written in batches come back whole in the snapshot, ids intact', async () => {
   const s = SqliteStore.open(':memory:');
   const rows = [];
   for (let k = 0; k < 300_000; k++) rows.push({ user: `u${k % 5000}`, item: `i${(k * 31) % 3000}`, type: 'view' as const, value: 1, timestamp: k });
-  let t = performance.now();
   for (let k = 0; k < rows.length; k += 50_000) await s.addInteractions(rows.slice(k, k + 50_000));
-  const writeMs = performance.now() - t;
-  t = performance.now();
   const d = await s.snapshot();
-  const snapMs = performance.now() - t;
   assert.equal(d.length, 300_000);
   assert.equal(d.users.size, 5000);
   assert.equal(d.users.id(d.user[123_456]!), `u${123_456 % 5000}`);
-  assert.ok(snapMs < 3000, `snapshot took ${snapMs} ms`);
-  console.log(`sqlite: wrote ${Math.round(300_000 / writeMs)}k rows/s, snapshot ${Math.round(300_000 / snapMs)}k rows/s`);
+  // Throughput is measured by `npm run bench -- store`, not here.
   await s.close();
 });
