@@ -50,6 +50,8 @@ export class SqliteCore {
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
+      // Bulk imports insert into several B-trees in random key order: SQLite's 2 MiB default page cache thrashes.
+      this.db.pragma('cache_size = -65536');
       migrate(this.db, url);
     } catch (e) {
       if (e instanceof CurioError) throw e;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.ts';
 import { runStoreContract } from '../store.contract.ts';
 import { SqliteStore } from './index.ts';
-import { SCHEMA_VERSION } from './schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-sqlite-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +29,32 @@ test('a file store persists across reopen, in WAL mode at the current schema ver
   assert.deepEqual(await again.history('u'), [{ user: 'u', item: 'i', type: 'purchase', value: 2, timestamp: 5, session: 'inv1' }]);
   await again.close();
   await assert.rejects(again.stats(), /closed/);
+});
+
+test('a file from schema version 1 is migrated in place: its events, ids and history survive, and re-import stays idempotent', async () => {
+  const file = join(dir, 'v1.db');
+  const db = new Database(file);
+  MIGRATIONS[0]!(db);
+  db.pragma('user_version = 1');
+  db.exec(`INSERT INTO users (id, ext) VALUES (1, 'u1'), (2, 'u2');
+           INSERT INTO items (id, ext, title) VALUES (1, 'i1', 'One'), (2, 'i2', 'Two');
+           INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES
+             (1, 1, 'view', 1, 10, '', NULL), (1, 2, 'purchase', 3, 20, 'inv', 'great'), (2, 2, 'view', 1, 5, '', NULL);`);
+  db.close();
+  const s = SqliteStore.open(file);
+  assert.deepEqual(await s.history('u1'), [
+    { user: 'u1', item: 'i2', type: 'purchase', value: 3, timestamp: 20, session: 'inv', text: 'great' },
+    { user: 'u1', item: 'i1', type: 'view', value: 1, timestamp: 10 },
+  ]);
+  const again = await s.addInteractions([{ user: 'u1', item: 'i1', type: 'view', value: 1, timestamp: 10 }, { user: 'u2', item: 'i1', type: 'view', value: 1, timestamp: 7 }]);
+  assert.deepEqual([again.inserted, again.unchanged], [1, 1]);
+  assert.equal((await s.snapshot()).length, 4);
+  await s.close();
+  const check = new Database(file, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  const indexes = (check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions'`).pluck().all() as string[]).sort();
+  assert.ok(!indexes.includes('interactions_user_ts') && indexes.includes('interactions_ts'), indexes.join(', '));
+  check.close();
 });
 
 test('a file written by a newer schema is refused with a clear StoreError', () => {
