@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/ials.ts [--skip-20m] [--iters-20m N] [--threads N] [--typescript]
  *
- * The native kernel (native/als.cc) runs when it was built; --typescript measures the TypeScript workers instead.
+ * The native kernel (native/factors.cc) runs when it was built; --typescript measures the TypeScript workers instead.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';

@@ -41,7 +41,7 @@ const MIN_PARALLEL_WORK = 2_000_000;
 /**
  * Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky 2008),
  * solved per row with warm-started conjugate gradient (Takács et al. 2011) or exactly by Cholesky.
- * The native kernel (native/als.cc, OpenMP) runs when it was built; otherwise users and items are split
+ * The native kernel (native/factors.cc, OpenMP) runs when it was built; otherwise users and items are split
  * across worker threads by nonzeros, with factors in SharedArrayBuffers. Both give the same model.
  */
 export class Ials extends BaseRecommender<IalsConfig> {
@@ -55,7 +55,7 @@ export class Ials extends BaseRecommender<IalsConfig> {
     return this.config.factors;
   }
 
-  /** Use the native kernel (native/als.cc) when it was built; false forces the TypeScript workers. */
+  /** Use the native kernel (native/factors.cc) when it was built; false forces the TypeScript workers. */
   preferNative = true;
 
   protected async fitWeighted(m: Csr, o: FitOptions) {
