@@ -9,8 +9,8 @@ const native = nativeAddon();
 const skip = native ? false : 'native addon not built (no C++ toolchain at install, or CURIO_NATIVE=0): the TypeScript kernels are used';
 
 /** A small iALS half-step problem with rows of very different lengths, one of them empty. */
-function problem(nu: number | null, alpha0: number) {
-  const f = 9, nOther = 40, rng = new Rng(7);
+function problem(nu: number | null, alpha0: number, f = 9) {
+  const nOther = 40, rng = new Rng(7);
   const Y = Float32Array.from({ length: nOther * f }, () => rng.normal() * 0.3);
   const counts = [5, 0, 17, 1, 40, 8, 3];
   const indptr = new Int32Array(counts.length + 1);
@@ -29,19 +29,18 @@ function problem(nu: number | null, alpha0: number) {
 }
 
 test('native half-step matches the TypeScript kernels (CG steps and exact solve, constant and frequency-scaled λ)', { skip }, async () => {
-  for (const nu of [null, 1]) {
-    for (const alpha0 of [1, 0.3]) {
-      for (const solver of ['cg', 'cholesky'] as const) {
-        const { pr, X0, rows } = problem(nu, alpha0);
-        const s = new AlsScratch(pr.f);
-        for (let u = 0; u < rows; u++) solver === 'cg' ? solveRowCg(pr, u, 3, s) : solveRowCholesky(pr, u, s);
-        const X = X0.slice();
-        const params = Float64Array.of(pr.f, pr.alpha, alpha0, pr.lambda, nu ?? -1, 3, solver === 'cholesky' ? 1 : 0, 2);
-        const failed = await native!.alsHalfStep(pr.Y, X, pr.indptr, pr.indices, pr.data, params);
-        assert.equal(failed, 0);
-        for (let k = 0; k < X.length; k++) {
-          assert.ok(Math.abs(X[k]! - pr.X[k]!) < 1e-4 * (1 + Math.abs(pr.X[k]!)), `${solver} nu=${nu} α0=${alpha0} k=${k}: native ${X[k]} vs ts ${pr.X[k]}`);
-        }
+  // f = 1 and 17 exercise the vector loops' remainders.
+  for (const [nu, alpha0, f] of [[null, 1, 9], [null, 0.3, 9], [1, 1, 9], [1, 0.3, 9], [null, 1, 1], [1, 0.5, 17]] as const) {
+    for (const solver of ['cg', 'cholesky'] as const) {
+      const { pr, X0, rows } = problem(nu, alpha0, f);
+      const s = new AlsScratch(pr.f);
+      for (let u = 0; u < rows; u++) solver === 'cg' ? solveRowCg(pr, u, 3, s) : solveRowCholesky(pr, u, s);
+      const X = X0.slice();
+      const params = Float64Array.of(pr.f, pr.alpha, alpha0, pr.lambda, nu ?? -1, 3, solver === 'cholesky' ? 1 : 0, 2);
+      const failed = await native!.alsHalfStep(pr.Y, X, pr.indptr, pr.indices, pr.data, params);
+      assert.equal(failed, 0);
+      for (let k = 0; k < X.length; k++) {
+        assert.ok(Math.abs(X[k]! - pr.X[k]!) < 1e-4 * (1 + Math.abs(pr.X[k]!)), `${solver} nu=${nu} α0=${alpha0} f=${f} k=${k}: native ${X[k]} vs ts ${pr.X[k]}`);
       }
     }
   }
