@@ -16,7 +16,7 @@ import { applyPreset } from '../src/eval/presets.ts';
 import { evaluateOn } from '../src/eval/evaluate.ts';
 import { toMatrix, type Interactions } from '../src/data/interactions.ts';
 import { createModel } from '../src/models/registry.ts';
-import { initFactors } from '../src/models/mf.ts';
+import { initialFactors } from '../src/models/ials.ts';
 import { Rng } from '../src/data/random.ts';
 import { dataDir, printTable, repoRoot } from './_util.ts';
 
@@ -69,9 +69,9 @@ try {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
   const runs = { numpy: [] as number[], cholesky: [] as number[], cg: [] as number[] };
   for (const seed of seeds) {
-    // The same draw as Ials.fitWeighted: one generator, user factors first, then item factors.
-    const rng = new Rng(seed);
-    const files = [initFactors(new Float32Array(train.users.size * f), rng, 0.01), initFactors(new Float32Array(train.items.size * f), rng, 0.01)]
+    // The draw Ials.fitWeighted starts from, for this seed.
+    const init = initialFactors(train.users.size, train.items.size, f, new Rng(seed), (n) => new Float32Array(n));
+    const files = [init.X, init.Y]
       .map((F, k) => { const file = join(dir, `init${seed}-${k}.f32`); writeFileSync(file, F); return file; });
     runs.numpy.push(python('ials_numpy.py', [iaFile, '--factors', String(f), '--reg', String(ials.regularization), '--alpha', String(ials.alpha), '--iterations', String(ials.iterations), '--init', ...files]).ndcg10!);
     for (const solver of ['cholesky', 'cg'] as const) runs[solver].push((await ours('ials', { ...ials, solver }, seed)).ndcg);

@@ -146,7 +146,7 @@ interface AlsRunner {
 }
 
 /** The initial factors: one generator, user factors first (bench/agreement.ts hands the same draw to numpy). */
-function initialFactors(nU: number, nI: number, f: number, rng: Rng, alloc: (n: number) => Float32Array) {
+export function initialFactors(nU: number, nI: number, f: number, rng: Rng, alloc: (n: number) => Float32Array) {
   return { X: initFactors(alloc(nU * f), rng, 0.01), Y: initFactors(alloc(nI * f), rng, 0.01) };
 }
 
