@@ -1,17 +1,26 @@
 import { ImportError } from '../../errors.ts';
 import type { DelimitedRecord } from '../csv.ts';
 
-/** Index of each wanted column in the header; a missing one is an error on line 1 naming it. */
-export function columns<K extends string>(file: string, header: string[] | undefined, wanted: Record<K, string>, optional: NoInfer<K>[] = []): Record<K, number> {
+/** Index of each wanted column in the header; a missing or repeated one is an error on line 1 naming it. */
+export function columns<K extends string>(file: string, header: string[], wanted: Record<K, string>, optional: NoInfer<K>[] = []): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const key of Object.keys(wanted) as K[]) {
-    const idx = header ? header.indexOf(wanted[key]) : -1;
-    if (idx < 0 && !optional.includes(key)) {
-      throw new ImportError(file, 1, wanted[key], `no column "${wanted[key]}" in the header (${header ? header.join(', ') : 'empty file'})`);
-    }
+    const name = wanted[key], idx = header.indexOf(name);
+    if (idx < 0 && !optional.includes(key)) throw new ImportError(file, 1, name, `no column "${name}" in the header (${header.join(', ')})`);
+    if (idx >= 0 && header.lastIndexOf(name) !== idx) throw new ImportError(file, 1, name, `column "${name}" appears more than once in the header`);
     out[key] = idx;
   }
   return out;
+}
+
+/**
+ * A row must have one field per column: a short row would read its missing fields as empty (a timestamp of 0),
+ * a long one has lost its alignment (an unquoted delimiter in a value). `names` names the columns.
+ */
+export function checkFieldCount(file: string, r: DelimitedRecord, names: readonly string[]): void {
+  const n = r.fields.length;
+  if (n < names.length) throw new ImportError(file, r.line, names[n], `missing: the row has ${n} of the ${names.length} fields (${names.join(', ')})`);
+  if (n > names.length) throw new ImportError(file, r.line, undefined, `the row has ${n} fields, ${n - names.length} more than the ${names.length} columns (${names.join(', ')}); quote values that contain the delimiter`);
 }
 
 /** Reads typed fields of one record; every failure names file, line and field. */

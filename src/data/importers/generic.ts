@@ -82,8 +82,10 @@ export const genericCsv: Importer = {
     const m = checkMapping(ctx.mapping);
     let idx: Record<Field, number> | undefined;
     const wanted = Object.fromEntries(FIELDS.filter((f) => m[f]).map((f) => [f, m[f]!])) as Record<Field, string>;
-    await eachRecord(file, { header: true, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
-      idx ??= { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, r.header, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+    const onHeader = (h: string[]) => {
+      idx = { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, h, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+    };
+    await eachRecord(file, { onHeader, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
       ctx.sink.event(toRow(file, r.line, m, (f) => (idx![f] < 0 ? undefined : r.fields[idx![f]] ?? '')));
     });
   },
@@ -95,10 +97,13 @@ export const genericJsonl: Importer = {
   importFile: async (file, ctx: FileContext) => {
     const m = checkMapping(ctx.mapping);
     const { sink } = ctx;
+    let lines = 0;
     for await (const batch of readJsonLinesBatches(file, { onBytes: ctx.onBytes })) {
-      for (const { line, value } of batch) {
+      for (const { line, value, error } of batch) {
+        lines++;
         sink.report.rows++;
         guarded(() => {
+          if (error) throw error;
           if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ImportError(file, line, undefined, 'expected a JSON object');
           const o = value as Record<string, unknown>;
           sink.event(toRow(file, line, m, (f) => (m[f] ? o[m[f] as string] : undefined)));
@@ -106,5 +111,6 @@ export const genericJsonl: Importer = {
       }
       await sink.flush();
     }
+    if (lines === 0) throw new ImportError(file, 1, undefined, 'empty file');
   },
 };

@@ -140,3 +140,47 @@ test('unknown formats and missing paths are ConfigErrors that say what is accept
   await assert.rejects(importData(s, { format: 'movielens-100k', path: join(dir, 'gb') }), /missing u\.data/);
   assert.deepEqual(await s.stats(), EMPTY);
 }));
+
+test('row shape: a short row names its missing field, a long row is invalid, both counted under skipInvalid', () => withStore(async (s) => {
+  const file = write('shape/events.csv', 'who,what,when\na,x,1300000000\nb,y\nc,z,1300000000,extra\n');
+  const mapping = { user: 'who', item: 'what', timestamp: 'when' };
+  await assert.rejects(importData(s, { format: 'csv', path: file, mapping }),
+    (e: unknown) => e instanceof ImportError && e.file === file && e.line === 3 && e.field === 'when' && /missing: the row has 2 of the 3 fields/.test(e.message));
+  assert.deepEqual(await s.stats(), EMPTY);
+  const r = await importData(s, { format: 'csv', path: file, mapping, skipInvalid: true });
+  assert.deepEqual(r.skippedByReason, { 'invalid when': 1, 'invalid row': 1 });
+  assert.match(r.firstErrors[1]!.message, /:4: the row has 4 fields, 1 more than the 3 columns/);
+  assert.deepEqual(await s.stats(), { users: 1, items: 1, interactions: 1, byType: { view: 1 } });
+  // Headerless files too: a u.user line without its zip code.
+  write('shape100k/u.user', '1|24|M|technician\n');
+  write('shape100k/u.data', '1\t1\t5\t874965758\n');
+  await assert.rejects(importData(s, { format: 'movielens-100k', path: join(dir, 'shape100k') }), (e: unknown) => e instanceof ImportError && e.field === 'zip code');
+}));
+
+test('an empty file, or a header without a mapped column, fails before anything is written, even with skipInvalid', () => withStore(async (s) => {
+  const mapping = { user: 'who', item: 'what' };
+  for (const [name, content, why] of [
+    ['empty.csv', '', /:1: empty file \(no header line\)/],
+    ['blank.csv', '\n\r\n', /:1: empty file/],
+    ['header-only.csv', 'who,when\n', /:1 field "what": no column "what"/],
+    ['no-column.csv', 'who,when\na,1\n', /:1 field "what": no column "what"/],
+    ['twice.csv', 'who,what,what\na,x,y\n', /:1 field "what": column "what" appears more than once/],
+  ] as const) {
+    const file = write(`hdr/${name}`, content);
+    await assert.rejects(importData(s, { format: 'csv', path: file, mapping, skipInvalid: true }), (e: unknown) => e instanceof ImportError && why.test(e.message), name);
+  }
+  await assert.rejects(importData(s, { format: 'jsonl', path: write('hdr/empty.jsonl', '\n'), mapping, skipInvalid: true }), /:1: empty file/);
+  await assert.rejects(importData(s, { format: 'movielens-100k', path: write('hdr100k/u.data', '') }), /u\.data:1: empty file/);
+  assert.deepEqual(await s.stats(), EMPTY);
+  assert.deepEqual(await s.imports(), []);
+  // A header with the columns and no rows is a valid (empty) import.
+  const r = await importData(s, { format: 'csv', path: write('hdr/ok.csv', 'who,what\n'), mapping });
+  assert.equal(r.rows, 0);
+}));
+
+test('CR-only line endings are line endings', () => withStore(async (s) => {
+  const file = write('cr.csv', 'who,what,when\r"a",x,1300000000\rb,y,1300000001\r');
+  const r = await importData(s, { format: 'csv', path: file, mapping: { user: 'who', item: 'what', timestamp: 'when' } });
+  assert.equal(r.rows, 2);
+  assert.deepEqual((await s.history('b')).map((e) => [e.item, e.timestamp]), [['y', 1300000001000]]);
+}));

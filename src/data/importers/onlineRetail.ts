@@ -35,8 +35,8 @@ async function importRetail(file: string, ctx: FileContext): Promise<void> {
     for (const e of basket.values()) sink.event(e);
     basket = new Map();
   };
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, COLUMNS, ['country', 'description']);
+  await eachRecord(file, { onHeader: (h) => { c = columns(file, h, COLUMNS, ['country', 'description']); } }, ctx, (r) => {
+    if (!c) return;
     const inv = f.str(r, c.invoice, 'InvoiceNo');
     const customer = f.opt(r, c.customer);
     if (customer === undefined) return sink.skip(RETAIL_SKIP.noCustomer);
