@@ -74,17 +74,20 @@ function isList(s: ParamSpec): s is readonly ParamValue[] {
   return Array.isArray(s);
 }
 
-function checkSpace(space: ParamSpace, mode: 'grid' | 'random'): void {
+/** Throws a ConfigError naming the parameter when a space is empty, a list is empty or a range is invalid. */
+export function checkSpace(space: ParamSpace, mode: 'grid' | 'random', prefix = 'tune.space'): void {
   const names = Object.keys(space);
-  if (!names.length) throw new ConfigError('tune.space', 'has no parameters');
+  if (!names.length) throw new ConfigError(prefix, 'has no parameters');
   for (const name of names) {
     const s = space[name]!;
     if (isList(s)) {
-      if (!s.length) throw new ConfigError(`tune.space.${name}`, 'empty list of values');
+      if (!s.length) throw new ConfigError(`${prefix}.${name}`, 'empty list of values');
+    } else if (typeof s !== 'object' || s === null) {
+      throw new ConfigError(`${prefix}.${name}`, `expected a list of values or a range {min, max, log?, int?}, got ${JSON.stringify(s)}`);
     } else {
-      if (mode === 'grid') throw new ConfigError(`tune.space.${name}`, 'a range needs random search (mode "random"); give a list for grid search');
-      if (!(Number.isFinite(s.min) && Number.isFinite(s.max) && s.min <= s.max)) throw new ConfigError(`tune.space.${name}`, `invalid range [${s.min}, ${s.max}]`);
-      if (s.log && !(s.min > 0)) throw new ConfigError(`tune.space.${name}`, 'a log range needs min > 0');
+      if (mode === 'grid') throw new ConfigError(`${prefix}.${name}`, 'a range needs random search (mode "random"); give a list for grid search');
+      if (!(Number.isFinite(s.min) && Number.isFinite(s.max) && s.min <= s.max)) throw new ConfigError(`${prefix}.${name}`, `invalid range [${s.min}, ${s.max}]`);
+      if (s.log && !(s.min > 0)) throw new ConfigError(`${prefix}.${name}`, 'a log range needs min > 0');
     }
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from '../config.ts';
 import { toMatrix } from '../data/interactions.ts';
 import { createModel } from '../models/registry.ts';
 import type { FitOptions, FitReport } from '../models/types.ts';
@@ -7,13 +8,13 @@ import { DataConfigSchema, prepareInteractions } from './prepare.ts';
 import type { TrainedModel } from './model-file.ts';
 import { ModelFitError } from '../errors.ts';
 
-export const ModelSpecSchema = z.object({
+export const ModelSpecSchema = strictObject({
   kind: z.string(),
   config: z.record(z.string(), z.unknown()).default({}),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
-export const TrainConfigSchema = z.object({
+export const TrainConfigSchema = strictObject({
   model: ModelSpecSchema,
   data: DataConfigSchema.default({ positiveOnly: true }),
 });
