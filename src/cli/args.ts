@@ -45,7 +45,7 @@ export function parseSets(sets: string[] | undefined): Record<string, unknown> {
  * Reads a JSON config file named by `--config`; a missing or malformed file is one ConfigError naming the
  * file (and the line of a JSON syntax error), raised before any work starts.
  */
-export async function loadConfigFile(path: string | undefined): Promise<Record<string, unknown>> {
+export async function loadConfigFile(path: string | undefined, flag = '--config'): Promise<Record<string, unknown>> {
   if (path === undefined) return {};
   let text: string;
   try {
@@ -53,7 +53,7 @@ export async function loadConfigFile(path: string | undefined): Promise<Record<s
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new ConfigError('--config', `cannot read ${path}: ${why}`);
+    throw new ConfigError(flag, `cannot read ${path}: ${why}`);
   }
   let value: unknown;
   try {
@@ -62,9 +62,9 @@ export async function loadConfigFile(path: string | undefined): Promise<Record<s
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new ConfigError('--config', `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]})`);
+    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('--config', `${path} must hold a JSON object, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(flag, `${path} must hold a JSON object, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
   return value as Record<string, unknown>;
 }
 

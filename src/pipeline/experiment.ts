@@ -39,6 +39,8 @@ export interface ExperimentHooks {
   onFitProgress?: (kind: string, p: FitProgress) => void;
   onEvalProgress?: (kind: string, done: number, total: number) => void;
   onTrial?: (kind: string, index: number, total: number, score: number) => void;
+  /** Something the user should know that is not an error (e.g. a tuning space smaller than the trials asked). */
+  onNote?: (message: string) => void;
 }
 
 export interface ExperimentResult {
@@ -79,7 +81,8 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
   const results: ModelResult[] = [];
   const tuning: Record<string, TuneResult> = {};
   for (const m of c.models) {
-    let params = m.config;
+    // A model with a seed of its own records the experiment's: the report's params then retrain the same model.
+    let params = 'seed' in createModel(m.kind, m.config).config && m.config.seed === undefined ? { ...m.config, seed: c.seed } : m.config;
     if (m.tune) {
       const space = (m.tune.space as ParamSpace | undefined) ?? DEFAULT_SPACES[m.kind];
       if (space) {
@@ -92,7 +95,10 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
           onTrial: (trial, i, n) => hooks.onTrial?.(m.kind, i, n, trial.score),
         });
         tuning[m.kind] = t;
-        params = { ...m.config, ...t.best.params };
+        if (t.exhausted) {
+          hooks.onNote?.(`${m.kind}: the search space has ${t.spaceSize} distinct points, fewer than the ${t.requested} trials asked: each was tried once`);
+        }
+        params = { ...params, ...t.best.params };
       }
     }
     hooks.onStage?.(`fit ${m.kind}`);

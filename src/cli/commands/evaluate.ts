@@ -61,7 +61,7 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
     const r = await runWithProgress(snapshot, config, v.quiet);
     console.log(formatTable(r.report.models));
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, tuning: r.tuning }, null, 2));
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, data: dataConfig, tuning: r.tuning }, null, 2));
     await writeFile(join(dir, 'report.md'), formatMarkdown(r.report));
     console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
     return 0;
@@ -81,6 +81,7 @@ export async function runWithProgress(data: Interactions, config: ExperimentConf
     onStage: stage,
     onFitProgress: (_k, p) => bar.update(p.epoch, p.epochs, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : undefined),
     onTrial: (_k, i, n, score) => bar.update(i + 1, n, `ndcg ${score.toFixed(4)}`),
+    onNote: (message) => console.error(`note: ${message}`),
     onEvalProgress: (k, d, n) => { if (current !== `evaluate ${k}`) stage(`evaluate ${k}`); bar.update(d, n); },
   });
   if (current) bar.finish();

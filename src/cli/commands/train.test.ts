@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../store/registry.ts';
 import { ConfigError } from '../../errors.ts';
 import { trainCommand } from './train.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { loadModelFile } from '../../pipeline/model-file.ts';
 import type { InteractionRow } from '../../data/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-train-cmd-'));
@@ -100,4 +101,51 @@ test('evaluate checks its config, models, tuning space and --report before readi
     assert.ok(e instanceof ConfigError, `${args.join(' ')}: ${e}`);
     assert.match(e.message, expected);
   }
+});
+
+test('evaluate says when a tuning space is exhausted, and train --params-from trains exactly what it chose', { timeout: 120_000 }, async () => {
+  const rep = join(dir, 'rep');
+  const errors: string[] = [];
+  const logs: string[] = [];
+  const origError = console.error, origLog = console.log;
+  console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
+  console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
+  try {
+    // itemknn's default space has 6 x 4 = 24 points: 30 trials run each of them once
+    assert.equal(await evaluateCommand.run(['--db', db, '--preset', 'leave-last-out', '--models', 'popularity,itemknn', '--tune', '30', '--types', 'purchase', '--report', rep, '--quiet']), 0);
+  } finally {
+    console.error = origError;
+    console.log = origLog;
+  }
+  assert.ok(errors.some((e) => /itemknn: the search space has 24 distinct points, fewer than the 30 trials asked: each was tried once/.test(e)), errors.join('\n'));
+  const report = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
+  const trials = report.tuning.itemknn.trials as { params: object }[];
+  assert.equal(trials.length, 24);
+  assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 24, 'no trial repeated');
+  assert.equal(report.tuning.itemknn.exhausted, true);
+  assert.deepEqual(report.data.types, ['purchase']);
+
+  const best = (report.models as { kind: string; params: object; metrics: Record<string, number> }[])
+    .reduce((a, b) => (b.metrics['ndcg@10']! > a.metrics['ndcg@10']! ? b : a));
+  const byKind = (kind: string) => report.models.find((m: { kind: string }) => m.kind === kind);
+  for (const [args, expected] of [[[], best], [['--model', 'best'], best], [['--model', 'itemknn'], byKind('itemknn')]] as const) {
+    const out = join(dir, `chosen-${args.join('-') || 'default'}.bin`);
+    assert.equal(await trainCommand.run(['--db', db, '--params-from', join(rep, 'report.json'), ...args, '--out', out, '--quiet']), 0);
+    const t = await loadModelFile(out);
+    assert.equal(t.model.kind, expected.kind);
+    assert.deepEqual({ ...t.model.config }, expected.params, `${args.join(' ')}: the trained config is the evaluated one`);
+    assert.deepEqual((t.info.data as { types: string[] }).types, ['purchase'], 'the evaluation data filters carry over');
+  }
+  // the tuned neighbours reach the model, not the default 100
+  assert.equal((byKind('itemknn').params as { neighbors: number }).neighbors, report.tuning.itemknn.best.params.neighbors);
+
+  const e1 = await failure(trainCommand.run(['--db', db, '--model', 'best', '--quiet']));
+  assert.match(e1.message, /^--model: "best" means the best model of an evaluation: add --params-from/);
+  const e2 = await failure(trainCommand.run(['--db', db, '--params-from', join(rep, 'report.json'), '--model', 'ease', '--quiet']));
+  assert.match(e2.message, /evaluated no "ease" model; it has popularity, itemknn/);
+  const e3 = await failure(trainCommand.run(['--db', db, '--params-from', join(dir, 'list.json'), '--quiet']));
+  assert.match(e3.message, /^--params-from: .*list\.json must hold a JSON object/);
+  writeFileSync(join(dir, 'notreport.json'), '{"model": {"kind": "ials"}}');
+  const e4 = await failure(trainCommand.run(['--db', db, '--params-from', join(dir, 'notreport.json'), '--quiet']));
+  assert.match(e4.message, /notreport\.json is not an evaluation report \(models: /);
 });
