@@ -170,6 +170,17 @@ export function runStoreContract(name: string, open: () => Promise<DataStore>): 
       assert.equal((await s.stats()).users, 2);
     }));
 
+    test('info: a store id that is a UUID, stable for the store, distinct between stores', async () => {
+      const a = await s.info();
+      assert.match(a.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(a.url, s.url);
+      assert.ok(Number.isInteger(a.schemaVersion) && a.schemaVersion >= 1);
+      await s.addInteractions([ev('u', 'i', 1, 1)]);
+      assert.deepEqual(await s.info(), a);
+      assert.deepEqual(await s.transaction((tx) => tx.info()), a);
+      await fresh(async (other) => assert.notEqual((await other.info()).id, a.id));
+    });
+
     test('imports are recorded in order', async () => {
       const a = { source: 'a.csv', format: 'csv', rows: 10, inserted: 8, skipped: 2, at: 1000 };
       const b = { source: 'b.csv', format: 'csv', rows: 1, inserted: 1, skipped: 0, at: 2000 };

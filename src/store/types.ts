@@ -36,6 +36,13 @@ export interface ImportRecord {
   at: number;
 }
 
+/** Which store this is: `id` is random, written when the store was created, and never changes. */
+export interface StoreInfo {
+  id: string;
+  url: string;
+  schemaVersion: number;
+}
+
 /**
  * Users, items and interactions. One transaction per batch call: a batch that fails leaves the store as it was.
  * Interactions are keyed by (user, item, type, timestamp, session): writing the same event twice stores it once.
@@ -43,6 +50,8 @@ export interface ImportRecord {
  */
 export interface DataStore {
   readonly url: string;
+  /** The store's identity (a model file records `id` to refuse being used with another store). */
+  info(): Promise<StoreInfo>;
   upsertUsers(rows: UserRow[]): Promise<WriteReport>;
   upsertItems(rows: ItemRow[]): Promise<WriteReport>;
   addInteractions(rows: InteractionRow[]): Promise<WriteReport>;

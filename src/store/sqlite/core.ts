@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { CurioError, StoreError } from '../../errors.ts';
 import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
 import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
-import type { ImportRecord, SnapshotOptions, StoreStats, WriteReport } from '../types.ts';
+import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
-import { migrate } from './schema.ts';
+import { migrate, SCHEMA_VERSION } from './schema.ts';
 
 type ItemCols = [title: string | null, text: string | null, categories: string | null, attrs: string | null, price: number | null, ts: number | null];
 type EventCols = [item: string, type: string, value: number, ts: number, session: string, text: string | null];
@@ -265,6 +265,12 @@ export class SqliteCore {
 
   imports(): ImportRecord[] {
     return this.q.importAll.all() as ImportRecord[];
+  }
+
+  info(): StoreInfo {
+    const id = this.db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).pluck().get() as string | undefined;
+    if (id === undefined) throw new StoreError(`${this.url}: the store has no id (its meta table lost the store_id row)`);
+    return { id, url: this.url, schemaVersion: SCHEMA_VERSION };
   }
 
   stats(): StoreStats {

@@ -20,6 +20,8 @@ test('a file store persists across reopen, in WAL mode at the current schema ver
   const file = join(dir, 'persist.db');
   const s = SqliteStore.open(file);
   await s.addInteractions([{ user: 'u', item: 'i', type: 'purchase', value: 2, timestamp: 5, session: 'inv1' }]);
+  const info = await s.info();
+  assert.deepEqual([info.url, info.schemaVersion], [`sqlite:${file}`, SCHEMA_VERSION]);
   await s.close();
   const db = new Database(file, { readonly: true });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -27,6 +29,7 @@ test('a file store persists across reopen, in WAL mode at the current schema ver
   db.close();
   const again = SqliteStore.open(file);
   assert.deepEqual(await again.history('u'), [{ user: 'u', item: 'i', type: 'purchase', value: 2, timestamp: 5, session: 'inv1' }]);
+  assert.equal((await again.info()).id, info.id, 'the store id survives reopening');
   await again.close();
   await assert.rejects(again.stats(), /closed/);
 });
@@ -49,7 +52,12 @@ test('a file from schema version 1 is migrated in place: its events, ids and his
   const again = await s.addInteractions([{ user: 'u1', item: 'i1', type: 'view', value: 1, timestamp: 10 }, { user: 'u2', item: 'i1', type: 'view', value: 1, timestamp: 7 }]);
   assert.deepEqual([again.inserted, again.unchanged], [1, 1]);
   assert.equal((await s.snapshot()).length, 4);
+  const id = (await s.info()).id;
+  assert.match(id, /^[0-9a-f-]{36}$/, 'a migrated file gets a store id');
   await s.close();
+  const reopened = SqliteStore.open(file);
+  assert.equal((await reopened.info()).id, id);
+  await reopened.close();
   const check = new Database(file, { readonly: true });
   assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   const indexes = (check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions'`).pluck().all() as string[]).sort();

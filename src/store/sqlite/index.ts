@@ -1,7 +1,7 @@
 import { StoreError } from '../../errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { InteractionRow, ItemRow, UserRow } from '../../data/types.ts';
-import type { DataStore, ImportRecord, SnapshotOptions, StoreStats, WriteReport } from '../types.ts';
+import type { DataStore, ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { SqliteCore } from './core.ts';
 
 let nextSavepoint = 0;
@@ -49,6 +49,9 @@ export class SqliteStore implements DataStore {
     });
   }
 
+  info(): Promise<StoreInfo> {
+    return this.run(() => this.core.info());
+  }
   upsertUsers(rows: UserRow[]): Promise<WriteReport> {
     return this.run(() => this.core.upsertUsers(rows));
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.ts';
 
@@ -69,6 +70,11 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
       ALTER TABLE interactions_v2 RENAME TO interactions;
       CREATE INDEX interactions_ts ON interactions(ts);
     `);
+  },
+  // v3: a random store id, so a model file can record which store it was trained on and refuse another one.
+  (db) => {
+    db.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?)`).run(randomUUID());
   },
 ];
 
