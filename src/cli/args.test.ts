@@ -13,3 +13,13 @@ test('parse rejects unknown flags with a ConfigError naming the command', () => 
   assert.equal(intOption('12', 'k', 10), 12);
   assert.throws(() => intOption('0', 'k', 10), /--k/);
 });
+
+test('parseSets refuses keys that name nothing or reach the prototype, and conflicting paths', () => {
+  for (const bad of ['__proto__.polluted=1', 'a..b=1', '.a=1', 'constructor.prototype.x=1']) {
+    assert.throws(() => parseSets([bad]), (e: unknown) => e instanceof ConfigError && /is not a valid key/.test(e.message), bad);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.throws(() => parseSets(['a=1', 'a.b=2']), /a is already set to 1, not an object/);
+  assert.throws(() => parseSets(['a.b=1', 'a=2']), /would replace the keys already set under a/);
+  assert.deepEqual(parseSets(['a.b=1', 'a.c=2']), { a: { b: 1, c: 2 } });
+});

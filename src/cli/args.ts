@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../errors.ts';
 
@@ -19,14 +20,52 @@ export function parseSets(sets: string[] | undefined): Record<string, unknown> {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new ConfigError('--set', `"${s}" is not key=value`);
     const path = s.slice(0, eq).split('.');
+    // "__proto__" would write into Object.prototype; an empty part ("a..b") names nothing
+    const bad = path.find((p) => !p.trim() || p === '__proto__' || p === 'constructor' || p === 'prototype');
+    if (bad !== undefined) throw new ConfigError('--set', `"${s}": "${bad}" is not a valid key`);
     const raw = s.slice(eq + 1);
     let value: unknown = raw;
     try { value = JSON.parse(raw); } catch { /* a plain string */ }
     let o = out;
-    for (const p of path.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
-    o[path.at(-1)!] = value;
+    for (const [i, p] of path.slice(0, -1).entries()) {
+      const next = (o[p] ??= {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new ConfigError('--set', `"${s}": ${path.slice(0, i + 1).join('.')} is already set to ${JSON.stringify(next)}, not an object`);
+      }
+      o = next as Record<string, unknown>;
+    }
+    const last = path.at(-1)!;
+    if (typeof o[last] === 'object' && o[last] !== null) throw new ConfigError('--set', `"${s}" would replace the keys already set under ${path.join('.')}`);
+    o[last] = value;
   }
   return out;
+}
+
+/**
+ * Reads a JSON config file named by `--config`; a missing or malformed file is one ConfigError naming the
+ * file (and the line of a JSON syntax error), raised before any work starts.
+ */
+export async function loadConfigFile(path: string | undefined, flag = '--config'): Promise<Record<string, unknown>> {
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ConfigError(flag, `cannot read ${path}: ${why}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(flag, `${path} must hold a JSON object, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+  return value as Record<string, unknown>;
 }
 
 export function intOption(v: string | undefined, name: string, dflt: number, min = 1): number {
@@ -34,4 +73,11 @@ export function intOption(v: string | undefined, name: string, dflt: number, min
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name}`, `expected an integer >= ${min}, got "${v}"`);
   return n;
+}
+
+/** A comma-separated flag value; empty entries ("a,,b", "") are an error rather than silently dropped or kept. */
+export function splitList(v: string, flag: string): string[] {
+  const parts = v.split(',').map((x) => x.trim());
+  if (parts.some((x) => !x)) throw new ConfigError(flag, `"${v}" has an empty entry; give a comma-separated list`);
+  return parts;
 }

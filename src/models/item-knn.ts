@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import { transpose, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
@@ -7,7 +7,7 @@ import { BaseRecommender, expectArray } from './base.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 import { AbortedError } from '../errors.ts';
 
-export const ItemKNNConfigSchema = z.object({
+export const ItemKNNConfigSchema = strictObject({
   /** Neighbours kept per item. */
   neighbors: z.number().int().positive().default(100),
   /** Shrinkage: sim = dot / (|a||b| + shrink), damping similarities built on few co-occurrences. */

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import type { Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { BaseRecommender, expectArray } from './base.ts';
 import type { ModelArtifact, ModelFactory } from './types.ts';
 
-export const PopularityConfigSchema = z.object({
+export const PopularityConfigSchema = strictObject({
   /** 'users': how many users interacted with the item; 'sum': total weighted value. */
   by: z.enum(['users', 'sum']).default('users'),
   weighting: WeightingSchema.optional(),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { strictObject } from '../config.ts';
 import { selectInteractions, type Interactions } from '../data/interactions.ts';
 import { INTERACTION_TYPES, TYPE_CODE } from '../data/types.ts';
 import { decayByTime } from '../data/weighting.ts';
 
 /** Which events become training signal. Applied to a store snapshot before any split or model. */
-export const DataConfigSchema = z.object({
+export const DataConfigSchema = strictObject({
   /** Keep only these interaction types (default: all). */
   types: z.array(z.enum(INTERACTION_TYPES)).optional(),
   /** Keep only events whose value is at least this (e.g. 3 for "ratings >= 3 are positives"). */
