@@ -1,0 +1,3 @@
+export * from './filter/index.ts';
+export { applyBoosts, applyMask, exclusionMask, rankWithRules, validateRules, boostSchema, pinSchema, capSchema } from './rank.ts';
+export type { Boost, Pin, Cap, RankRules } from './rank.ts';

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { canonicalField, isBuiltinField, type Catalog } from '../catalog/catalog.ts';
+import { valueKey } from '../catalog/field-index.ts';
+import { ConfigError } from '../errors.ts';
+import { topK, type Ranked } from '../linalg/topk.ts';
+import { filterSchema, type FilterNode } from './filter/ast.ts';
+import type { FilterCompiler } from './filter/compile.ts';
+
+/**
+ * Raise (boost) or lower (bury) the score of the items matching `filter`: `multiply` scales the score's magnitude
+ * in its favour (`s * m` for s >= 0; for a negative score, `s + |s| * (m - 1)`, so m > 1 still raises it and m < 1
+ * still lowers it), then `add` is added.
+ * @example { filter: 'brand:Acme', multiply: 1.5 }   // boost
+ * @example { filter: 'EXISTS attrs.discontinued', add: -10 }   // bury
+ */
+export const boostSchema = z.object({
+  filter: filterSchema,
+  multiply: z.number().finite().nonnegative().optional(),
+  add: z.number().finite().optional(),
+}).strict().refine((b) => b.multiply !== undefined || b.add !== undefined, 'a boost needs multiply or add');
+export type Boost = { filter: string | FilterNode; multiply?: number; add?: number };
+
+/** Put catalogue item `item` at 1-based `position` of the result, whatever its score. */
+export const pinSchema = z.object({ item: z.number().int().nonnegative(), position: z.number().int() }).strict();
+export type Pin = z.infer<typeof pinSchema>;
+
+/** At most `max` items per value of `field` in the result (an item with several values counts against each). */
+export const capSchema = z.object({ field: z.string().min(1), max: z.number().int() }).strict();
+export type Cap = z.infer<typeof capSchema>;
+
+export interface RankRules {
+  k: number;
+  pins?: readonly Pin[];
+  caps?: readonly Cap[];
+}
+
+/**
+ * Applies boosts and buries in place, in order; NaN and -Infinity scores (not candidates) stay as they are. Each
+ * boost's filter goes through `fc` (cached masks). Returns how many scores each boost changed.
+ * @example applyBoosts(scores, [{ filter: 'category:Sale', multiply: 2 }, { filter: 'price > 100', add: -0.5 }], fc)
+ */
+export function applyBoosts(scores: Float32Array, boosts: readonly Boost[], fc: FilterCompiler): number[] {
+  checkLength(scores, fc.catalog);
+  return boosts.map((b, j) => {
+    const mask = fc.sharedMask(b.filter, { field: `boosts[${j}].filter` });
+    const m = b.multiply ?? 1, a = b.add ?? 0;
+    let changed = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (mask[i] && s > -Infinity) { scores[i] = s + Math.abs(s) * (m - 1) + a; changed++; }
+    }
+    return changed;
+  });
+}
+
+/** Marks the items where `mask` is 0 as not candidates (NaN). */
+export function applyMask(scores: Float32Array, mask: Uint8Array): void {
+  if (mask.length !== scores.length) throw new RangeError(`mask has ${mask.length} entries, scores ${scores.length}`);
+  for (let i = 0; i < scores.length; i++) if (!mask[i]) scores[i] = NaN;
+}
+
+/**
+ * A mask that is 1 everywhere except at the items with these ids (ids the catalogue lacks are counted in
+ * `unknown`, not an error: a list of ids to hide may name items not imported yet).
+ * @example const { mask } = exclusionMask(catalog, ['85123A', '22139']); applyMask(scores, mask);
+ */
+export function exclusionMask(catalog: Catalog, ids: Iterable<string>): { mask: Uint8Array; unknown: number } {
+  const mask = new Uint8Array(catalog.size).fill(1);
+  let unknown = 0;
+  for (const id of ids) {
+    const i = catalog.ids.get(id);
+    if (i < 0) unknown++;
+    else mask[i] = 0;
+  }
+  return { mask, unknown };
+}
+
+/**
+ * Checks pins and caps against k and the catalogue: each problem is a ConfigError naming its field
+ * (`pins[1].position`, `caps[0].max`). `rankWithRules` calls it; call it early to fail before any scoring.
+ */
+export function validateRules(rules: RankRules, catalog: Catalog): void {
+  const { k, pins = [], caps = [] } = rules;
+  if (!Number.isInteger(k) || k < 1) throw new ConfigError('k', `must be a whole number of at least 1, got ${k}`);
+  const byPosition = new Map<number, number>(), byItem = new Map<number, number>();
+  pins.forEach((p, j) => {
+    if (!Number.isInteger(p.item) || p.item < 0 || p.item >= catalog.size) {
+      throw new ConfigError(`pins[${j}].item`, `${p.item} is not an item of the catalogue (0..${catalog.size - 1})`);
+    }
+    if (!Number.isInteger(p.position) || p.position < 1 || p.position > k) {
+      throw new ConfigError(`pins[${j}].position`, `position ${p.position} is outside the result: positions run from 1 to k = ${k}`);
+    }
+    const other = byPosition.get(p.position);
+    if (other !== undefined) throw new ConfigError(`pins[${j}].position`, `position ${p.position} is already taken by pins[${other}]`);
+    const same = byItem.get(p.item);
+    if (same !== undefined) throw new ConfigError(`pins[${j}].item`, `item "${catalog.ids.id(p.item)}" is already pinned by pins[${same}]`);
+    byPosition.set(p.position, j);
+    byItem.set(p.item, j);
+  });
+  caps.forEach((c, j) => {
+    if (!Number.isInteger(c.max) || c.max < 1) throw new ConfigError(`caps[${j}].max`, `a cap must be a whole number of at least 1, got ${c.max}`);
+    const field = canonicalField(c.field);
+    if (!isBuiltinField(field) && catalog.fieldIndex(field).presentCount === 0) {
+      throw new ConfigError(`caps[${j}].field`, `no item has the attribute "${field.slice(6)}"`);
+    }
+  });
+}
+
+/**
+ * The final cut: the best `k` items by score (NaN and -Infinity are not candidates) under per-field caps, with
+ * pinned items at their positions. Pins are placed whatever their score (filter them out first if a filter must
+ * win over a pin), count against the caps, and are never removed by them; when fewer than k items are left, pins
+ * close up but keep their order. Work: a top-(k·m) heap over the scores, then one greedy pass; m grows (x4)
+ * only when caps reject so many candidates that the pass runs dry.
+ * @example rankWithRules(scores, { k: 10, pins: [{ item: catalog.ids.get('promo'), position: 1 }], caps: [{ field: 'category', max: 3 }] }, catalog)
+ */
+export function rankWithRules(scores: Float32Array, rules: RankRules, catalog: Catalog): Ranked {
+  checkLength(scores, catalog);
+  validateRules(rules, catalog);
+  const { k } = rules;
+  const pins = [...(rules.pins ?? [])].sort((a, b) => a.position - b.position);
+  const caps = (rules.caps ?? []).map((c) => ({ field: canonicalField(c.field), max: c.max }));
+  const pinned = new Set(pins.map((p) => p.item));
+  const slots = k - pins.length;
+  const n = scores.length;
+
+  const keysOf = (i: number, field: string) => [...new Set(catalog.values(i, field).map(valueKey).filter((x) => x !== undefined))];
+  let chosen: number[] = [];
+  for (let m = caps.length ? 4 : 1; ; m *= 4) {
+    const want = Math.min(n, slots * m + pins.length);
+    const cand = topK(scores, want);
+    const counts = caps.map(() => new Map<string, number>());
+    const take = (i: number) => caps.forEach((c, j) => { for (const key of keysOf(i, c.field)) counts[j]!.set(key, (counts[j]!.get(key) ?? 0) + 1); });
+    for (const p of pins) take(p.item);
+    chosen = [];
+    for (let q = 0; q < cand.items.length && chosen.length < slots; q++) {
+      const i = cand.items[q]!;
+      if (pinned.has(i)) continue;
+      if (caps.some((c, j) => keysOf(i, c.field).some((key) => (counts[j]!.get(key) ?? 0) >= c.max))) continue;
+      take(i);
+      chosen.push(i);
+    }
+    if (chosen.length === slots || cand.items.length < want || want >= n) break;
+  }
+
+  const len = Math.min(k, chosen.length + pins.length);
+  const items = new Int32Array(len);
+  const out = new Float32Array(len);
+  let pi = 0, ci = 0;
+  for (let r = 0; r < len; r++) {
+    const i = pi < pins.length && (pins[pi]!.position === r + 1 || ci >= chosen.length) ? pins[pi++]!.item : chosen[ci++]!;
+    items[r] = i;
+    out[r] = scores[i]!;
+  }
+  return { items, scores: out };
+}
+
+function checkLength(scores: Float32Array, catalog: Catalog): void {
+  if (scores.length !== catalog.size) throw new RangeError(`scores have ${scores.length} entries, the catalogue ${catalog.size} items`);
+}
