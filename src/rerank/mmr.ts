@@ -20,6 +20,7 @@ export function mmr(c: Candidates, k: number, sim: ItemSimilarity, lambda: numbe
     const j = argmaxFree(gain, taken);
     taken[j] = 1;
     out[step] = items[j]!;
+    if (step === m - 1) break;
     const it = items[j]!;
     for (let q = 0; q < n; q++) if (!taken[q]) { const s = sim.similarity(items[q]!, it); if (s > maxSim[q]!) maxSim[q] = s; }
   }

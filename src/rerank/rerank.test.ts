@@ -139,8 +139,8 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
 test('item categories align store rows to an id map; unknown ids are ignored, missing ones uncategorised', async () => {
   const { IdMap } = await import('../data/ids.ts');
   const c = ItemCategories.fromRows(IdMap.from(['m1', 'm2', 'm3']), [{ id: 'm2', categories: ['Drama', 'Comedy', 'Drama'] }, { id: 'zz', categories: ['X'] }, { id: 'm1', categories: ['Comedy'] }]);
-  assert.deepEqual(c.names, ['Drama', 'Comedy']);
-  assert.deepEqual([...c.of(0)], [1]);
+  assert.deepEqual(c.names, ['Comedy', 'Drama'], 'first seen in item-index order');
+  assert.deepEqual([...c.of(0)], [0]);
   assert.deepEqual([...c.of(1)], [0, 1]);
   assert.equal(c.of(2).length, 0);
   assert.equal(c.nCategorised, 2);
