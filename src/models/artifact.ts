@@ -146,7 +146,9 @@ export async function loadArtifact(path: string): Promise<{ artifact: ModelArtif
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new ArtifactError(`cannot read model file ${path}: ${(e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (train one with `curio train`, or pass --model)' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ArtifactError(`cannot read model file ${path}: ${why}`, { cause: e });
   }
   return decodeArtifact(buf, path);
 }

@@ -182,6 +182,11 @@ test('crafted model files are ArtifactErrors naming the field, never RangeErrors
   assert.deepEqual(outcomes, [], outcomes.join('\n'));
 });
 
+test('a missing model file or a directory is one line saying what to do', async () => {
+  await assert.rejects(loadModelFile(join(dir, 'nope.bin')), (e: unknown) => e instanceof ArtifactError && /^cannot read model file .*nope\.bin: no such file \(train one with `curio train`, or pass --model\)$/.test(e.message));
+  await assert.rejects(loadModelFile(dir), /cannot read model file .*: it is a directory$/);
+});
+
 test('saveModelFile refuses id maps that do not match the model', async () => {
   const t = await loadModelFile(modelPath);
   await assert.rejects(saveModelFile(join(dir, 'short.bin'), { ...t, items: IdMap.from(t.items.toArray().slice(1)) }), /id maps \(50 users, 39 items\) do not match the model \(50 × 40\)/);
