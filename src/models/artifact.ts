@@ -1,4 +1,4 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { ArtifactError } from '../errors.ts';
 import type { ModelArtifact } from './types.ts';
 
@@ -129,16 +129,23 @@ export function decodeArtifact(buf: Buffer, source = 'model file'): { artifact: 
   return { artifact: { kind: kind as string, config: config as object, meta: meta as Record<string, unknown>, arrays }, extra: (extra as Record<string, unknown> | undefined) ?? {} };
 }
 
-/** Writes atomically: a crash mid-write never leaves a half model at `path`. */
+/** Writes atomically: a crash mid-write never leaves a half model at `path`, and a failed write leaves no temporary file. */
 export async function saveArtifact(path: string, a: ModelArtifact, extra?: Record<string, unknown>): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
   try {
-    for (const part of encodeArtifact(a, extra)) await fh.write(part);
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      for (const part of encodeArtifact(a, extra)) await fh.write(part);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOENT' ? 'its directory does not exist' : code === 'ENOSPC' ? 'the disk is full' : (e as Error).message;
+    throw new ArtifactError(`cannot write model file ${path}: ${why}`, { cause: e });
   }
-  await rename(tmp, path);
 }
 
 export async function loadArtifact(path: string): Promise<{ artifact: ModelArtifact; extra: Record<string, unknown> }> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactError } from '../errors.ts';
@@ -185,6 +185,14 @@ test('crafted model files are ArtifactErrors naming the field, never RangeErrors
 test('a missing model file or a directory is one line saying what to do', async () => {
   await assert.rejects(loadModelFile(join(dir, 'nope.bin')), (e: unknown) => e instanceof ArtifactError && /^cannot read model file .*nope\.bin: no such file \(train one with `curio train`, or pass --model\)$/.test(e.message));
   await assert.rejects(loadModelFile(dir), /cannot read model file .*: it is a directory$/);
+});
+
+test('a failed save is one ArtifactError and leaves no temporary file behind', async () => {
+  const t = await loadModelFile(modelPath);
+  const target = mkdtempSync(join(dir, 'target-'));
+  await assert.rejects(saveModelFile(target, t), (e: unknown) => e instanceof ArtifactError && /cannot write model file .*: it is a directory$/.test(e.message));
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  await assert.rejects(saveModelFile(join(dir, 'missing', 'm.bin'), t), /cannot write model file .*m\.bin: its directory does not exist$/);
 });
 
 test('saveModelFile refuses id maps that do not match the model', async () => {
