@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { intOption, parse, parseSets } from './args.ts';
+import { distinctList, intOption, numberOption, parse, parseSets } from './args.ts';
 import { ConfigError } from '../errors.ts';
 
 test('parseSets builds nested values and parses JSON scalars', () => {
@@ -22,4 +22,15 @@ test('parseSets refuses keys that name nothing or reach the prototype, and confl
   assert.throws(() => parseSets(['a=1', 'a.b=2']), /a is already set to 1, not an object/);
   assert.throws(() => parseSets(['a.b=1', 'a=2']), /would replace the keys already set under a/);
   assert.deepEqual(parseSets(['a.b=1', 'a.c=2']), { a: { b: 1, c: 2 } });
+});
+
+test('number flags take plain decimals only; lists refuse empty and repeated entries', () => {
+  for (const bad of ['', ' ', '0x10', '1e3', '7.5', ' 7', 'Infinity', '99999999999999999999']) assert.throws(() => intOption(bad, 'seed', 42, 0), /--seed: expected an integer >= 0/, JSON.stringify(bad));
+  assert.equal(intOption('007', 'seed', 42, 0), 7);
+  assert.throws(() => intOption('0', 'k', 10), /--k: expected an integer >= 1, got "0"/);
+  for (const bad of ['', 'abc', '0x10', 'Infinity', '1e400', '3,5']) assert.throws(() => numberOption(bad, 'min-value'), /--min-value: ".*" is not a number/, bad);
+  assert.deepEqual(['3', '-0.5', '.5', '2e1'].map((x) => numberOption(x, 'min-value')), [3, -0.5, 0.5, 20]);
+  assert.deepEqual(distinctList('purchase, rating', '--types'), ['purchase', 'rating']);
+  assert.throws(() => distinctList('itemknn,ials,itemknn', '--models'), /--models: "itemknn" is listed twice/);
+  assert.throws(() => distinctList('a,', '--models'), /has an empty entry/);
 });

@@ -70,8 +70,9 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
 
 export function intOption(v: string | undefined, name: string, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name}`, `expected an integer >= ${min}, got "${v}"`);
+  // Number() would also take "", " 7", "0x10" and "1e3": a flag value is written in plain decimal digits
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, `expected an integer >= ${min}, got "${v}"`);
   return n;
 }
 
@@ -79,5 +80,21 @@ export function intOption(v: string | undefined, name: string, dflt: number, min
 export function splitList(v: string, flag: string): string[] {
   const parts = v.split(',').map((x) => x.trim());
   if (parts.some((x) => !x)) throw new ConfigError(flag, `"${v}" has an empty entry; give a comma-separated list`);
+  return parts;
+}
+
+/** A decimal number flag (e.g. --min-value); "", "0x10", "Infinity" and "1e400" are refused, not read as 0, 16 or Infinity. */
+export function numberOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new ConfigError(`--${name}`, `"${v}" is not a number`);
+  return n;
+}
+
+/** A comma-separated list of distinct names (e.g. --models); a repeat is an error rather than run twice. */
+export function distinctList(v: string, flag: string): string[] {
+  const parts = splitList(v, flag);
+  const dup = parts.find((x, i) => parts.indexOf(x) !== i);
+  if (dup !== undefined) throw new ConfigError(flag, `"${dup}" is listed twice`);
   return parts;
 }

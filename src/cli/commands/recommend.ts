@@ -18,10 +18,10 @@ export const recommendCommand: Command = {
   async run(argv) {
     const { values: v } = parse(argv, { ...common, user: { type: 'string' }, history: { type: 'string' }, exclude: { type: 'string' } }, 'recommend');
     if (!v.user && !v.history) throw new ConfigError('--user', 'give a user id (or --history with item ids)');
-    const t = await loadModelFile(v.model ?? defaultModel());
     const k = intOption(v.k, 'k', 10);
     const store = await maybeStore(v.db);
     try {
+      const t = await loadBound(v.model ?? defaultModel(), store);
       const exclude = v.exclude ? Int32Array.from(v.exclude.split(',').map((id) => itemIndex(t, id))) : undefined;
       const u = v.user ? t.users.get(v.user) : -1;
       let ranked: Ranked;
@@ -48,9 +48,9 @@ export const similarCommand: Command = {
   async run(argv) {
     const { values: v } = parse(argv, { ...common, item: { type: 'string' } }, 'similar');
     if (!v.item) throw new ConfigError('--item', 'give an item id');
-    const t = await loadModelFile(v.model ?? defaultModel());
     const store = await maybeStore(v.db);
     try {
+      const t = await loadBound(v.model ?? defaultModel(), store);
       await printRanked(t, t.model.similarItems(itemIndex(t, v.item), intOption(v.k, 'k', 10)), store, v.json);
     } finally {
       await store?.close();
@@ -63,6 +63,13 @@ function itemIndex(t: TrainedModel, id: string): number {
   const i = t.items.get(id);
   if (i < 0) throw new UnknownItemError(id);
   return i;
+}
+
+/** Loads the model, refusing a store it was not trained from; warnings (e.g. an unchecked store) go to stderr. */
+async function loadBound(path: string, store: DataStore | undefined): Promise<TrainedModel> {
+  const t = await loadModelFile(path, { store });
+  for (const w of t.warnings) console.error(`curio: warning: ${w}`);
+  return t;
 }
 
 /** The store is optional here: it only adds titles and histories. */
