@@ -4,12 +4,34 @@ import { ConfigError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a command's arguments; unknown flags are a ConfigError naming the flag. */
-export function parse<O extends Options>(argv: string[], options: O, command: string) {
+/** A command line that cannot be parsed: an unknown flag, or a flag missing its value (exit code 2). */
+export class UsageError extends ConfigError {}
+
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+/** `-k, --k` style names of a command's flags, for error messages. */
+export function flagList(options: Options): string {
+  return Object.entries(options).map(([name, o]) => (o.short ? `-${o.short}/--${name}` : `--${name}`)).join(', ');
+}
+
+/**
+ * Parses a command's arguments. An unknown flag is a UsageError naming it and listing the command's
+ * flags once; `command` only serves the hint (the CLI prefixes the command name to every error itself).
+ */
+export function parse<O extends Options>(argv: string[], options: O, command: string): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new ConfigError(command, (e as Error).message.replace(/\. To specify.*$/s, ''));
+    const err = e as Error & { code?: string };
+    const flag = /'(-[^' ,]*)/.exec(err.message)?.[1] ?? argv.find((a) => a.startsWith('-')) ?? '?';
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(flag, `unknown option; the options of ${command} are ${flagList(options)} (curio ${command} --help)`);
+    }
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const why = /does not take/.test(err.message) ? 'takes no value' : 'needs a value';
+      throw new UsageError(flag, `${why}; see curio ${command} --help`);
+    }
+    throw new UsageError(flag, `${err.message.replace(/\. To specify.*$/s, '')}; see curio ${command} --help`);
   }
 }
 
