@@ -10,7 +10,7 @@ import { toMatrix } from '../src/data/interactions.ts';
 import { importData } from '../src/data/importers/index.ts';
 import { mulberry32 } from '../src/data/random.ts';
 import { itemUserCounts, longTailMask } from '../src/eval/beyond.ts';
-import { evaluate } from '../src/eval/evaluate.ts';
+import { concatInteractions, evaluate } from '../src/eval/evaluate.ts';
 import { applyPreset } from '../src/eval/presets.ts';
 import { ease } from '../src/models/ease.ts';
 import { ials } from '../src/models/ials.ts';
@@ -114,35 +114,47 @@ for (let i = 0; i < nItems; i++) nTail += tail[i]!;
 console.log(`### Trade-off on ml-latest-small, validation split (RecBole protocol, seed 2020: ${prepared.stats.filtered.users} users, ${nItems} items, ${categories.nCategories} genres; ${nTail} long-tail items)\n`);
 console.log(`EASE l2 = ${best!.l2} (best of 100/300/1000 on validation NDCG@10); 200 candidates re-ranked to 10; ILD = 1 − mean genre Jaccard; novelty = mean −log2 p(i), p = share of training users; KL = Steck's, α = 0.01\n`);
 
-const knobValues = quick ? [0.2, 0.5] : [0.05, 0.1, 0.2, 0.3, 0.5];
+const divValues = quick ? [0.05, 0.2] : [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5];
+const novValues = quick ? [0.3, 0.5] : [0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5];
 const grid: { label: string; knob: string; knobs: RerankKnobs }[] = [];
-for (const v of knobValues) grid.push({ label: 'mmr', knob: `diversity ${v}`, knobs: { diversity: v, method: 'mmr' } });
-for (const v of knobValues) grid.push({ label: 'dpp', knob: `diversity ${v}`, knobs: { diversity: v, method: 'dpp' } });
-for (const v of knobValues) grid.push({ label: 'calibrated', knob: `diversity ${v}`, knobs: { diversity: v, method: 'calibrated' } });
-for (const v of knobValues) grid.push({ label: 'long tail (xQuAD)', knob: `novelty ${v}`, knobs: { novelty: v } });
+for (const method of ['mmr', 'dpp', 'calibrated'] as const) for (const v of divValues) grid.push({ label: method, knob: `diversity ${v}`, knobs: { diversity: v, method } });
+for (const v of novValues) grid.push({ label: 'long tail (xQuAD)', knob: `novelty ${v}`, knobs: { novelty: v } });
 
-const base = onValid(best!.model);
+// Test: history and exclusions are train + valid (the evaluator masks both), the model stays fitted on train.
+const seenTest = toMatrix(concatInteractions(split.train, split.valid!), 'max');
+const context = { similarity: jaccard, categories, tail };
+const measure = (knobs: RerankKnobs | undefined, target: 'valid' | 'test') => {
+  const m = knobs ? new RerankedModel(best!.model, { seen: target === 'valid' ? seen : seenTest, k: 10, knobs, context }) : best!.model;
+  return evaluate(m, split, { target, ks: [10], metrics: ['ndcg'], beyond }).means;
+};
 const pct = (v: number, b: number) => `${v >= b ? '+' : ''}${(((v - b) / b) * 100).toFixed(1)}%`;
-const rows: Record<string, string | number>[] = [{ model: 'ease', knob: '-', 'ndcg@10': base['ndcg@10']!, 'ild@10': base['ild@10']!, 'novelty@10': base['novelty@10']!, 'KL@10': base['calibration@10']!, 'tail@10': base['longtail@10']!, 'ΔNDCG': '', 'ΔILD': '', 'Δnovelty': '', 'ΔKL': '' }];
-const results: { label: string; knob: string; m: Record<string, number> }[] = [];
+const row = (model: string, knob: string, m: Record<string, number>, b?: Record<string, number>) => ({
+  model, knob, 'ndcg@10': m['ndcg@10']!, 'ild@10': m['ild@10']!, 'novelty@10': m['novelty@10']!, 'KL@10': m['calibration@10']!, 'tail@10': m['longtail@10']!,
+  'ΔNDCG': b ? pct(m['ndcg@10']!, b['ndcg@10']!) : '', 'ΔILD': b ? pct(m['ild@10']!, b['ild@10']!) : '',
+  'Δnovelty': b ? pct(m['novelty@10']!, b['novelty@10']!) : '', 'ΔKL': b ? pct(m['calibration@10']!, b['calibration@10']!) : '',
+});
+
+const base = measure(undefined, 'valid');
+const rows: Record<string, string | number>[] = [row('ease', '-', base)];
+const results: { label: string; knob: string; knobs: RerankKnobs; m: Record<string, number> }[] = [];
 for (const g of grid) {
-  const m = onValid(new RerankedModel(best!.model, { seen, k: 10, knobs: g.knobs, context: { similarity: jaccard, categories, tail } }));
-  results.push({ label: g.label, knob: g.knob, m });
-  rows.push({
-    model: `ease + ${g.label}`, knob: g.knob, 'ndcg@10': m['ndcg@10']!, 'ild@10': m['ild@10']!, 'novelty@10': m['novelty@10']!, 'KL@10': m['calibration@10']!, 'tail@10': m['longtail@10']!,
-    'ΔNDCG': pct(m['ndcg@10']!, base['ndcg@10']!), 'ΔILD': pct(m['ild@10']!, base['ild@10']!), 'Δnovelty': pct(m['novelty@10']!, base['novelty@10']!), 'ΔKL': pct(m['calibration@10']!, base['calibration@10']!),
-  });
+  const m = measure(g.knobs, 'valid');
+  results.push({ ...g, m });
+  rows.push(row(`ease + ${g.label}`, g.knob, m, base));
 }
 printTable(rows);
 
-// Targets of issue 13, each judged at ≤ 3% relative NDCG@10 loss.
+// Targets of issue 13, each judged at ≤ 3% relative NDCG@10 loss; the setting is chosen on validation and then
+// measured once on test.
 const ok = results.filter((r) => r.m['ndcg@10']! >= 0.97 * base['ndcg@10']!);
 const bestBy = (key: string, sign: 1 | -1) => ok.reduce<(typeof ok)[number] | undefined>((a, r) => (!a || sign * (r.m[key]! - a.m[key]!) > 0 ? r : a), undefined);
+const chosen: (typeof ok)[number][] = [];
 const say = (what: string, key: string, sign: 1 | -1, target: number) => {
   const r = bestBy(key, sign);
   if (!r) { console.log(`- ${what}: no re-ranked setting within 3% NDCG`); return; }
+  if (!chosen.includes(r)) chosen.push(r);
   const gain = sign * ((r.m[key]! - base[key]!) / base[key]!) * 100;
-  console.log(`- ${what}: best within 3% NDCG is ${r.label} ${r.knob}: ${gain >= 0 ? '' : '−'}${Math.abs(gain).toFixed(1)}% (target ${target}%) -> ${gain >= target ? 'met' : 'NOT met'}`);
+  console.log(`- ${what}: best within 3% NDCG (validation) is ${r.label} ${r.knob}: ${gain.toFixed(1)}% (target ${target}%) -> ${gain >= target ? 'met' : 'NOT met'}`);
 };
 console.log('');
 say('ILD gain', 'ild@10', 1, 25);
@@ -150,3 +162,8 @@ say('novelty gain', 'novelty@10', 1, 10);
 say('KL reduction', 'calibration@10', -1, 30);
 const both = ok.filter((r) => r.m['ild@10']! >= 1.25 * base['ild@10']! && r.m['novelty@10']! >= 1.1 * base['novelty@10']!);
 console.log(`- one setting with +25% ILD AND +10% novelty within 3% NDCG: ${both.length ? both.map((r) => `${r.label} ${r.knob}`).join(', ') : 'none'}`);
+console.log(`- note: ILD under genre Jaccard cannot exceed 1, so from the base ${base['ild@10']!.toFixed(3)} the largest possible gain is ${(((1 - base['ild@10']!) / base['ild@10']!) * 100).toFixed(1)}%`);
+
+console.log('\n### The chosen settings once on the TEST split (EASE fitted on train; train and valid masked)\n');
+const baseTest = measure(undefined, 'test');
+printTable([row('ease', '-', baseTest), ...chosen.map((r) => row(`ease + ${r.label}`, r.knob, measure(r.knobs, 'test'), baseTest))]);
