@@ -145,3 +145,17 @@ test('item categories align store rows to an id map; unknown ids are ignored, mi
   assert.equal(c.of(2).length, 0);
   assert.equal(c.nCategorised, 2);
 });
+
+test('similarity rows (the re-rankers\' fast path) equal pairwise similarities', async () => {
+  const { similarityRow } = await import('./similarity.ts');
+  const rng = mulberry32(3);
+  const n = 40;
+  const cats = ItemCategories.fromLists(n, () => ['a', 'b', 'c', 'd'].filter(() => rng() < 0.4));
+  const sims: ItemSimilarity[] = [new CategoryJaccard(cats), new VectorCosine(Float32Array.from({ length: n * 5 }, () => rng() - 0.5), 5)];
+  const items = Int32Array.from({ length: n }, (_, q) => (q * 7) % n);
+  const row = new Float64Array(n);
+  for (const sim of sims) for (const a of [0, 3, 17]) {
+    similarityRow(sim, a, items, row);
+    for (let q = 0; q < n; q++) assert.ok(Math.abs(row[q]! - sim.similarity(a, items[q]!)) < 1e-6, `${sim.name} ${a} ${items[q]}`);
+  }
+});
