@@ -45,3 +45,5 @@ export { dppGreedy } from './rerank/dpp.ts';
 export { calibratedRerank } from './rerank/calibrated.ts';
 export { longTailRerank } from './rerank/longtail.ts';
 export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rerank/knobs.ts';
+
+export * from './engine/index.ts';
