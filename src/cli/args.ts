@@ -75,7 +75,7 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new ConfigError(flag, `cannot read ${path}: ${why}`);
+    throw new ConfigError(flag, `cannot read ${path}: ${why}; check the path`);
   }
   let value: unknown;
   try {

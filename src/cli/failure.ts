@@ -86,6 +86,17 @@ function fileReason(code: string, e: NodeJS.ErrnoException): string {
   }
 }
 
+/** What to do about a Curio error whose message says only what went wrong. */
+function adviceFor(e: CurioError, command: string | undefined): string {
+  switch (e.code) {
+    case 'ARTIFACT_ERROR': return 'the model file is damaged or was not written by this Curio: train it again (curio train) or pass the right --model';
+    case 'IMPORT_ERROR': return 'fix that row, or pass --skip-invalid to skip and count such rows';
+    case 'STORE_ERROR': return 'check the --db path, or run with --debug for the details';
+    case 'MODEL_FIT_ERROR': return 'check the training data (curio stats) and the model settings';
+    default: return `see curio ${command ? `${command} ` : ''}--help`;
+  }
+}
+
 /** Translates any thrown value into the line the user reads and the exit code. */
 export function describeFailure(e: unknown, ctx: FailureContext): Failure {
   const what = ctx.command ? `curio: ${ctx.command}: ` : 'curio: ';
@@ -97,6 +108,7 @@ export function describeFailure(e: unknown, ctx: FailureContext): Failure {
       const full = sqliteReason(cause.code, cause.message, ctx.db);
       line += full.slice(full.indexOf('; '));
     }
+    else if (!e.message.includes(';')) line += `; ${adviceFor(e, ctx.command)}`;
     return { line, exitCode: e instanceof UsageError ? 2 : 1 };
   }
   if (e instanceof Error) {
