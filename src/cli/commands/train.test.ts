@@ -94,6 +94,8 @@ test('evaluate checks its config, models, tuning space and --report before readi
   writeFileSync(badValue, JSON.stringify({ models: [{ kind: 'itemknn', tune: { trials: 3, space: { neighbors: [5, 10, 20, 0] } } }] }));
   const badRange = join(dir, 'bad-range.json');
   writeFileSync(badRange, JSON.stringify({ models: [{ kind: 'itemknn', tune: { space: { neighbors: { min: 5.2, max: 5.8, int: true } } } }] }));
+  const twice = join(dir, 'twice.json');
+  writeFileSync(twice, JSON.stringify({ models: [{ kind: 'itemknn', config: { neighbors: 50 } }, { kind: 'itemknn', config: { neighbors: 200 } }] }));
   const badPreset = join(dir, 'bad-preset.json');
   writeFileSync(badPreset, JSON.stringify({ preset: { name: 'x', split: { kind: 'leave-last-out' }, kcore: { user: 5 } }, models: [{ kind: 'popularity' }] }));
   const extra = join(dir, 'extra.json');
@@ -107,6 +109,7 @@ test('evaluate checks its config, models, tuning space and --report before readi
     [['--models', 'itemknn', '--preset', 'recbol'], /unknown preset "recbol"/],
     [['--models', ''], /^--models: "" has an empty entry/],
     [['--models', 'itemknn,itemknn'], /^--models: "itemknn" is listed twice/],
+    [['--config', twice], /^experiment\.models\.1: "itemknn" is already models\.0; compare configurations of one model with tune\.space instead$/],
     [['--config', badPreset], /^preset\.kcore: unknown key; valid keys: name, description, positives, kCore, split, ks, metrics$/],
     [['--config', badValue], /^itemknn\.neighbors: Too small/],
     [['--config', badRange], /holds no integer/],
