@@ -64,7 +64,7 @@ test('a missing or malformed --config and an --out in a missing directory fail a
   writeFileSync(join(dir, 'bad.json'), '{\n  "model": {"kind": "ials",}\n}');
   writeFileSync(join(dir, 'list.json'), '[1, 2]');
   const cases: [string[], RegExp][] = [
-    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file$/],
+    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file; check the path$/],
     [['--config', dir], /^--config: cannot read .*: is a directory$/],
     [['--config', join(dir, 'bad.json')], /^--config: .*bad\.json:2 is not valid JSON/],
     [['--config', join(dir, 'list.json')], /^--config: .*list\.json must hold a JSON object, not an array$/],
