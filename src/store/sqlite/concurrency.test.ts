@@ -56,3 +56,21 @@ test('snapshots taken while another process commits new users and items are each
     await s.close();
   }
 });
+
+test('several processes creating the same new store at once all succeed (12 files, 6 processes each)', async () => {
+  const creators = Array.from({ length: 6 }, () => startWriter('-', 'create'));
+  try {
+    for (let k = 0; k < 12; k++) {
+      const file = join(dir, `create-${k}.db`);
+      for (const c of creators) c.child.stdin!.write(`${file}\n`);
+      const answers = await Promise.all(creators.map((c) => c.nextLine()));
+      assert.deepEqual(answers, creators.map(() => 'ok'), `file ${k}`);
+      const s = SqliteStore.open(file, undefined, { create: false });
+      assert.deepEqual((await s.stats()).interactions, 6);
+      await s.close();
+    }
+  } finally {
+    for (const c of creators) c.child.stdin!.end();
+    await Promise.all(creators.map((c) => once(c.child, 'exit')));
+  }
+});

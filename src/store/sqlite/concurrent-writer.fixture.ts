@@ -1,21 +1,43 @@
 // A second process for the concurrency tests: another Curio writing to the same store file.
-// argv: <file> <mode>. Modes:
+// argv: <file> <mode> [busyTimeoutMs]. Modes:
 //   users  — commit new users, each with new items and events whose value is the writer's batch number, until stdin
 //            closes (or 5000 batches); prints "ready" after the first commit.
-//   create — open (creating) the store, write one event, print "ok" (or the error) and exit.
+//   create — for each line on stdin (a path): open (creating) the store there, write one event, close it, and
+//            print "ok" or "error <name>: <message>"; the parent sends each path to several such processes at once.
+//   full   — in one transaction(), write 30,000 events (a few MB: they stay in the page cache until COMMIT writes
+//            them); run under a file-size limit, the COMMIT fails. Prints "ok" or "error <name>: <message>".
+import { createInterface } from 'node:readline';
 import { SqliteStore } from './index.ts';
 
-const [file, mode] = process.argv.slice(2) as [string, string];
+const [file, mode, busy] = process.argv.slice(2) as [string, string, string | undefined];
+const busyTimeoutMs = busy === undefined ? undefined : Number(busy);
+const report = (e: unknown) => { console.log(`error ${(e as Error).name}: ${(e as Error).message}`); if (process.env.CURIO_TRACE) console.error((e as Error).stack, ((e as Error).cause as Error)?.stack); };
 
 if (mode === 'create') {
+  for await (const path of createInterface({ input: process.stdin })) {
+    try {
+      const s = SqliteStore.open(path, undefined, { busyTimeoutMs });
+      await s.addInteractions([{ user: `p${process.pid}`, item: 'shared', type: 'view', value: 1, timestamp: process.pid }]);
+      await s.close();
+      console.log('ok');
+    } catch (e) {
+      report(e);
+    }
+  }
+  process.exit(0);
+}
+
+if (mode === 'full') {
+  const s = SqliteStore.open(file);
   try {
-    const s = SqliteStore.open(file);
-    await s.addInteractions([{ user: `p${process.pid}`, item: 'shared', type: 'view', value: 1, timestamp: process.pid }]);
-    await s.close();
+    await s.transaction(async (tx) => {
+      await tx.addInteractions(Array.from({ length: 30_000 }, (_, j) => ({ user: `f${j}`, item: `x${j}`, type: 'view' as const, value: 1, timestamp: j })));
+    });
     console.log('ok');
   } catch (e) {
-    console.log(`error ${(e as Error).name}: ${(e as Error).message}`);
+    report(e);
   }
+  await s.close();
   process.exit(0);
 }
 

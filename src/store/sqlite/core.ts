@@ -6,7 +6,7 @@ import { InteractionsBuilder, type Interactions } from '../../data/interactions.
 import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
-import { curioVersion, migrate, SCHEMA_VERSION } from './schema.ts';
+import { curioVersion, enableWal, migrate, SCHEMA_VERSION } from './schema.ts';
 import { toStoreError } from './errors.ts';
 
 /** How a SQLite store is opened. */
@@ -91,7 +91,7 @@ export class SqliteCore {
       if (this.readonly && version !== SCHEMA_VERSION) {
         throw new StoreError(`${url}: store schema version ${version} is older than this Curio's (${SCHEMA_VERSION}); open it once without readonly to upgrade it`);
       }
-      if (!memory && !this.readonly) this.db.pragma('journal_mode = WAL');
+      if (!memory && !this.readonly) enableWal(this.db, this.busyTimeoutMs);
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       // Bulk imports insert into several B-trees in random key order: SQLite's 2 MiB default page cache thrashes.
@@ -131,7 +131,9 @@ export class SqliteCore {
   /** Runs `fn` atomically: its own transaction, or a savepoint inside an open one. */
   private atomic<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      // IMMEDIATE: take the write lock first. A deferred transaction reads first, and when another process
+      // commits while it waits for the lock, SQLite fails it at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+      return this.db.transaction(fn).immediate();
     } catch (e) {
       this.forgetIds();
       throw this.error(e);

@@ -15,7 +15,7 @@ export function toStoreError(e: unknown, url: string, o: { busyTimeoutMs: number
   switch (family) {
     case 'SQLITE_BUSY':
     case 'SQLITE_LOCKED':
-      text = `another process holds the store (waited ${o.busyTimeoutMs / 1000} s for it to finish writing); ` +
+      text = `another process holds the store (${code === 'SQLITE_BUSY' ? `waited ${o.busyTimeoutMs / 1000} s for it to finish writing` : String(code)}); ` +
         'nothing was written; run this again when the other process (another curio import?) is done';
       break;
     case 'SQLITE_FULL':

@@ -80,6 +80,23 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * Switches `db` to WAL. SQLite fails this at once (SQLITE_BUSY, no busy handler) while another process is
+ * switching the same new file, so it is retried until `busyTimeoutMs` has passed.
+ */
+export function enableWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 + Math.random() * 8);
+    }
+  }
+}
+
 /** Tables every Curio store has had since schema version 1. */
 const CURIO_TABLES = ['users', 'items', 'interactions', 'imports'];
 
@@ -89,8 +106,12 @@ const CURIO_TABLES = ['users', 'items', 'interactions', 'imports'];
  * switches the journal mode or migrates: a SQLite file of another program must come out unchanged.
  */
 export function curioVersion(db: Database.Database, url: string): number | 'empty' {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[];
+  // Version and tables from one view: another process may be creating the store right now.
+  const read = () => [
+    db.pragma('user_version', { simple: true }) as number,
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[],
+  ] as const;
+  const [version, tables] = db.inTransaction ? read() : db.transaction(read)();
   if (version === 0 && tables.length === 0) return 'empty';
   if (version === 0 || !CURIO_TABLES.every((t) => tables.includes(t))) {
     const shown = tables.length > 8 ? [...tables.slice(0, 8), '...'] : tables;
