@@ -56,3 +56,17 @@ export class UnknownItemError extends CurioError {
 export class AbortedError extends CurioError {
   override readonly code = 'ABORTED';
 }
+
+/** A filter expression does not parse; `position` is 1-based in its text, `field` the request or config field holding it. */
+export class FilterSyntaxError extends ConfigError {
+  constructor(readonly position: number, readonly reason: string, field = 'filter') {
+    super(field, `position ${position}: ${reason}`);
+  }
+}
+
+/** A filter parses but does not fit the catalogue (unknown field, a number compared with a string field). `position` is 1-based in its text; `path` locates the node of a JSON filter (`args[1].arg`). */
+export class FilterError extends ConfigError {
+  constructor(readonly position: number | undefined, readonly path: string | undefined, readonly reason: string, field = 'filter') {
+    super(field, `${position !== undefined ? `position ${position}: ` : path ? `at ${path}: ` : ''}${reason}`);
+  }
+}

@@ -27,7 +27,7 @@ export { saveArtifact, loadArtifact } from './models/artifact.ts';
 export { topK } from './linalg/topk.ts';
 
 export { trainFromStore, type TrainConfig } from './pipeline/train.ts';
-export { saveModelFile, loadModelFile, type TrainedModel } from './pipeline/model-file.ts';
+export { saveModelFile, loadModelFile, bindModelToStore, type TrainedModel, type LoadModelOptions } from './pipeline/model-file.ts';
 export { prepareInteractions, type DataConfig } from './pipeline/prepare.ts';
 export { runExperiment, type ExperimentConfig, type ExperimentResult } from './pipeline/experiment.ts';
 
@@ -37,3 +37,13 @@ export { evaluate, fitAndEvaluate, type EvaluationResult, type ModelResult } fro
 export { PRESETS, applyPreset, resolvePreset } from './eval/presets.ts';
 export { tune, validationView } from './eval/tune.ts';
 export { buildReport, formatTable, formatMarkdown } from './eval/report.ts';
+
+export { BEYOND_METRIC_NAMES, type BeyondOptions } from './eval/beyond.ts';
+export { ItemCategories, CategoryJaccard, VectorCosine, type ItemSimilarity } from './rerank/similarity.ts';
+export { mmr } from './rerank/mmr.ts';
+export { dppGreedy } from './rerank/dpp.ts';
+export { calibratedRerank } from './rerank/calibrated.ts';
+export { longTailRerank } from './rerank/longtail.ts';
+export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rerank/knobs.ts';
+
+export * from './engine/index.ts';

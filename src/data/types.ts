@@ -1,6 +1,12 @@
 /** What a user did to an item. Stored as text; kept small so models can map it to a weight. */
-export const INTERACTION_TYPES = ['view', 'click', 'cart', 'purchase', 'rating', 'review', 'like', 'dislike', 'share'] as const;
+export const INTERACTION_TYPES = ['view', 'click', 'cart', 'purchase', 'rating', 'review', 'like', 'dislike', 'share', 'impression'] as const;
 export type InteractionType = (typeof INTERACTION_TYPES)[number];
+
+/**
+ * Types that record what the system did, not what the user did (an `impression` = an item was shown).
+ * They are kept out of training data and histories unless asked for by name.
+ */
+export const NON_SIGNAL_TYPES: readonly InteractionType[] = ['impression'];
 
 export function isInteractionType(s: string): s is InteractionType {
   return (INTERACTION_TYPES as readonly string[]).includes(s);

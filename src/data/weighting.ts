@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from '../config.ts';
 import type { Csr } from './csr.ts';
 import type { Interactions } from './interactions.ts';
 
@@ -12,12 +13,12 @@ import type { Interactions } from './interactions.ts';
  * Time decay works on timestamped events, so it is a separate step (`decayByTime`).
  */
 export const WeightingSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('none') }),
-  z.object({ kind: z.literal('binary') }),
-  z.object({ kind: z.literal('threshold'), min: z.number() }),
-  z.object({ kind: z.literal('confidence'), alpha: z.number().positive() }),
-  z.object({ kind: z.literal('bm25'), k1: z.number().positive().default(1.2), b: z.number().min(0).max(1).default(0.75) }),
-  z.object({ kind: z.literal('tfidf') }),
+  strictObject({ kind: z.literal('none') }),
+  strictObject({ kind: z.literal('binary') }),
+  strictObject({ kind: z.literal('threshold'), min: z.number() }),
+  strictObject({ kind: z.literal('confidence'), alpha: z.number().positive() }),
+  strictObject({ kind: z.literal('bm25'), k1: z.number().positive().default(1.2), b: z.number().min(0).max(1).default(0.75) }),
+  strictObject({ kind: z.literal('tfidf') }),
 ]);
 export type WeightingSpec = z.infer<typeof WeightingSchema>;
 

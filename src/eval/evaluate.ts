@@ -16,6 +16,7 @@ import { topK } from '../linalg/topk.ts';
 import type { FitOptions, Recommender } from '../models/types.ts';
 import { METRIC_FROM_HITS, METRIC_NAMES, metricKey, type MetricName } from './metrics.ts';
 import type { Split } from './splits.ts';
+import { BeyondAccumulator, type BeyondOptions } from './beyond.ts';
 
 export interface EvaluateProgress {
   done: number;
@@ -30,6 +31,12 @@ export interface EvaluateOptions {
   metrics?: readonly MetricName[];
   /** Which held-out part to score: 'test' (default) or 'valid'. */
   target?: 'test' | 'valid';
+  /**
+   * Beyond-accuracy metrics (src/eval/beyond.ts) computed beside the accuracy ones; default: those that need no
+   * side data (novelty, serendipity, long tail, exposure Gini/entropy, personalisation), plus ILD, calibration
+   * and mi when categories (or a similarity) are given. `false` turns them off.
+   */
+  beyond?: BeyondOptions | false;
   /** Only evaluate these user indices (others in the target are ignored). */
   users?: Int32Array;
   onProgress?: (p: EvaluateProgress) => void;
@@ -60,7 +67,11 @@ export interface PerUserResults {
 export interface EvaluationResult {
   ks: number[];
   metrics: MetricName[];
-  /** Means over evaluated users, keyed "ndcg@10"; also "coverage@10" (catalogue coverage, not a user mean). */
+  /**
+   * Means over evaluated users, keyed "ndcg@10"; also "coverage@10" (catalogue coverage, not a user mean) and the
+   * beyond-accuracy metrics: per-user ones (ild, novelty, serendipity, longtail, calibration) averaged over users
+   * where they are defined, catalogue-level ones (gini, entropy, personalisation, mi) as computed.
+   */
   means: Record<string, number>;
   perUser: PerUserResults;
   nItems: number;
@@ -122,6 +133,8 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
   const hits = new Uint8Array(maxK);
   // Best (lowest) rank at which each item was recommended to anyone: coverage@K = #items with bestRank < K.
   const bestRank = new Int32Array(nItems).fill(maxK);
+  const beyond = o.beyond === false ? undefined : new BeyondAccumulator(train, nItems, ks, total, o.beyond ?? {});
+  const excluded = (i: number) => scores[i] === -Infinity;
   let evaluated = 0, noRelevant = 0, noHistory = 0;
   const t0 = performance.now();
 
@@ -156,6 +169,7 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
       hits[r] = relevant[i]!;
       if (r < bestRank[i]!) bestRank[i] = r;
     }
+    beyond?.addUser(ranked, relevant, foldItems && foldItems.length ? foldItems : rowItems(train, u), excluded);
     for (let q = 0; q < tItems.length; q++) relevant[tItems[q]!] = 0;
 
     const row = evaluated++;
@@ -180,6 +194,11 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
     let n = 0;
     for (let i = 0; i < nItems; i++) if (bestRank[i]! < k) n++;
     means[`coverage@${k}`] = nItems ? n / nItems : 0;
+  }
+  if (beyond) {
+    const b = beyond.finish();
+    Object.assign(perUser.values, b.perUser);
+    Object.assign(means, b.means);
   }
   return {
     ks, metrics, means, perUser, nItems, usersEvaluated: evaluated, usersSkipped: { noRelevant, noHistory },

@@ -56,3 +56,19 @@ test('buildReport and formatMarkdown describe data, split, seed and models', () 
     '',
   ].join('\n'));
 });
+
+test('formatMarkdown explains each beyond-accuracy column under the table', () => {
+  const b = new InteractionsBuilder();
+  b.add('a', 'x', 4);
+  const split: SplitDescription = { kind: 'random-holdout', seed: 1, params: {}, sizes: { train: 1, test: 0 }, users: { train: 1, test: 0 }, notes: [] };
+  const result = {
+    kind: 'pop', config: {}, fitSeconds: 0, peakRssMiB: 1, processMaxRssMiB: 1,
+    metrics: { 'ndcg@10': 0.25, 'novelty@10': 3.5, 'calibration@10': 0.4, 'novelty@20': 4 },
+    perUser: { users: new Int32Array(0), nRelevant: new Int32Array(0), values: {} }, evaluation: { usersEvaluated: 1 },
+  } as unknown as ModelResult;
+  const md = formatMarkdown(buildReport({ datasetName: 't', data: b.build(), split, results: [result], createdAt: new Date(0) }));
+  assert.match(md, /\| novelty@10 \| novelty@20 \| calibration@10 \|/);
+  const legend = md.split('\n').filter((l) => l.startsWith('- novelty:') || l.startsWith('- calibration:') || l.startsWith('- ndcg'));
+  assert.equal(legend.length, 2, md);
+  assert.match(legend[1]!, /Steck 2018 with α = 0.01/);
+});

@@ -6,6 +6,19 @@ import { interactionStats, type InteractionStats, type Interactions } from '../d
 import type { ModelResult } from './evaluate.ts';
 import type { SplitDescription } from './splits.ts';
 
+/** One line per beyond-accuracy column family, printed under the Markdown table when the column is present. */
+export const METRIC_LEGEND: Readonly<Record<string, string>> = {
+  ild: 'ild: intra-list diversity, 1 − mean pairwise item similarity of a list (Jaccard over categories unless stated)',
+  novelty: 'novelty: mean self-information −log2 p(i) of listed items, bits; p(i) = share of training users with item i',
+  serendipity: "serendipity: share of list slots holding a relevant item the popularity baseline would not have shown the user",
+  longtail: 'longtail: share of list slots holding long-tail items (outside the most popular items that hold 80% of training interactions)',
+  calibration: "calibration: KL(history categories ‖ list categories), nats, Steck 2018 with α = 0.01 smoothing; lower is better",
+  gini: 'gini: Gini index of exposure over the whole catalogue (0 = every item equally exposed)',
+  entropy: 'entropy: Shannon entropy of exposure, bits',
+  personalisation: "personalisation: 1 − mean overlap between two users' lists",
+  mi: "mi: mutual information (bits) between a user's history categories and their list's categories",
+};
+
 export interface ReportModel {
   kind: string;
   params: object;
@@ -102,5 +115,7 @@ export function formatMarkdown(r: EvalReport, columns: readonly string[] = metri
     `|${header.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
     ...rows(r.models, columns).map((row) => `| ${row.join(' | ')} |`),
   ];
+  const legend = [...new Set(columns.map((c) => c.split('@')[0]!))].filter((n) => METRIC_LEGEND[n]).map((n) => `- ${METRIC_LEGEND[n]}`);
+  if (legend.length) out.push('', ...legend);
   return out.join('\n') + '\n';
 }

@@ -5,7 +5,7 @@ import { IdMap } from '../data/ids.ts';
 import type { FitData, Recommender } from '../models/types.ts';
 import type { Ranked } from '../linalg/topk.ts';
 import { ConfigError, CurioError } from '../errors.ts';
-import { gridPoints, randomPoints, tune, validationView, type Params } from './tune.ts';
+import { gridPoints, randomPoints, spaceSize, tune, validationView, type Params } from './tune.ts';
 import { strongGeneralization, type Split } from './splits.ts';
 import { mulberry32 } from '../data/random.ts';
 
@@ -77,7 +77,8 @@ test('random search is seeded, respects ranges, and other metrics work', async (
   assert.deepEqual(new Set(pts.map((p) => p.fav)), new Set([1, 2, 3]));
   const r = await tune({ factory: (p) => new FavModel(p), space: { fav: { min: 1, max: 3, int: true } }, trials: 6, data: validationView(split), seed: 3, metric: 'mrr@5' });
   assert.equal(r.mode, 'random');
-  assert.equal(r.trials.length, 6);
+  assert.deepEqual(r.trials.map((t) => t.params.fav).sort(), [1, 2, 3], 'three distinct points, each tried once');
+  assert.deepEqual([r.requested, r.spaceSize, r.exhausted], [6, 3, true]);
   for (let i = 1; i < r.trials.length; i++) assert.ok(r.trials[i - 1]!.score >= r.trials[i]!.score);
   assert.equal(r.best.score, 1); // fav=2: mrr 1
 });
@@ -102,4 +103,34 @@ test('validationView drops the test users\' fold-in histories', () => {
   assert.ok(view.foldIn!.length > 0);
   for (const u of view.foldIn!.user) { assert.ok(validUsers.has(u)); assert.ok(!testUsers.has(u)); }
   assert.throws(() => validationView({ ...split, valid: undefined as never }), CurioError);
+});
+
+test('random search samples without replacement and says when the space is exhausted', async () => {
+  // itemknn-like space of 2 x 3 = 6 points; asking for 10 runs each of the 6 once
+  const space = { neighbors: [20, 50], shrink: [0, 10, 50] };
+  for (const seed of [1, 2, 3]) {
+    const pts = randomPoints(space, 4, seed);
+    assert.equal(pts.length, 4);
+    assert.equal(new Set(pts.map((p) => JSON.stringify(p))).size, 4, `seed ${seed}: no repeated trial`);
+  }
+  const all = randomPoints(space, 10, 7);
+  assert.equal(all.length, 6);
+  assert.deepEqual(new Set(all.map((p) => JSON.stringify(p))), new Set(gridPoints(space).map((p) => JSON.stringify(p))));
+  assert.equal(spaceSize(space), 6);
+  assert.equal(spaceSize({ a: [1, 1, 2], b: { min: 1, max: 4, int: true } }), 8, 'a repeated list value is one point');
+  assert.equal(spaceSize({ a: [1, 2], b: { min: 0, max: 1 } }), Infinity);
+  // a mixed space with a continuous range never repeats either
+  const mixed = randomPoints({ f: [64, 128], reg: { min: 1, max: 100, log: true } }, 30, 9);
+  assert.equal(new Set(mixed.map((p) => JSON.stringify(p))).size, 30);
+
+  const favSpace = { fav: [1, 2, 3], flag: [true] };
+  const r = await tune({ factory: (p) => new FavModel(p), space: favSpace, mode: 'random', trials: 5, data: validationView(split), seed: 4 });
+  assert.equal(r.trials.length, 3);
+  assert.deepEqual([r.requested, r.spaceSize, r.exhausted], [5, 3, true]);
+  const enough = await tune({ factory: (p) => new FavModel(p), space: favSpace, mode: 'random', trials: 2, data: validationView(split), seed: 4 });
+  assert.deepEqual([enough.trials.length, enough.exhausted], [2, false]);
+  await assert.rejects(tune({ factory: (p) => new FavModel(p), space: { fav: { min: 1.2, max: 1.8, int: true } }, data: validationView(split), seed: 1 }), /holds no integer/);
+  for (const trials of [0, -1, 2.5]) {
+    await assert.rejects(tune({ factory: (p) => new FavModel(p), space: favSpace, trials, data: validationView(split), seed: 1 }), (e: unknown) => e instanceof ConfigError && e.field === 'tune.trials', `trials ${trials}`);
+  }
 });

@@ -45,7 +45,10 @@ export interface TuneOptions<P extends Params = Params> {
   seed: number;
   /** 'grid' enumerates every combination of list-valued params (default when all are lists); 'random' samples. */
   mode?: 'grid' | 'random';
-  /** Random: number of samples (default 10). Grid: cap, sampled without replacement when the grid is larger. */
+  /**
+   * Distinct points to try, sampled without replacement (random default 10; grid default the whole grid). A space
+   * with fewer points runs each once and the result says `exhausted`.
+   */
   trials?: number;
   /** Validation metric to maximise (default "ndcg@10"). */
   metric?: string;
@@ -68,23 +71,33 @@ export interface TuneResult {
   /** Best first; ties keep trial order. */
   trials: Trial[];
   best: Trial;
+  /** Trials asked for (grid without a cap: the grid size). */
+  requested: number;
+  /** Distinct points in the space; null when a parameter is a continuous range. */
+  spaceSize: number | null;
+  /** The space had fewer distinct points than `requested`: each was tried once, and `trials` is shorter. */
+  exhausted: boolean;
 }
 
 function isList(s: ParamSpec): s is readonly ParamValue[] {
   return Array.isArray(s);
 }
 
-function checkSpace(space: ParamSpace, mode: 'grid' | 'random'): void {
+/** Throws a ConfigError naming the parameter when a space is empty, a list is empty or a range is invalid. */
+export function checkSpace(space: ParamSpace, mode: 'grid' | 'random', prefix = 'tune.space'): void {
   const names = Object.keys(space);
-  if (!names.length) throw new ConfigError('tune.space', 'has no parameters');
+  if (!names.length) throw new ConfigError(prefix, 'has no parameters');
   for (const name of names) {
     const s = space[name]!;
     if (isList(s)) {
-      if (!s.length) throw new ConfigError(`tune.space.${name}`, 'empty list of values');
+      if (!s.length) throw new ConfigError(`${prefix}.${name}`, 'empty list of values');
+    } else if (typeof s !== 'object' || s === null) {
+      throw new ConfigError(`${prefix}.${name}`, `expected a list of values or a range {min, max, log?, int?}, got ${JSON.stringify(s)}`);
     } else {
-      if (mode === 'grid') throw new ConfigError(`tune.space.${name}`, 'a range needs random search (mode "random"); give a list for grid search');
-      if (!(Number.isFinite(s.min) && Number.isFinite(s.max) && s.min <= s.max)) throw new ConfigError(`tune.space.${name}`, `invalid range [${s.min}, ${s.max}]`);
-      if (s.log && !(s.min > 0)) throw new ConfigError(`tune.space.${name}`, 'a log range needs min > 0');
+      if (mode === 'grid') throw new ConfigError(`${prefix}.${name}`, 'a range needs random search (mode "random"); give a list for grid search');
+      if (!(Number.isFinite(s.min) && Number.isFinite(s.max) && s.min <= s.max)) throw new ConfigError(`${prefix}.${name}`, `invalid range [${s.min}, ${s.max}]`);
+      if (s.log && !(s.min > 0)) throw new ConfigError(`${prefix}.${name}`, 'a log range needs min > 0');
+      if (s.int && Math.ceil(s.min) > Math.floor(s.max)) throw new ConfigError(`${prefix}.${name}`, `the integer range [${s.min}, ${s.max}] holds no integer`);
     }
   }
 }
@@ -104,16 +117,59 @@ export function gridPoints(space: ParamSpace): Params[] {
 function sampleValue(s: ParamSpec, rng: Rng): ParamValue {
   if (isList(s)) return s[randInt(rng, s.length)]!;
   const x = s.log ? Math.exp(Math.log(s.min) + rng() * (Math.log(s.max) - Math.log(s.min))) : s.min + rng() * (s.max - s.min);
-  return s.int ? Math.min(s.max, Math.max(s.min, Math.round(x))) : x;
+  return s.int ? Math.min(Math.floor(s.max), Math.max(Math.ceil(s.min), Math.round(x))) : x;
 }
 
+/** Distinct values of a list (a repeated value is one point of the space, not two). */
+function distinct(values: readonly ParamValue[]): ParamValue[] {
+  return [...new Set(values)];
+}
+
+/** The finite list of values a parameter can take, or undefined for a continuous range. */
+function valuesOf(s: ParamSpec): ParamValue[] | undefined {
+  if (isList(s)) return distinct(s);
+  if (!s.int) return undefined;
+  const lo = Math.ceil(s.min), hi = Math.floor(s.max);
+  if (hi - lo + 1 > ENUMERABLE) return undefined;
+  return Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
+}
+
+/** Spaces up to this many points are enumerated and shuffled; larger ones are sampled with rejection of repeats. */
+const ENUMERABLE = 100_000;
+
+/** Number of distinct points in the space; Infinity when a parameter is a continuous (or huge) range. */
+export function spaceSize(space: ParamSpace): number {
+  let n = 1;
+  for (const s of Object.values(space)) n *= valuesOf(s)?.length ?? Infinity;
+  return n;
+}
+
+/**
+ * `n` distinct points of the space, seeded. Sampling is without replacement: a space with fewer than `n`
+ * distinct points yields each of them once (in a seeded order), so a caller compares the length with `n` to
+ * learn that the space is exhausted. Continuous ranges draw the same stream as before deduplication.
+ */
 export function randomPoints(space: ParamSpace, n: number, seed: number): Params[] {
   const rng = mulberry32(seed);
-  return Array.from({ length: n }, () => {
+  const size = spaceSize(space);
+  if (size <= ENUMERABLE) {
+    const lists = Object.fromEntries(Object.entries(space).map(([name, s]) => [name, valuesOf(s)!]));
+    const points = gridPoints(lists);
+    const take = Math.min(n, points.length);
+    for (let i = 0; i < take; i++) { const j = i + randInt(rng, points.length - i); [points[i], points[j]] = [points[j]!, points[i]!]; }
+    return points.slice(0, take);
+  }
+  const seen = new Set<string>();
+  const out: Params[] = [];
+  while (out.length < n) {
     const p: Params = {};
     for (const [name, s] of Object.entries(space)) p[name] = sampleValue(s, rng);
-    return p;
-  });
+    const key = JSON.stringify(p);
+    if (seen.has(key)) continue; // more than ENUMERABLE points, so a fresh one is always a few draws away
+    seen.add(key);
+    out.push(p);
+  }
+  return out;
 }
 
 export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promise<TuneResult> {
@@ -124,17 +180,11 @@ export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promis
   const { metric: name, k } = parseMetricKey(metric);
   const mode = o.mode ?? (Object.values(o.space).every(isList) ? 'grid' : 'random');
   checkSpace(o.space, mode);
-  let points: Params[];
-  if (mode === 'grid') {
-    points = gridPoints(o.space);
-    if (o.trials !== undefined && o.trials < points.length) {
-      const rng = mulberry32(o.seed);
-      for (let i = 0; i < o.trials; i++) { const j = i + randInt(rng, points.length - i); [points[i], points[j]] = [points[j]!, points[i]!]; }
-      points = points.slice(0, o.trials);
-    }
-  } else {
-    points = randomPoints(o.space, o.trials ?? 10, o.seed);
-  }
+  if (o.trials !== undefined && !(Number.isSafeInteger(o.trials) && o.trials >= 1)) throw new ConfigError('tune.trials', `must be an integer >= 1, got ${o.trials}`);
+  const requested = o.trials ?? (mode === 'grid' ? Infinity : 10);
+  // both modes sample without replacement; a grid without a cap is the whole grid in its own order
+  const points = mode === 'grid' && o.trials === undefined ? gridPoints(o.space) : randomPoints(o.space, requested, o.seed);
+  const size = spaceSize(o.space);
 
   const matrix = toMatrix(train);
   const evalData = { train, target: valid, exclude: [train], ...(foldIn ? { foldIn } : {}) };
@@ -159,5 +209,10 @@ export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promis
     return (na ? 0 : sb - sa) || a - b;
   });
   const sorted = order.map((i) => trials[i]!);
-  return { metric, mode, seed: o.seed, trials: sorted, best: sorted[0]! };
+  return {
+    metric, mode, seed: o.seed, trials: sorted, best: sorted[0]!,
+    requested: Number.isFinite(requested) ? requested : points.length,
+    spaceSize: Number.isFinite(size) ? size : null,
+    exhausted: points.length < requested,
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import type { Csr } from '../data/csr.ts';
 import { Rng } from '../data/random.ts';
 import { WeightingSchema } from '../data/weighting.ts';
@@ -12,7 +12,7 @@ import { BaseRecommender, expectArray } from './base.ts';
 import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll } from './mf.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 
-export const BprConfigSchema = z.object({
+export const BprConfigSchema = strictObject({
   factors: z.number().int().positive().max(1024).default(64),
   learningRate: z.number().positive().default(0.05),
   regularization: z.number().min(0).default(0.0025),

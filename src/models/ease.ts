@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import { columnCounts, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { AbortedError, ArtifactError, ModelFitError } from '../errors.ts';
@@ -18,7 +18,7 @@ import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
  */
 export const EASE_MAX_ITEMS = 40_000;
 
-export const EaseConfigSchema = z.object({
+export const EaseConfigSchema = strictObject({
   /** The ridge penalty lambda on B; Steck (2019) finds a few hundred best for binary data. */
   l2: z.number().positive().default(500),
   weighting: WeightingSchema.default({ kind: 'binary' }),
@@ -216,6 +216,12 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const kept = a.arrays['ease.kept'];
     if (kept !== undefined) {
       model.kept = expectArray(a, 'ease.kept', Int32Array);
+      for (let q = 0; q < model.kept.length; q++) {
+        const j = model.kept[q]!;
+        if (j < 0 || j >= model.nItems || (q > 0 && j <= model.kept[q - 1]!)) {
+          throw new ArtifactError(`ease model file: array "ease.kept" must hold ascending item indices in 0..${model.nItems - 1}; index ${q} is ${j}`);
+        }
+      }
       model.slot = slotsOf(model.kept, model.nItems);
     }
     const m = model.modelledItems;

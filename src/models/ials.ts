@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import { transpose, type Csr } from '../data/csr.ts';
 import { Rng } from '../data/random.ts';
 import { WeightingSchema } from '../data/weighting.ts';
@@ -14,7 +14,7 @@ import { BaseRecommender, expectArray } from './base.ts';
 import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll } from './mf.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 
-export const IalsConfigSchema = z.object({
+export const IalsConfigSchema = strictObject({
   factors: z.number().int().positive().max(1024).default(64),
   /** λ. With frequencyScaledReg the effective penalty is λ·(|I_u| + α0·|I|)^ν, so good values are much smaller. */
   regularization: z.number().min(0).default(0.05),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import { transpose, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { BaseRecommender } from './base.ts';
 import type { ModelArtifact, ModelFactory } from './types.ts';
 
-export const UserKNNConfigSchema = z.object({
+export const UserKNNConfigSchema = strictObject({
   neighbors: z.number().int().positive().default(50),
   shrink: z.number().min(0).default(10),
   /** Centre each neighbour's ratings on their mean before weighting (rating data); off for implicit data. */

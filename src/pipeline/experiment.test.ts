@@ -29,3 +29,15 @@ test('a bad model config fails before any work, naming the field', async () => {
   await assert.rejects(runExperiment(data, { preset, models: [{ kind: 'itemknn', config: { neighbors: -1 } }] }), (e: unknown) => e instanceof ConfigError && e.field === 'itemknn.neighbors');
   await assert.rejects(runExperiment(data, { preset, models: [{ kind: 'nope' }] }), /unknown model "nope"/);
 });
+
+test('a model with a seed of its own records the experiment seed, so the report retrains the same model', async () => {
+  const notes: string[] = [];
+  const r = await runExperiment(data, {
+    preset: 'leave-last-out', seed: 5,
+    models: [{ kind: 'ials', config: { factors: 4, iterations: 1 } }, { kind: 'itemknn', tune: { trials: 5, space: { neighbors: [10, 20] } } }],
+  }, { onNote: (m) => notes.push(m) });
+  assert.equal((r.results[0]!.config as { seed: number }).seed, 5);
+  assert.equal(r.report.models[0]!.params && (r.report.models[0]!.params as { seed: number }).seed, 5);
+  assert.equal(r.tuning.itemknn!.trials.length, 2);
+  assert.deepEqual(notes, ['itemknn: the search space has 2 distinct points, fewer than the 5 trials asked: each was tried once']);
+});

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { fitAndEvaluate, type ModelResult } from '../eval/evaluate.ts';
-import { applyPreset, type PreparedEvaluation } from '../eval/presets.ts';
+import { applyPreset, resolvePreset, type PreparedEvaluation } from '../eval/presets.ts';
 import { buildReport, type EvalReport } from '../eval/report.ts';
-import { tune, validationView, type ParamSpace, type TuneResult } from '../eval/tune.ts';
+import { checkSpace, randomPoints, tune, validationView, type ParamSpace, type TuneResult } from '../eval/tune.ts';
 import { createModel } from '../models/registry.ts';
+import { ConfigError } from '../errors.ts';
 import type { FitProgress } from '../models/types.ts';
 
 /** Search spaces used by `tune: true` (or `--tune N`) when a model spec gives none. */
@@ -18,14 +19,14 @@ export const DEFAULT_SPACES: Record<string, ParamSpace> = {
   ease: { l2: { min: 10, max: 3000, log: true } },
 };
 
-const ModelRunSchema = z.object({
+const ModelRunSchema = strictObject({
   kind: z.string(),
   config: z.record(z.string(), z.unknown()).default({}),
   /** Random search on the validation part before the one test evaluation. */
-  tune: z.object({ trials: z.number().int().positive().default(10), space: z.record(z.string(), z.unknown()).optional() }).optional(),
+  tune: strictObject({ trials: z.number().int().positive().default(10), space: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 
-export const ExperimentSchema = z.object({
+export const ExperimentSchema = strictObject({
   name: z.string().default('experiment'),
   /** A preset name (recbole, leave-last-out, temporal, strong) or a full preset object. */
   preset: z.union([z.string(), z.record(z.string(), z.unknown())]).default('recbole'),
@@ -39,6 +40,8 @@ export interface ExperimentHooks {
   onFitProgress?: (kind: string, p: FitProgress) => void;
   onEvalProgress?: (kind: string, done: number, total: number) => void;
   onTrial?: (kind: string, index: number, total: number, score: number) => void;
+  /** Something the user should know that is not an error (e.g. a tuning space smaller than the trials asked). */
+  onNote?: (message: string) => void;
 }
 
 export interface ExperimentResult {
@@ -48,20 +51,49 @@ export interface ExperimentResult {
   report: EvalReport;
 }
 
+const isRange = (s: ParamSpace[string]): s is Exclude<ParamSpace[string], readonly unknown[]> => !Array.isArray(s);
+
+/**
+ * Checks an experiment before any work: the schema, every model's config, the preset, and every tuning space
+ * (its parameters must be ones the model knows, so a typo fails now rather than at the first trial).
+ */
+export function validateExperiment(config: ExperimentConfig): z.infer<typeof ExperimentSchema> {
+  const c = parseConfig(ExperimentSchema, config, 'experiment');
+  resolvePreset(c.preset);
+  c.models.forEach((m, i) => {
+    // the report, its tuning record and `train --params-from` tell models apart by kind
+    const first = c.models.findIndex((o) => o.kind === m.kind);
+    if (first !== i) throw new ConfigError(`experiment.models.${i}`, `"${m.kind}" is already models.${first}; compare configurations of one model with tune.space instead`);
+    createModel(m.kind, m.config);
+    const space = m.tune?.space as ParamSpace | undefined;
+    if (space) {
+      checkSpace(space, 'random', `models.${i}.tune.space`);
+      // every value of every parameter through the model's strict schema: an unknown parameter or a value out
+      // of range fails here, not at the trial that draws it
+      const base = { ...m.config, ...randomPoints(space, 1, c.seed)[0] };
+      for (const [name, spec] of Object.entries(space)) {
+        const values = isRange(spec) ? (spec.int ? [Math.ceil(spec.min), Math.floor(spec.max)] : [spec.min, spec.max]) : spec;
+        for (const value of values) createModel(m.kind, { ...base, [name]: value });
+      }
+    }
+  });
+  return c;
+}
+
 /**
  * The evaluation protocol end to end: filter and split by the preset, tune each model on validation only
  * (when asked), fit on train, evaluate once on test, and build the report.
  */
 export async function runExperiment(data: Interactions, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
-  const c = parseConfig(ExperimentSchema, config, 'experiment');
-  for (const m of c.models) createModel(m.kind, m.config); // fail on a bad config before any work
+  const c = validateExperiment(config);
   hooks.onStage?.('split');
   const prepared = applyPreset(data, c.preset, c.seed);
   const { split, ks, metrics } = prepared;
   const results: ModelResult[] = [];
   const tuning: Record<string, TuneResult> = {};
   for (const m of c.models) {
-    let params = m.config;
+    // A model with a seed of its own records the experiment's: the report's params then retrain the same model.
+    let params = 'seed' in createModel(m.kind, m.config).config && m.config.seed === undefined ? { ...m.config, seed: c.seed } : m.config;
     if (m.tune) {
       const space = (m.tune.space as ParamSpace | undefined) ?? DEFAULT_SPACES[m.kind];
       if (space) {
@@ -74,7 +106,10 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
           onTrial: (trial, i, n) => hooks.onTrial?.(m.kind, i, n, trial.score),
         });
         tuning[m.kind] = t;
-        params = { ...m.config, ...t.best.params };
+        if (t.exhausted) {
+          hooks.onNote?.(`${m.kind}: the search space has ${t.spaceSize} distinct points, fewer than the ${t.requested} trials asked: each was tried once`);
+        }
+        params = { ...params, ...t.best.params };
       }
     }
     hooks.onStage?.(`fit ${m.kind}`);

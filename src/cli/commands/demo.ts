@@ -16,6 +16,7 @@ import { printReport } from './import.ts';
 import type { DataStore } from '../../store/types.ts';
 import type { TrainedModel } from '../../pipeline/model-file.ts';
 import type { Interactions } from '../../data/interactions.ts';
+import { Engine } from '../../engine/engine.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEMO_DATA = resolve(here, '../../../data/demo/online-retail-sample.csv');
@@ -83,22 +84,25 @@ prints recommendations and similar products. DIR defaults to a new temporary fol
 
 async function showSamples(store: DataStore, t: TrainedModel, data: Interactions): Promise<void> {
   const title = async (ids: string[]) => (await store.getItems(ids)).map((it, q) => it?.title ?? ids[q]!);
+  const engine = await Engine.open({ store, model: t });
   for (const u of [0, Math.floor(t.users.size / 2)]) {
     const user = t.users.id(u);
     const hist = await store.history(user, { limit: 5 });
-    const recs = t.model.recommend(u, { k: 5 });
+    const recs = await engine.recommend({ recipe: 'recommend', user, k: 5 });
     console.log(`\ncustomer ${user} recently bought:`);
     for (const s of await title(hist.map((h) => h.item))) console.log(`    ${s}`);
     console.log('  recommended:');
-    const names = await title(Array.from(recs.items, (i) => t.items.id(i)));
-    names.forEach((s, q) => console.log(`  ${q + 1}. ${s}  (${recs.scores[q]!.toFixed(3)})`));
+    for (const r of recs.items) console.log(`  ${r.rank}. ${r.title || r.item}  (${r.score.toFixed(3)})`);
   }
   const counts = new Int32Array(data.items.size);
   for (let k = 0; k < data.length; k++) counts[data.item[k]!]!++;
   let best = 0;
   for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[best]!) best = i;
-  const top = t.items.get(data.items.id(best));
-  const sim = t.model.similarItems(top, 5);
-  console.log(`\nproducts similar to "${(await title([t.items.id(top)]))[0]}":`);
-  (await title(Array.from(sim.items, (i) => t.items.id(i)))).forEach((s, q) => console.log(`  ${q + 1}. ${s}`));
+  const top = data.items.id(best);
+  const related = await engine.recommend({ recipe: 'related', context: { item: top }, k: 5 });
+  console.log(`\nproducts similar to "${(await title([top]))[0]}":`);
+  for (const r of related.items) console.log(`  ${r.rank}. ${r.title || r.item}`);
+  const fbt = await engine.recommend({ recipe: 'bought-together', context: { item: top }, k: 3 });
+  console.log('frequently bought together with it:');
+  for (const r of fbt.items) console.log(`  ${r.rank}. ${r.title || r.item}  — ${r.reasons[0]?.text ?? ''}`);
 }

@@ -1,11 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
-import { intOption, parse } from '../args.ts';
+import { distinctList, intOption, loadConfigFile, parse } from '../args.ts';
+import { checkOutputDir } from '../outputs.ts';
 import { openStore } from '../../store/registry.ts';
-import { runExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
+import { runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
 import { prepareInteractions, DataConfigSchema } from '../../pipeline/prepare.ts';
-import { parseConfig } from '../../config.ts';
+import { parseConfig, strictObject } from '../../config.ts';
 import { formatMarkdown, formatTable } from '../../eval/report.ts';
 import { PRESETS } from '../../eval/presets.ts';
 import { modelKinds } from '../../models/registry.ts';
@@ -13,44 +15,61 @@ import type { Interactions } from '../../data/interactions.ts';
 import { progress } from '../progress.ts';
 import { defaultDb } from './paths.ts';
 
+/** An experiment config file plus the data filters; each part is checked by its own schema. */
+const EvaluateFileSchema = strictObject({
+  name: z.string().optional(), preset: z.unknown().optional(), seed: z.unknown().optional(),
+  models: z.unknown().optional(), data: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const evaluateCommand: Command = {
   summary: 'split, (tune,) train and evaluate models with full ranking; prints a table, writes JSON and Markdown reports',
   usage: `curio evaluate [--preset recbole] [--models popularity,itemknn,userknn,ials,bpr,ease] [--tune 10] [--seed 42]
                 [--types rating] [--config experiment.json] [--report curio-report] [--db curio.db]
 
 Presets: ${Object.keys(PRESETS).join(', ')}. Models: ${modelKinds().join(', ')}.
---tune N runs N random-search trials per model on the validation part; the test part is scored once.
+--tune N runs N random-search trials per model (also those of a config file) on the validation part, each a
+distinct point of the search space (a smaller space is tried whole, and a note says so); the test part is scored
+once. \`curio train --params-from <report>/report.json\` then trains the best model with its tuned parameters.
 A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "config": {...}, "tune": {"trials": 10}}], "data": {...}}.`,
   async run(argv) {
     const { values: v } = parse(argv, {
       preset: { type: 'string' }, models: { type: 'string' }, tune: { type: 'string' }, seed: { type: 'string' },
       types: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' }, db: { type: 'string' }, quiet: { type: 'boolean' },
     }, 'evaluate');
-    const file = v.config ? JSON.parse(await readFile(v.config, 'utf8')) : {};
-    const store = await openStore(v.db ?? defaultDb());
+    const file = parseConfig(EvaluateFileSchema, await loadConfigFile(v.config), v.config ?? '--config');
+    const dataConfig = parseConfig(DataConfigSchema, { ...file.data, ...(v.types !== undefined ? { types: distinctList(v.types, '--types') } : {}) }, 'data');
+    const trials = v.tune !== undefined ? intOption(v.tune, 'tune', 10) : undefined;
+    const kinds = v.models !== undefined ? distinctList(v.models, '--models') : undefined;
+    const db = v.db ?? defaultDb();
+    const config: ExperimentConfig = {
+      name: file.name ?? db,
+      preset: v.preset ?? (file.preset as ExperimentConfig['preset']) ?? 'recbole',
+      seed: v.seed !== undefined ? intOption(v.seed, 'seed', 42, 0) : (file.seed as number | undefined) ?? 42,
+      models: kinds ? kinds.map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) }))
+        : (file.models as ExperimentConfig['models'] | undefined)?.map((m) => (trials && typeof m === 'object' && m !== null && !m.tune ? { ...m, tune: { trials } } : m)) ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
+    };
+    validateExperiment(config); // models, preset and tuning spaces fail here, before the store is read
+    const dir = v.report ?? 'curio-report';
+    checkOutputDir(dir, '--report');
+    const store = await openStore(db);
+    config.name = file.name ?? store.url;
     let snapshot: Interactions;
     try {
       const bar = progress('snapshot', 0, { quiet: v.quiet });
-      const dataConfig = parseConfig(DataConfigSchema, { ...file.data, ...(v.types ? { types: v.types.split(',') } : {}) }, 'data');
       snapshot = prepareInteractions(await store.snapshot({ types: dataConfig.types, onProgress: (d, n) => bar.update(d, n) }), dataConfig).data;
       bar.finish(`${snapshot.length} interactions`);
     } finally {
       await store.close();
     }
-    const trials = v.tune !== undefined ? intOption(v.tune, 'tune', 10) : undefined;
-    const kinds = v.models?.split(',');
-    const config: ExperimentConfig = {
-      name: file.name ?? store.url,
-      preset: v.preset ?? file.preset ?? 'recbole',
-      seed: v.seed !== undefined ? intOption(v.seed, 'seed', 42, 0) : file.seed ?? 42,
-      models: kinds ? kinds.map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) }))
-        : file.models ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
-    };
     const r = await runWithProgress(snapshot, config, v.quiet);
     console.log(formatTable(r.report.models));
-    const dir = v.report ?? 'curio-report';
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, tuning: r.tuning }, null, 2));
+    // what the models were trained on, as a train data config: `curio train --params-from` reads it back
+    const positives = r.prepared.preset.positives;
+    const data = positives
+      ? { ...dataConfig, minValue: Math.max(dataConfig.minValue ?? -Infinity, positives.atLeast), ...(positives.binarize ? { binarize: true } : {}) }
+      : dataConfig;
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, data, tuning: r.tuning }, null, 2));
     await writeFile(join(dir, 'report.md'), formatMarkdown(r.report));
     console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
     return 0;
@@ -70,6 +89,7 @@ export async function runWithProgress(data: Interactions, config: ExperimentConf
     onStage: stage,
     onFitProgress: (_k, p) => bar.update(p.epoch, p.epochs, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : undefined),
     onTrial: (_k, i, n, score) => bar.update(i + 1, n, `ndcg ${score.toFixed(4)}`),
+    onNote: (message) => console.error(`note: ${message}`),
     onEvalProgress: (k, d, n) => { if (current !== `evaluate ${k}`) stage(`evaluate ${k}`); bar.update(d, n); },
   });
   if (current) bar.finish();

@@ -1,90 +1,185 @@
+/**
+ * The recipe commands (recommend, related, bought-together, trending, popular, new-arrivals, also-viewed,
+ * continue): each only turns its flags into one engine request and prints the answer; the engine does the work.
+ */
 import { existsSync } from 'node:fs';
 import type { Command } from '../main.ts';
-import { intOption, parse } from '../args.ts';
-import { loadModelFile, type TrainedModel } from '../../pipeline/model-file.ts';
-import { ConfigError, UnknownItemError, UnknownUserError } from '../../errors.ts';
-import type { Ranked } from '../../models/types.ts';
+import { intOption, parse, type Options } from '../args.ts';
+import { ConfigError } from '../../errors.ts';
+import { Engine, type EngineResponse } from '../../engine/engine.ts';
+import type { EngineRequest } from '../../engine/schema.ts';
 import { openStore } from '../../store/registry.ts';
-import type { DataStore } from '../../store/types.ts';
 import { defaultDb, defaultModel } from './paths.ts';
 
 const common = {
-  model: { type: 'string' }, db: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' },
-} as const;
+  model: { type: 'string' }, db: { type: 'string' }, config: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' },
+  user: { type: 'string' }, filter: { type: 'string' }, boost: { type: 'string', multiple: true }, pin: { type: 'string', multiple: true },
+  cap: { type: 'string', multiple: true }, exclude: { type: 'string' }, 'exclude-shown': { type: 'string' },
+  'include-non-products': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
+} as const satisfies Options;
 
-export const recommendCommand: Command = {
-  summary: 'top-k items for a user (a user unseen in training is folded in from the store or --history)',
-  usage: `curio recommend --user U [-k 10] [--model curio-model.bin] [--db curio.db] [--history ITEM,ITEM] [--exclude ITEM,ITEM] [--json]`,
-  async run(argv) {
-    const { values: v } = parse(argv, { ...common, user: { type: 'string' }, history: { type: 'string' }, exclude: { type: 'string' } }, 'recommend');
-    if (!v.user && !v.history) throw new ConfigError('--user', 'give a user id (or --history with item ids)');
-    const t = await loadModelFile(v.model ?? defaultModel());
-    const k = intOption(v.k, 'k', 10);
-    const store = await maybeStore(v.db);
-    try {
-      const exclude = v.exclude ? Int32Array.from(v.exclude.split(',').map((id) => itemIndex(t, id))) : undefined;
-      const u = v.user ? t.users.get(v.user) : -1;
-      let ranked: Ranked;
-      if (u >= 0 && !v.history) ranked = t.model.recommend(u, { k, exclude });
-      else {
-        const hist = v.history ? v.history.split(',').map((id) => ({ item: id, value: 1 })) : await store?.history(v.user!) ?? [];
-        const known = hist.filter((h) => t.items.has(h.item));
-        if (!known.length) throw new UnknownUserError(v.user ?? '(history)');
-        ranked = t.model.recommendHistory(
-          Int32Array.from(known.map((h) => t.items.get(h.item))), Float32Array.from(known.map((h) => h.value)), { k, exclude },
-        );
+const item = { item: { type: 'string' } } as const satisfies Options;
+const window = { window: { type: 'string' }, category: { type: 'string' } } as const satisfies Options;
+
+const RULES_USAGE = `  [--filter EXPR] [--boost EXPR=2] [--pin ITEM@1] [--cap category=2] [--exclude ITEM,ITEM] [--exclude-shown 7d]
+  [--record] [--include-non-products] [--allow-other-store] [--config pipeline.json] [--model curio-model.bin] [--db curio.db] [--json]
+
+Rules: --filter 'category:"Home & Garden" AND price < 20 AND NOT brand:"Nike"'; --boost EXPR=F multiplies the
+score of matching items by F (F < 1 buries), EXPR=+A / EXPR=-A adds A; --pin puts an item at a position; --cap
+allows at most N items per value of a field; --exclude-shown leaves out items recorded as shown (--record writes
+the answer as impressions of --user). --json prints [{rank, item, score, title, reasons}].`;
+
+interface RecipeCommand {
+  recipe: string;
+  summary: string;
+  usage: string;
+  options: Options;
+  /** Adds the command's own flags to the request. */
+  request(v: Record<string, string | boolean | string[] | undefined>): Partial<EngineRequest>;
+}
+
+function recipeCommand(c: RecipeCommand): Command {
+  return {
+    summary: c.summary,
+    usage: `${c.usage}\n${RULES_USAGE}`,
+    async run(argv) {
+      const { values } = parse(argv, { ...common, ...c.options }, c.recipe);
+      const v = values as Record<string, string | boolean | string[] | undefined>;
+      const req: EngineRequest = { recipe: c.recipe, ...rulesRequest(v), ...c.request(v) };
+      const engine = await openEngine(v);
+      try {
+        print(await engine.recommend(req), v.json === true);
+      } finally {
+        await engine.store.close();
       }
-      await printRanked(t, ranked, store, v.json);
-    } finally {
-      await store?.close();
-    }
-    return 0;
-  },
-};
-
-export const similarCommand: Command = {
-  summary: 'items most similar to an item, by the trained model',
-  usage: `curio similar --item I [-k 10] [--model curio-model.bin] [--db curio.db] [--json]`,
-  async run(argv) {
-    const { values: v } = parse(argv, { ...common, item: { type: 'string' } }, 'similar');
-    if (!v.item) throw new ConfigError('--item', 'give an item id');
-    const t = await loadModelFile(v.model ?? defaultModel());
-    const store = await maybeStore(v.db);
-    try {
-      await printRanked(t, t.model.similarItems(itemIndex(t, v.item), intOption(v.k, 'k', 10)), store, v.json);
-    } finally {
-      await store?.close();
-    }
-    return 0;
-  },
-};
-
-function itemIndex(t: TrainedModel, id: string): number {
-  const i = t.items.get(id);
-  if (i < 0) throw new UnknownItemError(id);
-  return i;
+      return 0;
+    },
+  };
 }
 
-/** The store is optional here: it only adds titles and histories. */
-async function maybeStore(db: string | undefined): Promise<DataStore | undefined> {
-  const path = db ?? defaultDb();
-  if (!db && !existsSync(path)) return undefined;
-  return openStore(path);
+async function openEngine(v: Record<string, unknown>): Promise<Engine> {
+  const db = (v.db as string | undefined) ?? defaultDb();
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
+  const modelPath = (v.model as string | undefined) ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
+  const store = await openStore(db);
+  try {
+    return await Engine.open({ store, model: modelPath, config: v.config as string | undefined, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }
 
-async function printRanked(t: TrainedModel, r: Ranked, store: DataStore | undefined, json?: boolean): Promise<void> {
-  const ids = Array.from(r.items, (i) => t.items.id(i));
-  const rows = store ? await store.getItems(ids) : ids.map(() => undefined);
-  const out = ids.map((id, q) => ({ rank: q + 1, item: id, score: r.scores[q]!, title: rows[q]?.title ?? '' }));
+const list = (s: unknown) => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+function rulesRequest(v: Record<string, string | boolean | string[] | undefined>): Partial<EngineRequest> {
+  const r: Partial<EngineRequest> = {};
+  if (v.k !== undefined) r.k = intOption(v.k as string, 'k', 10);
+  if (v.user) r.user = v.user as string;
+  if (v.filter) r.filter = v.filter as string;
+  if (v.boost) {
+    r.boost = (v.boost as string[]).map((b) => {
+      const m = /^(.*)=([+-]?)(\d+(?:\.\d+)?)$/s.exec(b);
+      if (!m || !m[1]!.trim()) throw new ConfigError('--boost', `"${b}" is not EXPR=FACTOR (multiply) or EXPR=+N / EXPR=-N (add)`);
+      const n = Number(m[3]);
+      return m[2] ? { filter: m[1]!.trim(), add: m[2] === '-' ? -n : n } : { filter: m[1]!.trim(), multiply: n };
+    });
+  }
+  if (v.pin) {
+    r.pin = (v.pin as string[]).map((p) => {
+      const m = /^(.+)@(\d+)$/.exec(p);
+      if (!m) throw new ConfigError('--pin', `"${p}" is not ITEM@POSITION (e.g. 85123A@1)`);
+      return { item: m[1]!, position: Number(m[2]) };
+    });
+  }
+  if (v.cap) {
+    r.cap = (v.cap as string[]).map((c) => {
+      const m = /^(.+)=(-?\d+)$/.exec(c);
+      if (!m) throw new ConfigError('--cap', `"${c}" is not FIELD=N (e.g. category=2)`);
+      return { field: m[1]!, max: Number(m[2]) };
+    });
+  }
+  if (v.exclude) r.exclude = list(v.exclude);
+  if (v['exclude-shown']) r.excludeShown = v['exclude-shown'] as string;
+  if (v['include-non-products']) r.includeNonProducts = true;
+  if (v.record) r.recordImpressions = true;
+  if (v.now) {
+    const t = /^\d+$/.test(v.now as string) ? Number(v.now) : Date.parse(v.now as string);
+    if (!Number.isFinite(t)) throw new ConfigError('--now', `"${v.now}" is not a date (2011-12-01) or ms since epoch`);
+    r.now = t;
+  }
+  return r;
+}
+
+function print(r: EngineResponse, json: boolean): void {
   if (json) {
-    console.log(JSON.stringify(out));
+    console.log(JSON.stringify(r.items.map(({ rank, item, score, title, reasons }) => ({ rank, item, score, title, reasons }))));
     return;
   }
-  if (!out.length) {
+  for (const f of r.fallbacks ?? []) console.log(`(filled from "${f.recipe}": ${f.why})`);
+  if (!r.items.length) {
     console.log('(no items to recommend)');
     return;
   }
-  const w = Math.max(4, ...out.map((o) => o.item.length));
-  console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(9)}  title`);
-  for (const o of out) console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${o.score.toFixed(4).padStart(9)}  ${o.title}`);
+  const w = Math.max(4, ...r.items.map((o) => o.item.length));
+  const tw = Math.min(40, Math.max(5, ...r.items.map((o) => o.title.length)));
+  console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(9)}  ${'title'.padEnd(tw)}  why`);
+  for (const o of r.items) {
+    const title = o.title.length > tw ? `${o.title.slice(0, tw - 1)}…` : o.title;
+    console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${fmtScore(o.score).padStart(9)}  ${title.padEnd(tw)}  ${o.reasons.map((x) => x.text).join('; ')}`);
+  }
 }
+
+const fmtScore = (s: number) => (Math.abs(s) >= 1e5 ? s.toExponential(3) : s.toFixed(4));
+
+export const recommendCommand = recipeCommand({
+  recipe: 'recommend',
+  summary: 'top-k items for a user (a user unseen in training is folded in from the store or --history)',
+  usage: 'curio recommend --user U [--history ITEM,ITEM] [-k 10]',
+  options: { history: { type: 'string' } },
+  request: (v) => (v.history ? { history: list(v.history) } : {}),
+});
+
+const relatedSpec = (recipe: string): RecipeCommand => ({
+  recipe,
+  summary: recipe === 'similar' ? 'items related to an item (the same as related)' : 'items related to an item: model similarity blended with co-occurrence',
+  usage: `curio ${recipe} --item I [-k 10] [--user U]`,
+  options: item,
+  request: (v) => ({ recipe: 'related', ...(v.item ? { context: { item: v.item as string } } : {}) }),
+});
+export const relatedCommand = recipeCommand(relatedSpec('related'));
+export const similarCommand = recipeCommand(relatedSpec('similar'));
+
+export const boughtTogetherCommand = recipeCommand({
+  recipe: 'bought-together',
+  summary: 'frequently bought together with an item or a basket (falls back to related, then popular)',
+  usage: 'curio bought-together --item I | --items A,B [-k 10]',
+  options: { ...item, items: { type: 'string' } },
+  request: (v) => ({ ...(v.item ? { context: { item: v.item as string } } : {}), ...(v.items ? { items: list(v.items) } : {}) }),
+});
+
+const windowed = (recipe: string, summary: string, dflt: string): RecipeCommand => ({
+  recipe, summary,
+  usage: `curio ${recipe} [--window ${dflt}] [--category C] [--now DATE] [-k 10]`,
+  options: window,
+  request: (v) => ({ ...(v.window ? { window: v.window as string } : {}), ...(v.category ? { category: v.category as string } : {}) }),
+});
+export const trendingCommand = recipeCommand(windowed('trending', 'items whose event rate rose most in the window (default 7d) against their baseline', '7d'));
+export const popularCommand = recipeCommand(windowed('popular', 'most interacted-with items, over a window or all time', '30d'));
+export const newArrivalsCommand = recipeCommand(windowed('new-arrivals', 'newest items by their timestamp', '30d'));
+
+export const alsoViewedCommand = recipeCommand({
+  recipe: 'also-viewed',
+  summary: 'items viewed by the people who viewed an item',
+  usage: 'curio also-viewed --item I [-k 10]',
+  options: item,
+  request: (v) => (v.item ? { context: { item: v.item as string } } : {}),
+});
+
+export const continueCommand = recipeCommand({
+  recipe: 'continue',
+  summary: "a user's recently interacted items, to pick up again",
+  usage: 'curio continue --user U [-k 10]',
+  options: {},
+  request: () => ({}),
+});

@@ -1,0 +1,446 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, UnknownItemError } from '../errors.ts';
+import { INTERACTION_TYPES, NON_SIGNAL_TYPES, type InteractionType } from '../data/types.ts';
+import type { Interactions } from '../data/interactions.ts';
+import type { DataStore, WriteReport } from '../store/types.ts';
+import { bindModelToStore, loadModelFile, type TrainedModel } from '../pipeline/model-file.ts';
+import { prepareInteractions } from '../pipeline/prepare.ts';
+import { Catalog } from '../catalog/index.ts';
+import { FilterCompiler, applyBoosts, rankWithRules, type FilterNode } from '../rules/index.ts';
+import { BoughtTogether, CoOccurrence } from '../recipes/index.ts';
+import { RequestContext, type EngineParts, type SnapshotView } from './context.ts';
+import { RECIPE_PRESETS } from './presets.ts';
+import {
+  PipelineConfigSchema, RequestSchema, durationMs, parseStrict,
+  type EngineRequest, type ParsedPipelineConfig, type ParsedRequest, type PipelineConfig, type RecipeConfig,
+} from './schema.ts';
+import { makeScorer, type Reason, type Scorer } from './stages.ts';
+
+export interface ResultItem {
+  rank: number;
+  item: string;
+  score: number;
+  title: string;
+  reasons: Reason[];
+}
+
+export interface EngineResponse {
+  recipe: string;
+  k: number;
+  items: ResultItem[];
+  /** Recipes that filled the list after the requested one ran short, with why. */
+  fallbacks?: { recipe: string; why: string }[];
+  /** The impressions written when the request asked to record them. */
+  impressions?: WriteReport;
+}
+
+export interface EngineOptions {
+  store: DataStore;
+  /** A model file path or a trained model; recipes without a model (popular, trending...) work without one. */
+  model?: string | TrainedModel;
+  /** A pipeline config file path or object: defaults and extra / replaced recipes. */
+  config?: string | PipelineConfig;
+  /** The item catalogue (default: read from the store). */
+  catalog?: Catalog;
+  /** Use a model trained on another store, matching items and users by external id (a warning says so). */
+  allowOtherStore?: boolean;
+  /** Receives what the user should be told (e.g. a model used with another store); default: ignored. */
+  onWarning?: (message: string) => void;
+}
+
+/** Reads and validates a pipeline config file (JSON); errors name the file and the field. */
+export async function loadPipelineConfig(path: string): Promise<ParsedPipelineConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such pipeline config file' : `not valid JSON: ${(e as Error).message}`);
+  }
+  return parseStrict(PipelineConfigSchema, raw, path);
+}
+
+/** One recipe's run inside a request: its stages, each stage's scores, and the blend (NaN = not a candidate). */
+interface Tier {
+  name: string;
+  scorers: Scorer[];
+  outs: Float32Array[];
+  scores: Float32Array;
+  count: number;
+  why: string | undefined;
+}
+
+const SIGNAL_TYPES: InteractionType[] = INTERACTION_TYPES.filter((t) => !NON_SIGNAL_TYPES.includes(t));
+
+/**
+ * The one request path: every recommendation (CLI, API, server) is a typed request answered here by a recipe,
+ * i.e. a pipeline candidates/scorers -> filters -> re-rankers (boosts, pins, caps) -> cut, each item with the
+ * reasons the stages that chose it give.
+ *
+ * @example
+ * const engine = await Engine.open({ store, model: 'curio-model.bin' });
+ * const r = await engine.recommend({ recipe: 'recommend', user: 'u42', k: 10, filter: 'price < 20' });
+ * const fbt = await engine.recommend({ recipe: 'bought-together', items: ['85123A'] });
+ */
+export class Engine implements EngineParts {
+  readonly filters: FilterCompiler;
+  readonly modelToCatalog: Int32Array | undefined;
+  readonly catalogToModel: Int32Array | undefined;
+  readonly historyLimit: number;
+  private readonly recipesByName: Record<string, RecipeConfig>;
+  private snap: SnapshotView | undefined;
+  private snapP: Promise<SnapshotView> | undefined;
+  private readonly fitted = new Map<string, CoOccurrence | BoughtTogether>();
+  private readonly countCache = new Map<string, Int32Array>();
+
+  private constructor(
+    readonly store: DataStore,
+    readonly catalog: Catalog,
+    readonly trained: TrainedModel | undefined,
+    readonly config: ParsedPipelineConfig,
+  ) {
+    this.filters = new FilterCompiler(catalog);
+    this.historyLimit = config.defaults?.historyLimit ?? 1000;
+    this.recipesByName = { ...RECIPE_PRESETS, ...config.recipes };
+    for (const [name, r] of Object.entries(this.recipesByName)) {
+      for (const [q, f] of (r.fallback ?? []).entries()) {
+        if (!this.recipesByName[f]) throw new ConfigError(`recipes.${name}.fallback[${q}]`, `unknown recipe "${f}"; available: ${this.recipeNames().join(', ')}`);
+      }
+    }
+    if (trained) {
+      this.modelToCatalog = catalog.indexMap(trained.items);
+      this.catalogToModel = new Int32Array(catalog.size).fill(-1);
+      for (let j = 0; j < this.modelToCatalog.length; j++) if (this.modelToCatalog[j]! >= 0) this.catalogToModel[this.modelToCatalog[j]!] = j;
+    }
+  }
+
+  static async open(o: EngineOptions): Promise<Engine> {
+    const config = typeof o.config === 'string' ? await loadPipelineConfig(o.config) : parseStrict(PipelineConfigSchema, o.config ?? {}, 'pipeline');
+    // A model is bound to the store it was trained from: another store's items would be mislabelled.
+    const bind = { store: o.store, allowOtherStore: o.allowOtherStore };
+    let trained: TrainedModel | undefined, warnings: string[] = [];
+    if (typeof o.model === 'string') ({ warnings, ...trained } = await loadModelFile(o.model, bind));
+    else if (o.model) { trained = o.model; warnings = await bindModelToStore(o.model, o.store, bind); }
+    for (const w of warnings) o.onWarning?.(w);
+    const catalog = o.catalog ?? (await Catalog.fromStore(o.store));
+    return new Engine(o.store, catalog, trained, config);
+  }
+
+  recipeNames(): string[] {
+    return Object.keys(this.recipesByName).sort();
+  }
+
+  recipe(name: string): RecipeConfig {
+    const r = this.recipesByName[name];
+    if (!r) throw new ConfigError('recipe', `unknown recipe "${name}"; available: ${this.recipeNames().join(', ')}`);
+    return r;
+  }
+
+  requireModel(what: string): TrainedModel {
+    if (!this.trained) throw new ConfigError('model', `${what} needs a trained model: train one (curio train) and pass it (--model)`);
+    return this.trained;
+  }
+
+  /** Forgets what was fitted from the store's events, so the next request sees new events. */
+  refresh(): void {
+    this.snap = undefined;
+    this.snapP = undefined;
+    this.fitted.clear();
+    this.countCache.clear();
+  }
+
+  /** Answers one request. */
+  async recommend(input: EngineRequest): Promise<EngineResponse> {
+    const req = parseStrict(RequestSchema, input, '');
+    const recipe = this.recipe(req.recipe);
+    const defaults = this.config.defaults ?? {};
+    const k = req.k ?? recipe.k ?? defaults.k ?? 10;
+    const pins = (req.pin ?? []).map((p, q) => {
+      if (p.position > k) throw new ConfigError(`pin[${q}].position`, `position ${p.position} is outside the list (1..${k}); raise k or move the pin`);
+      return { item: this.catalogIndex(p.item, `pin[${q}].item`), position: p.position };
+    });
+    const caps = new Map<string, number>();
+    for (const c of [...(defaults.cap ?? []), ...(recipe.cap ?? []), ...(req.cap ?? [])]) caps.set(c.field, c.max);
+
+    const seedIds = [...(req.context?.item ? [req.context.item] : []), ...(req.items ?? [])];
+    const seeds = Int32Array.from(new Set(seedIds.map((id, q) => this.catalogIndex(id, q === 0 && req.context?.item ? 'context.item' : 'items'))));
+    const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now());
+    const allowed = await this.allowedMask(ctx, recipe, defaults);
+    const boosts = [...(defaults.boost ?? []), ...(recipe.boost ?? []), ...(req.boost ?? [])];
+
+    // The recipe, then its fallbacks (depth-first, each once) until k distinct candidates are found.
+    const tiers: Tier[] = [];
+    const taken = new Uint8Array(this.catalog.size);
+    const visit = [req.recipe];
+    const visited = new Set<string>();
+    let found = 0;
+    let short: string | undefined; // why the requested recipe ran short
+    while (visit.length && found < k) {
+      const name = visit.shift()!;
+      if (visited.has(name)) continue;
+      visited.add(name);
+      const r = this.recipe(name);
+      const tier = await this.runTier(ctx, name, r, allowed);
+      let fresh = 0;
+      for (let i = 0; i < taken.length; i++) if (tier.scores[i]! > -Infinity && !taken[i]) { taken[i] = 1; fresh++; }
+      if (fresh) {
+        if (boosts.length) applyBoosts(tier.scores, boosts, this.filters);
+        tiers.push(tier);
+        found += fresh;
+      }
+      if (name === req.recipe && found < k) short = `"${name}" found ${found} of ${k} items${tier.why ? `: ${tier.why}` : ''}`;
+      if (found < k) visit.unshift(...(r.fallback ?? []));
+    }
+
+    const { key, tierOf } = this.rankKeys(tiers);
+    const ranked = rankWithRules(key, { k, pins, caps: [...caps].map(([field, max]) => ({ field, max })) }, this.catalog);
+    const items: ResultItem[] = [];
+    for (let q = 0; q < ranked.items.length; q++) {
+      const c = ranked.items[q]!;
+      const t = tierOf ? tiers[tierOf[c]!] : tiers[0];
+      const score = t ? t.scores[c]! : NaN;
+      const reasons: Reason[] = [];
+      if (t) {
+        if (t.name !== req.recipe) reasons.push({ kind: 'fallback', text: `from "${t.name}" (${short})`, evidence: { recipe: t.name } });
+        t.scorers.forEach((s, j) => {
+          const v = t.outs[j]![c]!;
+          if (!Number.isNaN(v)) {
+            const reason = s.reason(ctx, c, v);
+            if (reason) reasons.push(reason);
+          }
+        });
+      }
+      for (const b of boosts) {
+        if (this.filters.sharedMask(b.filter, { field: 'boost' })[c]) {
+          const how = [b.multiply !== undefined ? `×${b.multiply}` : '', b.add !== undefined ? `${b.add >= 0 ? '+' : ''}${b.add}` : ''].filter(Boolean).join(' ');
+          reasons.push({ kind: b.multiply !== undefined && b.multiply < 1 || (b.add ?? 0) < 0 ? 'bury' : 'boost', text: `${how} for ${typeof b.filter === 'string' ? b.filter : JSON.stringify(b.filter)}`, evidence: { ...b } });
+        }
+      }
+      const pin = pins.find((p) => p.item === c);
+      if (pin) reasons.push({ kind: 'pin', text: `pinned at position ${pin.position}`, evidence: { position: pin.position } });
+      items.push({
+        rank: q + 1, item: this.catalog.ids.id(c), score: Number.isFinite(score) ? score : ranked.scores[q]!, title: this.catalog.title(c) ?? '', reasons,
+      });
+    }
+
+    const res: EngineResponse = { recipe: req.recipe, k, items };
+    const fellBack = tiers.filter((t) => t.name !== req.recipe);
+    if (fellBack.length) res.fallbacks = fellBack.map((t) => ({ recipe: t.name, why: short ?? '' }));
+    if (req.recordImpressions) res.impressions = await this.recordImpressions(req, items);
+    return res;
+  }
+
+  private catalogIndex(id: string, field: string): number {
+    const c = this.catalog.ids.get(id);
+    if (c < 0) throw new UnknownItemError(id);
+    void field;
+    return c;
+  }
+
+  /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */
+  private async allowedMask(ctx: RequestContext, recipe: RecipeConfig, defaults: NonNullable<ParsedPipelineConfig['defaults']>): Promise<Uint8Array> {
+    const req = ctx.req;
+    const fc = this.filters;
+    const filters: { f: string | FilterNode; field: string; empty?: boolean }[] = [];
+    if (!req.includeNonProducts && defaults.excludeNonProducts !== false) filters.push({ f: 'NOT nonProduct:true', field: 'defaults', empty: true });
+    if (defaults.filter !== undefined) filters.push({ f: defaults.filter, field: 'defaults.filter' });
+    if (recipe.filter !== undefined) filters.push({ f: recipe.filter, field: `recipes.${req.recipe}.filter` });
+    if (req.filter !== undefined) filters.push({ f: req.filter, field: 'filter' });
+    if (req.category !== undefined) filters.push({ f: { op: '=', field: 'category', value: req.category }, field: 'category', empty: true });
+    let mask: Uint8Array;
+    if (!filters.length) mask = new Uint8Array(this.catalog.size).fill(1);
+    else {
+      mask = fc.mask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' });
+      for (const x of filters.slice(1)) {
+        const m = fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' });
+        for (let i = 0; i < mask.length; i++) mask[i]! &= m[i]!;
+      }
+    }
+    for (const c of ctx.seeds) mask[c] = 0;
+    for (const id of req.exclude ?? []) {
+      const c = this.catalog.ids.get(id);
+      if (c >= 0) mask[c] = 0;
+    }
+    const excludeSeen = req.excludeSeen ?? recipe.excludeSeen ?? true;
+    if ((excludeSeen || req.excludeShown !== undefined) && (req.user || req.history)) {
+      const h = await ctx.history();
+      if (excludeSeen) {
+        for (const e of h.signal) {
+          const c = this.catalog.ids.get(e.item);
+          if (c >= 0) mask[c] = 0;
+        }
+      }
+      if (req.excludeShown !== undefined) {
+        const since = ctx.now - durationMs(req.excludeShown, 'excludeShown');
+        for (const e of h.impressions) {
+          if (e.timestamp < since) continue;
+          const c = this.catalog.ids.get(e.item);
+          if (c >= 0) mask[c] = 0;
+        }
+      }
+    }
+    return mask;
+  }
+
+  /** Runs one recipe's scorers and blends them; disallowed items become NaN. */
+  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array): Promise<Tier> {
+    const n = this.catalog.size;
+    const scorers = r.scorers.map(makeScorer);
+    const outs: Float32Array[] = [];
+    let why: string | undefined;
+    const tierCtx = name === ctx.req.recipe ? ctx : new RequestContext(this, ctx.req, name, ctx.seeds, ctx.now);
+    for (const s of scorers) {
+      const out = new Float32Array(n).fill(NaN);
+      let outcome;
+      try {
+        outcome = await s.score(tierCtx, out);
+      } catch (e) {
+        // A fallback recipe that cannot serve this request (no item for related, no user for recommend) is skipped.
+        if (name !== ctx.req.recipe && e instanceof ConfigError) { outcome = { supported: false, why: e.message }; out.fill(NaN); }
+        else throw e;
+      }
+      if (!outcome.supported) why ??= outcome.why;
+      outs.push(out);
+    }
+    let scores: Float32Array;
+    if (outs.length === 1) scores = outs[0]!.slice();
+    else {
+      // Each scorer on its own scale: divide by its largest |score| among allowed items, then weight.
+      scores = new Float32Array(n).fill(NaN);
+      outs.forEach((out, j) => {
+        let max = 0;
+        for (let i = 0; i < n; i++) if (allowed[i] && Math.abs(out[i]!) > max) max = Math.abs(out[i]!);
+        if (!(max > 0)) return;
+        const w = scorers[j]!.config.weight / max;
+        for (let i = 0; i < n; i++) {
+          const v = out[i]!;
+          if (Number.isNaN(v)) continue;
+          scores[i] = (Number.isNaN(scores[i]!) ? 0 : scores[i]!) + w * v;
+        }
+      });
+    }
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!allowed[i]) scores[i] = NaN;
+      else if (scores[i]! > -Infinity) count++;
+    }
+    return { name, scorers, outs, scores, count, why: count ? why : (why ?? 'no candidates') };
+  }
+
+  /**
+   * One ranking key over all tiers: each fallback tier strictly below the one before, order inside a tier kept.
+   * A single tier ranks on its own scores.
+   */
+  private rankKeys(tiers: Tier[]): { key: Float32Array; tierOf?: Int8Array } {
+    const n = this.catalog.size;
+    if (tiers.length <= 1) return { key: tiers[0]?.scores ?? new Float32Array(n).fill(NaN) };
+    const key = new Float32Array(n).fill(NaN);
+    const tierOf = new Int8Array(n).fill(-1);
+    tiers.forEach((t, ti) => {
+      let lo = Infinity, hi = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const s = t.scores[i]!;
+        if (s > -Infinity && tierOf[i] === -1) { if (s < lo) lo = s; if (s > hi) hi = s; }
+      }
+      const span = hi > lo ? hi - lo : 1;
+      for (let i = 0; i < n; i++) {
+        const s = t.scores[i]!;
+        if (!(s > -Infinity) || tierOf[i] !== -1) continue;
+        // Tier ti maps into [-2ti, -2ti + 1]: disjoint bands, best tier highest.
+        key[i] = -2 * ti + (s - lo) / span;
+        tierOf[i] = ti;
+      }
+    });
+    return { key, tierOf };
+  }
+
+  private async recordImpressions(req: ParsedRequest, items: ResultItem[]): Promise<WriteReport> {
+    if (!req.user) throw new ConfigError('recordImpressions', 'impressions are recorded for a user: give user');
+    const at = Date.now();
+    return this.store.addInteractions(items.map((it) => ({ user: req.user!, item: it.item, type: 'impression' as const, value: 1, timestamp: at, session: `recipe:${req.recipe}` })));
+  }
+
+  // ---- lazily fitted parts (EngineParts) ----
+
+  snapshotIfLoaded(): SnapshotView | undefined {
+    return this.snap;
+  }
+
+  snapshot(): Promise<SnapshotView> {
+    return (this.snapP ??= this.loadSnapshot().then((s) => (this.snap = s)));
+  }
+
+  private async loadSnapshot(): Promise<SnapshotView> {
+    // What users did (no impressions), with cancellations and returns (value <= 0) left out.
+    const x = prepareInteractions(await this.store.snapshot({ types: SIGNAL_TYPES }), { positiveOnly: true }).data;
+    return snapshotView(x, this.catalog);
+  }
+
+  private async fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {
+    let m = this.fitted.get(key);
+    if (!m) {
+      m = make((await this.snapshot()).x);
+      this.fitted.set(key, m);
+    }
+    return m as T;
+  }
+
+  coOccurrence(types?: InteractionType[]): Promise<CoOccurrence> {
+    return this.fit(`cooc:${types?.join(',') ?? '*'}`, (x) => CoOccurrence.fit(x, types ? { types } : {}));
+  }
+
+  coOccurrenceIfLoaded(types?: InteractionType[]): CoOccurrence | undefined {
+    return this.fitted.get(`cooc:${types?.join(',') ?? '*'}`) as CoOccurrence | undefined;
+  }
+
+  boughtTogether(minSupport?: number): Promise<BoughtTogether> {
+    return this.fit(`bt:${minSupport ?? ''}`, (x) => BoughtTogether.fit(x, minSupport !== undefined ? { minSupport } : {}));
+  }
+
+  boughtTogetherIfLoaded(minSupport?: number): BoughtTogether | undefined {
+    return this.fitted.get(`bt:${minSupport ?? ''}`) as BoughtTogether | undefined;
+  }
+
+  async counts(since: number, until: number): Promise<Int32Array> {
+    const key = `${since}:${until}`;
+    let c = this.countCache.get(key);
+    if (!c) {
+      const x = (await this.snapshot()).x;
+      c = new Int32Array(x.items.size);
+      for (let e = 0; e < x.length; e++) {
+        const t = x.time[e]!;
+        if (t >= since && t < until) c[x.item[e]!]!++;
+      }
+      if (this.countCache.size >= 32) this.countCache.delete(this.countCache.keys().next().value!);
+      this.countCache.set(key, c);
+    }
+    return c;
+  }
+
+  countsIfLoaded(since: number, until: number): Int32Array | undefined {
+    return this.countCache.get(`${since}:${until}`);
+  }
+}
+
+function snapshotView(x: Interactions, catalog: Catalog): SnapshotView {
+  const toCatalog = catalog.indexMap(x.items);
+  const fromCatalog = new Int32Array(catalog.size).fill(-1);
+  for (let s = 0; s < toCatalog.length; s++) if (toCatalog[s]! >= 0) fromCatalog[toCatalog[s]!] = s;
+  let last = -Infinity;
+  for (let e = 0; e < x.length; e++) if (x.time[e]! > last) last = x.time[e]!;
+  return {
+    x, toCatalog, fromCatalog, endTime: Number.isFinite(last) ? last + 1 : Date.now(),
+    toSnapshot(items) {
+      const out: number[] = [];
+      for (const c of items) if (fromCatalog[c]! >= 0) out.push(fromCatalog[c]!);
+      return Int32Array.from(out);
+    },
+    toCatalogScores(buf, out) {
+      let n = 0;
+      for (let s = 0; s < buf.length; s++) {
+        const c = toCatalog[s]!, v = buf[s]!;
+        if (c >= 0 && !Number.isNaN(v)) { out[c] = v; n++; }
+      }
+      return n;
+    },
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * Scorer stages: each turns a request into one score per catalogue item (NaN = no opinion, i.e. not a
+ * candidate from this source) and can say, for an item it scored, why — with the evidence behind it.
+ * A stage is made per request from its zod-validated config, so it may keep what it learned while scoring
+ * (which seed an item is similar to) for the reasons of the few items that survive the cut.
+ */
+import { ConfigError, UnknownUserError } from '../errors.ts';
+import type { InteractionType } from '../data/types.ts';
+import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
+import type { EngineParts, HistoryEvent, RequestContext } from './context.ts';
+import { popularScores, trendingScores } from '../recipes/index.ts';
+
+/** Trending compares the window with this many windows before it. */
+const BASELINE_WINDOWS = 4;
+
+export interface Reason {
+  /** Which stage or rule: 'model', 'similar', 'bought-together', 'trending', 'boost', 'pin', 'fallback'... */
+  kind: string;
+  /** One line for people. */
+  text: string;
+  /** The numbers behind the text, for programs and later explanations. */
+  evidence?: Record<string, unknown>;
+}
+
+export interface ScoreOutcome {
+  /** false: this stage cannot serve the request at all (no basket data, unknown item...): the recipe falls back. */
+  supported: boolean;
+  why?: string;
+}
+
+export interface Scorer {
+  readonly config: ScorerConfig;
+  /** Writes catalogue-space scores into `out` (pre-filled with NaN). */
+  score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome>;
+  reason(ctx: RequestContext, item: number, score: number): Reason | undefined;
+}
+
+export function makeScorer(config: ScorerConfig): Scorer {
+  switch (config.kind) {
+    case 'model': return new ModelScorer(config);
+    case 'similar': return new SimilarScorer(config);
+    case 'cooccurrence': return new CoOccurrenceScorer(config);
+    case 'bought-together': return new BoughtTogetherScorer(config);
+    case 'trending': return new TrendingScorer(config);
+    case 'popular': return new PopularScorer(config);
+    case 'new': return new NewScorer(config);
+    case 'recent': return new RecentScorer(config);
+  }
+}
+
+const fmt = (x: number, d = 3) => +x.toFixed(d);
+const quote = (parts: EngineParts, c: number) => `"${parts.catalog.title(c)?.trim() || parts.catalog.ids.id(c)}"`;
+/** Pair counts of large baskets are sampled and reweighted, so they may be fractional: say so. */
+const count = (n: number) => (Number.isInteger(n) ? String(n) : `~${Math.round(n)}`);
+
+class ModelScorer implements Scorer {
+  private foldedIn = 0;
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'model' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const t = ctx.parts.requireModel(`recipe "${ctx.recipe}"`);
+    if (!ctx.req.user && !ctx.req.history) throw new ConfigError('user', `the "${ctx.recipe}" recipe needs a user or a history`);
+    const buf = new Float32Array(t.model.nItems);
+    if (ctx.modelUser >= 0 && this.config.foldIn === 'unknown' && !ctx.req.history) t.model.scoreUser(ctx.modelUser, buf);
+    else {
+      const h = await ctx.modelHistory();
+      if (!h.items.length) throw new UnknownUserError(ctx.req.user ?? '(history)');
+      t.model.scoreHistory(h.items, h.values, buf);
+      this.foldedIn = h.events;
+    }
+    const map = ctx.parts.modelToCatalog!;
+    for (let j = 0; j < buf.length; j++) {
+      const c = map[j]!;
+      if (c >= 0) out[c] = buf[j]!;
+    }
+    return { supported: true };
+  }
+
+  reason(ctx: RequestContext, _item: number, score: number): Reason {
+    const kind = ctx.parts.trained!.model.kind;
+    return {
+      kind: 'model',
+      text: `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`,
+      evidence: { model: kind, score, ...(this.foldedIn ? { foldedInEvents: this.foldedIn } : {}) },
+    };
+  }
+}
+
+class SimilarScorer implements Scorer {
+  /** For each scored item, the seed it is most similar to. */
+  private readonly via = new Map<number, number>();
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'similar' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const t = ctx.parts.requireModel(`recipe "${ctx.recipe}"`);
+    ctx.requireSeeds();
+    const c2m = ctx.parts.catalogToModel!, m2c = ctx.parts.modelToCatalog!;
+    let any = false;
+    for (const seed of ctx.seeds) {
+      const mi = c2m[seed]!;
+      if (mi < 0) continue;
+      const r = t.model.similarItems(mi, Math.min(this.config.neighbors, t.model.nItems));
+      for (let q = 0; q < r.items.length; q++) {
+        const c = m2c[r.items[q]!]!, s = r.scores[q]!;
+        if (c < 0 || !(s > -Infinity)) continue;
+        any = true;
+        if (!(out[c]! >= s)) { out[c] = s; this.via.set(c, seed); }
+      }
+    }
+    return any ? { supported: true } : { supported: false, why: 'the model does not know the given items' };
+  }
+
+  reason(ctx: RequestContext, item: number, score: number): Reason | undefined {
+    const seed = this.via.get(item);
+    if (seed === undefined) return undefined;
+    return {
+      kind: 'similar',
+      text: `similar to ${quote(ctx.parts, seed)} (model similarity ${fmt(score)})`,
+      evidence: { to: ctx.parts.catalog.ids.id(seed), similarity: score },
+    };
+  }
+}
+
+class CoOccurrenceScorer implements Scorer {
+  private seedsSnap: Int32Array = new Int32Array(0);
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'cooccurrence' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    ctx.requireSeeds();
+    const snap = await ctx.parts.snapshot();
+    const co = await ctx.parts.coOccurrence(this.config.types);
+    this.seedsSnap = snap.toSnapshot(ctx.seeds);
+    if (!this.seedsSnap.length) return { supported: false, why: 'no events with the given items' };
+    const buf = new Float32Array(snap.x.items.size).fill(NaN);
+    co.score(this.seedsSnap, buf);
+    return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no item co-occurs with the given items' };
+  }
+
+  reason(ctx: RequestContext, item: number): Reason | undefined {
+    const snap = ctx.parts.snapshotIfLoaded()!;
+    const s = snap.fromCatalog[item]!;
+    if (s < 0) return undefined;
+    const ev = ctx.parts.coOccurrenceIfLoaded(this.config.types)?.evidence(s, this.seedsSnap);
+    if (!ev) return undefined;
+    const withC = snap.toCatalog[ev.with]!;
+    const views = this.config.types?.every((t) => t === 'view' || t === 'click');
+    const name = withC >= 0 ? quote(ctx.parts, withC) : `"${snap.x.items.id(ev.with)}"`;
+    return {
+      kind: views ? 'also-viewed' : 'cooccurrence',
+      text: views ? `viewed by ${count(ev.count)} people who viewed ${name}` : `${count(ev.count)} people who chose ${name} also chose it`,
+      evidence: { with: snap.x.items.id(ev.with), count: ev.count, ...(this.config.types ? { types: this.config.types } : {}) },
+    };
+  }
+}
+
+class BoughtTogetherScorer implements Scorer {
+  private basket: Int32Array = new Int32Array(0);
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'bought-together' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    ctx.requireSeeds();
+    const snap = await ctx.parts.snapshot();
+    const bt = await ctx.parts.boughtTogether(this.config.minSupport);
+    this.basket = snap.toSnapshot(ctx.seeds);
+    if (!this.basket.length) return { supported: false, why: 'the given items have no purchases' };
+    const buf = new Float32Array(snap.x.items.size).fill(NaN);
+    const { supported } = bt.score(this.basket, buf);
+    if (!supported) return { supported: false, why: 'too few baskets contain the given items' };
+    return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no item passes the minimum support' };
+  }
+
+  reason(ctx: RequestContext, item: number): Reason | undefined {
+    const snap = ctx.parts.snapshotIfLoaded()!;
+    const s = snap.fromCatalog[item]!;
+    if (s < 0) return undefined;
+    const ev = ctx.parts.boughtTogetherIfLoaded(this.config.minSupport)?.evidence(s, this.basket);
+    if (!ev) return undefined;
+    const withC = snap.toCatalog[ev.with]!;
+    const name = withC >= 0 ? quote(ctx.parts, withC) : `"${snap.x.items.id(ev.with)}"`;
+    return {
+      kind: 'bought-together',
+      text: `bought with ${name} in ${count(ev.count)} baskets (confidence ${fmt(ev.confidence, 2)}, lift ${fmt(ev.lift, 1)})`,
+      evidence: { with: snap.x.items.id(ev.with), baskets: ev.count, support: ev.support, confidence: ev.confidence, lift: ev.lift },
+    };
+  }
+}
+
+class TrendingScorer implements Scorer {
+  private windowMs = 0;
+  private now = 0;
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'trending' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const snap = await ctx.parts.snapshot();
+    this.windowMs = ctx.req.window !== undefined ? durationMs(ctx.req.window) : durationMs(this.config.window, 'trending.window');
+    this.now = ctx.req.now ?? snap.endTime;
+    const buf = new Float32Array(snap.x.items.size).fill(NaN);
+    trendingScores(snap.x, { now: this.now, windowMs: this.windowMs, baselineMs: BASELINE_WINDOWS * this.windowMs }, buf);
+    await ctx.parts.counts(this.now - this.windowMs, this.now);
+    await ctx.parts.counts(this.now - (BASELINE_WINDOWS + 1) * this.windowMs, this.now - this.windowMs);
+    return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no events in the window' };
+  }
+
+  reason(ctx: RequestContext, item: number, score: number): Reason | undefined {
+    const snap = ctx.parts.snapshotIfLoaded()!;
+    const s = snap.fromCatalog[item]!;
+    if (s < 0) return undefined;
+    const w = this.windowMs;
+    const cur = ctx.parts.countsIfLoaded(this.now - w, this.now)![s]!;
+    const before = ctx.parts.countsIfLoaded(this.now - (BASELINE_WINDOWS + 1) * w, this.now - w)![s]! / BASELINE_WINDOWS;
+    const span = formatDuration(w);
+    const per = span === 'week' ? 'this week' : `in the last ${span}`;
+    const text = before > 0
+      ? `trending: ${cur >= before ? '+' : ''}${Math.round((cur / before - 1) * 100)}% ${per} (${cur} events vs ${fmt(before, 1)} per ${span} over the ${BASELINE_WINDOWS} before)`
+      : `trending: ${cur} events ${per}, none in the ${BASELINE_WINDOWS} ${span === 'week' ? 'weeks' : 'windows'} before`;
+    return { kind: 'trending', text, evidence: { events: cur, baselinePerWindow: before, windowMs: w, score } };
+  }
+}
+
+class PopularScorer implements Scorer {
+  private windowMs: number | undefined;
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'popular' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const snap = await ctx.parts.snapshot();
+    const window = ctx.req.window ?? this.config.window;
+    const buf = new Float32Array(snap.x.items.size).fill(NaN);
+    if (window === undefined) popularScores(snap.x, {}, buf);
+    else {
+      this.windowMs = durationMs(window, 'window');
+      const until = ctx.req.now ?? snap.endTime;
+      popularScores(snap.x, { since: until - this.windowMs, until }, buf);
+    }
+    return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no events in the window' };
+  }
+
+  reason(_ctx: RequestContext, _item: number, score: number): Reason {
+    const w = this.windowMs !== undefined ? ` in the last ${formatDuration(this.windowMs)}` : '';
+    return { kind: 'popular', text: `popular: ${score} events${w}`, evidence: { events: score, ...(this.windowMs ? { windowMs: this.windowMs } : {}) } };
+  }
+}
+
+class NewScorer implements Scorer {
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'new' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const time = ctx.parts.catalog.time;
+    let latest = -Infinity;
+    for (let c = 0; c < time.length; c++) if (time[c]! > latest) latest = time[c]!;
+    const window = ctx.req.window ?? this.config.window;
+    const since = window === undefined ? -Infinity : (ctx.req.now ?? latest) - durationMs(window, 'window');
+    let n = 0;
+    for (let c = 0; c < time.length; c++) {
+      const t = time[c]!;
+      // Days before the newest item: ms timestamps would lose minutes in a Float32 score.
+      if (t >= since) { out[c] = (t - latest) / 86_400_000; n++; } // NaN (no timestamp) never passes
+    }
+    return { supported: n > 0, why: 'no item has a timestamp' };
+  }
+
+  reason(ctx: RequestContext, item: number): Reason {
+    const t = ctx.parts.catalog.time[item]!;
+    return { kind: 'new', text: `new: added ${new Date(t).toISOString().slice(0, 10)}`, evidence: { added: t } };
+  }
+}
+
+const DID: Partial<Record<InteractionType, string>> = {
+  view: 'viewed it', click: 'clicked it', cart: 'added it to your cart', purchase: 'bought it', rating: 'rated it',
+  review: 'reviewed it', like: 'liked it', share: 'shared it',
+};
+
+function ago(ms: number): string {
+  const d = ms / 86_400_000;
+  if (d >= 2) return `${Math.round(d)} days ago`;
+  if (d >= 1) return 'yesterday';
+  const h = ms / 3_600_000;
+  return h >= 1 ? `${Math.round(h)} hours ago` : 'just now';
+}
+
+class RecentScorer implements Scorer {
+  private readonly last = new Map<number, HistoryEvent>();
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'recent' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    if (!ctx.req.user && !ctx.req.history) throw new ConfigError('user', `the "${ctx.recipe}" recipe needs a user or a history`);
+    const h = await ctx.history();
+    if (!h.signal.length && ctx.req.user && !ctx.req.history && !h.impressions.length) throw new UnknownUserError(ctx.req.user);
+    const types = this.config.types;
+    // Newest first: the first event seen of an item is its latest; score = recency rank (time may be unknown).
+    let rank = 0;
+    for (const e of h.signal) {
+      if (types && (!e.type || !types.includes(e.type))) continue;
+      const c = ctx.parts.catalog.ids.get(e.item);
+      if (c < 0 || this.last.has(c)) continue;
+      this.last.set(c, e);
+      out[c] = h.signal.length - rank++;
+    }
+    return { supported: this.last.size > 0, why: 'no events' };
+  }
+
+  reason(ctx: RequestContext, item: number): Reason | undefined {
+    const e = this.last.get(item);
+    if (!e) return undefined;
+    const when = e.timestamp > 0 ? ` ${ago(Math.max(0, ctx.now - e.timestamp))}` : '';
+    return { kind: 'recent', text: `you ${(e.type && DID[e.type]) || 'used it'}${when}`, evidence: { type: e.type, at: e.timestamp } };
+  }
+}
