@@ -223,6 +223,10 @@ async function* chunks(path: string, encoding: 'utf8' | 'latin1', onBytes?: (n: 
   let first = true;
   for await (const buf of stream as AsyncIterable<Buffer>) {
     onBytes?.(stream.bytesRead);
+    if (first && encoding === 'utf8' && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+      stream.destroy();
+      throw new ImportError(path, 1, undefined, 'the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8');
+    }
     const text = encoding === 'latin1' ? buf.toString('latin1') : decoder.decode(buf, false);
     // A UTF-8 byte-order mark is not part of the first column's name.
     yield first && encoding === 'utf8' && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

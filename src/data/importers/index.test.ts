@@ -285,3 +285,21 @@ test('the store refuses what the importers refuse: float32 overflow, untrimmed, 
   await assert.rejects(s.addInteractions([{ ...ev, timestamp: 1e300 }]), /timestamp/);
   assert.deepEqual(await s.stats(), EMPTY);
 }));
+
+test('more of the class: UTF-16 files, runaway ids, spaced header names, ratings off the scale', () => withStore(async (s) => {
+  const utf16 = write('more/utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('who,what\na,x\n', 'utf16le')]));
+  await assert.rejects(importData(s, { format: 'csv', path: utf16, mapping: { user: 'who', item: 'what' }, skipInvalid: true }),
+    (e: unknown) => e instanceof ImportError && e.line === 1 && /UTF-16.*save it as UTF-8/.test(e.reason));
+  const csv = write('more/events.csv', ` who , what \na,${'x'.repeat(1025)}\nb,${'y'.repeat(1024)}\n`);
+  const r = await importData(s, { format: 'csv', path: csv, mapping: { user: 'who', item: 'what' }, skipInvalid: true });
+  assert.deepEqual(r.skippedByReason, { 'invalid what': 1 });
+  assert.match(r.firstErrors[0]!.reason, /1025 characters long, more than 1024/);
+  write('more-ml/movies.csv', 'movieId,title,genres\n1,A (1999),Drama\n');
+  write('more-ml/ratings.csv', 'userId,movieId,rating,timestamp\n1,1,7,1000\n1,1,0,1000\n1,1,0.5,1000\n');
+  const ml = await importData(s, { format: 'movielens-latest', path: join(dir, 'more-ml'), skipInvalid: true });
+  assert.deepEqual(ml.skippedByReason, { 'invalid rating': 2 });
+  assert.match(ml.firstErrors[0]!.message, /ratings\.csv:2 field "rating": 7 is outside the rating scale 0\.5-5/);
+  write('more-gb/books.csv', 'book_id,title\n1,A\n');
+  write('more-gb/ratings.csv', 'user_id,book_id,rating\n1,1,0\n1,1,6\n');
+  assert.deepEqual((await importData(s, { format: 'goodbooks-10k', path: join(dir, 'more-gb'), skipInvalid: true })).skippedByReason, { 'invalid rating': 2 });
+}));
