@@ -50,6 +50,9 @@ test('an unknown flag is one line listing the command\'s flags once, exit code 2
   assertOneLine(curio(['stats', '-k']), 'stats', /-k: unknown option; the options of stats are --db, --json/, 2);
   assertOneLine(curio(['recommend', '-k']), 'recommend', /-k: needs a value/, 2);
   assertOneLine(curio(['stats', '--json=yes']), 'stats', /--json: takes no value/, 2);
+  const global = curio(['--bogus']);
+  assert.equal(global.code, 2);
+  assert.equal(global.err, 'curio: --bogus: unknown option; the global options are --help, --version, --debug (a command\'s own options follow it: curio <command> --help)\n');
   const cmd = curio(['frobnicate']);
   assert.equal(cmd.code, 2);
   assert.match(cmd.err, /^curio: unknown command "frobnicate"; the commands are import, train, .*\n$/);
@@ -173,4 +176,17 @@ test('describeFailure: store errors wrapping SQLite get the advice, typed errors
   assert.deepEqual(describeFailure(new ConfigError('--k', 'expected an integer\nnot "x"'), { command: 'recommend', db: 'a.db' }),
     { line: 'curio: recommend: --k: expected an integer not "x"; see curio recommend --help', exitCode: 1 });
   assert.match(describeFailure(new RangeError('Maximum call stack size exceeded'), { db: 'a.db' }).line, /^curio: unexpected RangeError/);
+});
+
+test('a --config file that is not JSON is one line naming it', () => {
+  writeFileSync(join(dir, 'broken.json'), '{"model": {');
+  assertOneLine(curio(['train', '--config', 'broken.json', '--quiet']), 'train', /broken\.json is not valid JSON \(.*\); fix the file/);
+});
+
+test('describeFailure: schema errors name each field', async () => {
+  const { z } = await import('zod');
+  const r = z.object({ factors: z.number(), alpha: z.number() }).safeParse({ factors: 'x' });
+  assert.ok(!r.success);
+  assert.equal(describeFailure(r.error, { command: 'train', db: 'a.db' }).line,
+    'curio: train: invalid settings: factors: Invalid input: expected number, received string, alpha: Invalid input: expected number, received undefined; fix them (curio train --help)');
 });
