@@ -27,7 +27,7 @@ export { saveArtifact, loadArtifact } from './models/artifact.ts';
 export { topK } from './linalg/topk.ts';
 
 export { trainFromStore, type TrainConfig } from './pipeline/train.ts';
-export { saveModelFile, loadModelFile, type TrainedModel } from './pipeline/model-file.ts';
+export { saveModelFile, loadModelFile, bindModelToStore, type TrainedModel, type LoadModelOptions } from './pipeline/model-file.ts';
 export { prepareInteractions, type DataConfig } from './pipeline/prepare.ts';
 export { runExperiment, type ExperimentConfig, type ExperimentResult } from './pipeline/experiment.ts';
 

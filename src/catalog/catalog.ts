@@ -29,6 +29,7 @@ export function isBuiltinField(field: string): field is BuiltinField {
 }
 
 const NO_CATEGORIES: readonly string[] = Object.freeze([]);
+const NO_ITEMS = new Int32Array(0);
 
 /**
  * Every item of a store in one dense index space 0..size-1, column by column: the space request scores
@@ -53,7 +54,9 @@ export class Catalog {
   private timeView: Float64Array | undefined;
   private indexes = new Map<string, FieldIndex>();
   private attrNameSet: Set<string> | undefined;
-  private _version = 0;
+  /** The item of each upsert, oldest first; `logBase` upserts were dropped from its front. */
+  private log: number[] = [];
+  private logBase = 0;
 
   /** Reads every item of `store` (streamed in batches of `batch`, default 5000). */
   static async fromStore(store: DataStore, o: { batch?: number; onProgress?: (items: number) => void } = {}): Promise<Catalog> {
@@ -76,9 +79,23 @@ export class Catalog {
     return this.ids.size;
   }
 
-  /** Grows on every change; caches built over the catalogue (filter masks) compare it to know they are stale. */
+  /**
+   * Counts upserts. Caches over the catalogue (value indexes, filter masks) remember the version they were built at
+   * and patch just the items `changedSince` reports instead of rebuilding.
+   */
   get version(): number {
-    return this._version;
+    return this.logBase + this.log.length;
+  }
+
+  /**
+   * The items added or updated since `version` was read (each once, in no promised order), or undefined when that is
+   * too far back to tell (the change log keeps the last few thousand upserts): rebuild then.
+   */
+  changedSince(version: number): Int32Array | undefined {
+    if (version < this.logBase) return undefined;
+    const from = version - this.logBase;
+    if (from >= this.log.length) return NO_ITEMS;
+    return Int32Array.from(new Set(this.log.slice(from)));
   }
 
   /** Price of each item, NaN when missing. A view: take it again after `upsert` adds items. */
@@ -140,9 +157,17 @@ export class Catalog {
     return out;
   }
 
-  /** The value index of a canonical field, built on first use and kept until the next `upsert`. */
+  /**
+   * The value index of a canonical field, built on first use. Upserts do not rebuild it until many items changed:
+   * the items changed since it was built, `changedSince(index.builtAt)`, are stale in it (their entries may be old,
+   * new items are missing) and callers read those few items directly.
+   */
   fieldIndex(field: string): FieldIndex {
     let ix = this.indexes.get(field);
+    if (ix && ix.builtAt !== this.version) {
+      const stale = this.changedSince(ix.builtAt);
+      if (!stale || stale.length > Math.max(64, this.size >> 6)) ix = undefined;
+    }
     if (!ix) {
       ix = buildFieldIndex(this, field);
       this.indexes.set(field, ix);
@@ -162,7 +187,8 @@ export class Catalog {
 
   /**
    * Adds an item or updates one, served at once; returns its index (stable: an update keeps it). Like the store,
-   * fields the row carries replace the old ones and absent fields are kept. Drops the value indexes.
+   * fields the row carries replace the old ones and absent fields are kept. Value indexes and filter masks catch up
+   * on their next use (see `changedSince`).
    */
   upsert(row: ItemRow): number {
     const i = this.ids.intern(row.id);
@@ -185,8 +211,11 @@ export class Catalog {
     if (row.timestamp !== undefined) this.timeCol[i] = row.timestamp;
     this.priceView = this.timeView = undefined;
     this.attrNameSet = undefined;
-    this.indexes.clear();
-    this._version++;
+    this.log.push(i);
+    if (this.log.length > 8192) {
+      this.log.splice(0, 4096);
+      this.logBase += 4096;
+    }
     return i;
   }
 }

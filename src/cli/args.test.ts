@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { intOption, parse, parseSets } from './args.ts';
+import { distinctList, intOption, numberOption, parse, parseSets, UsageError } from './args.ts';
 import { ConfigError } from '../errors.ts';
 
 test('parseSets builds nested values and parses JSON scalars', () => {
@@ -8,8 +8,13 @@ test('parseSets builds nested values and parses JSON scalars', () => {
   assert.throws(() => parseSets(['oops']), ConfigError);
 });
 
-test('parse rejects unknown flags with a ConfigError naming the command', () => {
-  assert.throws(() => parse(['--nope'], { k: { type: 'string' } }, 'recommend'), (e: unknown) => e instanceof ConfigError && /recommend/.test(e.message) && /--nope/.test(e.message));
+test('parse rejects unknown flags with a UsageError naming the flag and listing the valid ones once', () => {
+  const options = { k: { type: 'string', short: 'k' }, json: { type: 'boolean' } } as const;
+  assert.throws(() => parse(['--nope'], options, 'recommend'), (e: unknown) => e instanceof UsageError && e instanceof ConfigError
+    && e.message === '--nope: unknown option; the options of recommend are -k/--k, --json (curio recommend --help)');
+  assert.throws(() => parse(['-k'], options, 'recommend'), (e: unknown) => e instanceof UsageError && /^-k: needs a value/.test(e.message));
+  assert.throws(() => parse(['--json=1'], options, 'recommend'), (e: unknown) => e instanceof UsageError && /^--json: takes no value/.test(e.message));
+  assert.deepEqual(parse(['-k', '5', 'pos'], options, 'recommend').positionals, ['pos']);
   assert.equal(intOption('12', 'k', 10), 12);
   assert.throws(() => intOption('0', 'k', 10), /--k/);
 });
@@ -22,4 +27,15 @@ test('parseSets refuses keys that name nothing or reach the prototype, and confl
   assert.throws(() => parseSets(['a=1', 'a.b=2']), /a is already set to 1, not an object/);
   assert.throws(() => parseSets(['a.b=1', 'a=2']), /would replace the keys already set under a/);
   assert.deepEqual(parseSets(['a.b=1', 'a.c=2']), { a: { b: 1, c: 2 } });
+});
+
+test('number flags take plain decimals only; lists refuse empty and repeated entries', () => {
+  for (const bad of ['', ' ', '0x10', '1e3', '7.5', ' 7', 'Infinity', '99999999999999999999']) assert.throws(() => intOption(bad, 'seed', 42, 0), /--seed: expected an integer >= 0/, JSON.stringify(bad));
+  assert.equal(intOption('007', 'seed', 42, 0), 7);
+  assert.throws(() => intOption('0', 'k', 10), /--k: expected an integer >= 1, got "0"/);
+  for (const bad of ['', 'abc', '0x10', 'Infinity', '1e400', '3,5']) assert.throws(() => numberOption(bad, 'min-value'), /--min-value: ".*" is not a number/, bad);
+  assert.deepEqual(['3', '-0.5', '.5', '2e1'].map((x) => numberOption(x, 'min-value')), [3, -0.5, 0.5, 20]);
+  assert.deepEqual(distinctList('purchase, rating', '--types'), ['purchase', 'rating']);
+  assert.throws(() => distinctList('itemknn,ials,itemknn', '--models'), /--models: "itemknn" is listed twice/);
+  assert.throws(() => distinctList('a,', '--models'), /has an empty entry/);
 });

@@ -4,12 +4,34 @@ import { ConfigError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a command's arguments; unknown flags are a ConfigError naming the flag. */
-export function parse<O extends Options>(argv: string[], options: O, command: string) {
+/** A command line that cannot be parsed: an unknown flag, or a flag missing its value (exit code 2). */
+export class UsageError extends ConfigError {}
+
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+/** `-k, --k` style names of a command's flags, for error messages. */
+export function flagList(options: Options): string {
+  return Object.entries(options).map(([name, o]) => (o.short ? `-${o.short}/--${name}` : `--${name}`)).join(', ');
+}
+
+/**
+ * Parses a command's arguments. An unknown flag is a UsageError naming it and listing the command's
+ * flags once; `command` only serves the hint (the CLI prefixes the command name to every error itself).
+ */
+export function parse<O extends Options>(argv: string[], options: O, command: string): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new ConfigError(command, (e as Error).message.replace(/\. To specify.*$/s, ''));
+    const err = e as Error & { code?: string };
+    const flag = /'(-[^' ,]*)/.exec(err.message)?.[1] ?? argv.find((a) => a.startsWith('-')) ?? '?';
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(flag, `unknown option; the options of ${command} are ${flagList(options)} (curio ${command} --help)`);
+    }
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const why = /does not take/.test(err.message) ? 'takes no value' : 'needs a value';
+      throw new UsageError(flag, `${why}; see curio ${command} --help`);
+    }
+    throw new UsageError(flag, `${err.message.replace(/\. To specify.*$/s, '')}; see curio ${command} --help`);
   }
 }
 
@@ -70,8 +92,9 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
 
 export function intOption(v: string | undefined, name: string, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name}`, `expected an integer >= ${min}, got "${v}"`);
+  // Number() would also take "", " 7", "0x10" and "1e3": a flag value is written in plain decimal digits
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, `expected an integer >= ${min}, got "${v}"`);
   return n;
 }
 
@@ -79,5 +102,21 @@ export function intOption(v: string | undefined, name: string, dflt: number, min
 export function splitList(v: string, flag: string): string[] {
   const parts = v.split(',').map((x) => x.trim());
   if (parts.some((x) => !x)) throw new ConfigError(flag, `"${v}" has an empty entry; give a comma-separated list`);
+  return parts;
+}
+
+/** A decimal number flag (e.g. --min-value); "", "0x10", "Infinity" and "1e400" are refused, not read as 0, 16 or Infinity. */
+export function numberOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new ConfigError(`--${name}`, `"${v}" is not a number`);
+  return n;
+}
+
+/** A comma-separated list of distinct names (e.g. --models); a repeat is an error rather than run twice. */
+export function distinctList(v: string, flag: string): string[] {
+  const parts = splitList(v, flag);
+  const dup = parts.find((x, i) => parts.indexOf(x) !== i);
+  if (dup !== undefined) throw new ConfigError(flag, `"${dup}" is listed twice`);
   return parts;
 }

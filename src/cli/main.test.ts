@@ -54,6 +54,7 @@ test('a malformed row stops the import naming file, line and field, and writes n
 
 test('clear errors for unknown commands, flags, users and models', () => {
   assert.equal(curio('frobnicate').code, 2);
+  assert.match(curio('frobnicate').err, /^curio: unknown command "frobnicate"; the commands are import, /);
   let r = curio('train', '--model', 'nope', '--quiet');
   assert.match(r.err, /unknown model "nope"; available: popularity, itemknn/);
   r = curio('train', '--model', 'ials', '--set', 'factors=-3', '--quiet');
@@ -61,7 +62,8 @@ test('clear errors for unknown commands, flags, users and models', () => {
   r = curio('recommend', '--user', 'nobody', '--model', 'm.bin');
   assert.match(r.err, /unknown user "nobody"/);
   r = curio('recommend', '--user', 'u1', '--bogus');
-  assert.match(r.err, /--bogus/);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^curio: recommend: --bogus: unknown option; the options of recommend are --model, /);
   assert.match(curio('import', '--help').out, /Formats: movielens-100k/);
 });
 
@@ -82,4 +84,12 @@ test('curio evaluate writes a JSON and a Markdown report', () => {
   assert.equal(rep.models.length, 2);
   assert.ok(rep.models[1].metrics['ndcg@10'] >= 0);
   assert.match(readFileSync(join(dir, 'rep', 'report.md'), 'utf8'), /\| itemknn \|/);
+});
+
+test('curio --help lists every command with the summary its own --help gives', () => {
+  const r = curio('--help');
+  assert.equal(r.code, 0, r.err);
+  const listed = [...r.out.matchAll(/^  (\S+)\s+(.+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+  assert.ok(listed.length >= 8, r.out);
+  for (const [name, summary] of listed) assert.equal(curio(name, '--help').out.split('\n')[0], summary, name);
 });

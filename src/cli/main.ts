@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { CurioError } from '../errors.ts';
+import { debugDetails, describeFailure } from './failure.ts';
+import { defaultDb } from './commands/paths.ts';
+import { breakProgressLine } from './progress.ts';
 
 export interface Command {
   summary: string;
@@ -25,10 +27,30 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
 };
 
+/**
+ * One-line summaries for `curio --help`, so that listing the commands loads none of them (each command's
+ * own `summary` is the source; main.test.ts keeps the two equal). A command missing here is loaded for it.
+ */
+const summaries: Record<string, string> = {
+  import: 'import a data set or file into the store (one transaction; re-importing changes nothing)',
+  train: 'fit a model on the store and save it to a model file',
+  evaluate: 'split, (tune,) train and evaluate models with full ranking; prints a table, writes JSON and Markdown reports',
+  recommend: 'top-k items for a user (a user unseen in training is folded in from the store or --history)',
+  similar: 'items most similar to an item, by the trained model',
+  generate: 'write synthetic interaction data (long-tail popularity, user tastes, item texts) as CSV',
+  stats: 'what the store holds: users, items, interactions by type, past imports',
+  demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
+};
+
 async function help(): Promise<string> {
   const lines = ['curio — recommendations for Node.js', '', 'Usage: curio <command> [options]', ''];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${(await load()).summary}`);
-  lines.push('', 'Run `curio <command> --help` for the options of one command.', 'The store defaults to ./curio.db (or $CURIO_DB); pass --db to choose another.');
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${summaries[name] ?? (await load()).summary}`);
+  lines.push(
+    '',
+    'Run `curio <command> --help` for the options of one command.',
+    'The store defaults to ./curio.db (or $CURIO_DB); pass --db to choose another.',
+    'Global options: --version, --help, --debug (print the stack trace of a failure).',
+  );
   return lines.join('\n');
 }
 
@@ -46,34 +68,64 @@ async function version(): Promise<string> {
 kernels: ${kernels}`;
 }
 
-/** Runs the CLI; returns the process exit code. Errors Curio raises on purpose print one clear line. */
+/** The store a command line works on (`--db FILE`, `--db=FILE`, else the default), to name it in errors. */
+function dbOf(argv: string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--db' && argv[i + 1] !== undefined) return argv[i + 1]!;
+    if (argv[i]!.startsWith('--db=')) return argv[i]!.slice(5);
+  }
+  return defaultDb();
+}
+
+/** What the last `main` call runs, for failures that surface outside its awaited chain. */
+let running: { command?: string; db: string; debug: boolean } | undefined;
+
+function report(e: unknown, ctx: { command?: string; db: string; debug: boolean }): number {
+  breakProgressLine();
+  const f = describeFailure(e, ctx);
+  console.error(f.line);
+  if (ctx.debug) console.error(debugDetails(e));
+  return f.exitCode;
+}
+
+/**
+ * Runs the CLI; returns the process exit code. Every failure, whatever threw it, prints one line
+ * (see failure.ts); `--debug` (anywhere on the command line, or CURIO_DEBUG=1) adds the stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || process.env.CURIO_DEBUG === '1';
+  argv = argv.filter((a) => a !== '--debug');
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await help());
-    return name ? 0 : 1;
+  const ctx = { command: name && name in commands ? name : undefined, db: dbOf(rest), debug };
+  if (!running) {
+    // Failures outside the awaited chain (an 'error' event nobody listens to, a stray rejection, also
+    // after main returned) end the process the same way, instead of as Node's own trace.
+    const uncaught = (e: unknown) => process.exit(report(e, running!));
+    process.on('uncaughtException', uncaught);
+    process.on('unhandledRejection', uncaught);
   }
-  if (name === '--version' || name === '-v') {
-    console.log(await version());
-    return 0;
-  }
-  const load = commands[name];
-  if (!load) {
-    console.error(`curio: unknown command "${name}"\n\n${await help()}`);
-    return 2;
-  }
-  const cmd = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`${cmd.summary}\n\n${cmd.usage}`);
-    return 0;
-  }
+  running = ctx;
   try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      console.log(await help());
+      return name ? 0 : 1;
+    }
+    if (name === '--version' || name === '-v') {
+      console.log(await version());
+      return 0;
+    }
+    const load = commands[name];
+    if (!load) {
+      console.error(`curio: unknown command "${name}"; the commands are ${Object.keys(commands).join(', ')} (curio --help)`);
+      return 2;
+    }
+    const cmd = await load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(`${cmd.summary}\n\n${cmd.usage}`);
+      return 0;
+    }
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof CurioError) {
-      console.error(`curio ${name}: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return report(e, ctx);
   }
 }

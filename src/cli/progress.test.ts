@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { progress } from './progress.ts';
+import { breakProgressLine, progress } from './progress.ts';
 
 function sink(tty: boolean) {
   const chunks: string[] = [];
@@ -42,4 +42,20 @@ test('quiet progress prints nothing', () => {
   p.update(5);
   p.finish();
   assert.equal(s.text(), '');
+});
+
+test('a message after an unfinished terminal bar starts on a new line, and only once', () => {
+  const s = sink(true);
+  const p = progress('fit', 10, { stream: s.w });
+  p.update(5);
+  assert.doesNotMatch(s.text(), /\n/);
+  breakProgressLine();
+  breakProgressLine();
+  assert.match(s.text(), /^\rfit \[#+\.+\]\s+50%.*\n$/);
+  const done = sink(true);
+  const q = progress('fit', 10, { stream: done.w });
+  q.update(5);
+  q.finish();
+  breakProgressLine();
+  assert.equal(done.text().split('\n').length, 2, 'a finished bar already ended its line');
 });

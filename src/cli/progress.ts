@@ -8,6 +8,15 @@ export interface Progress {
   finish(note?: string): void;
 }
 
+/** The terminal stream whose last line is an unfinished bar, if any: an error must start on a line of its own. */
+let openBar: NodeJS.WriteStream | undefined;
+
+/** Ends an unfinished progress bar line, so a message printed next starts on a new line. */
+export function breakProgressLine(): void {
+  openBar?.write('\n');
+  openBar = undefined;
+}
+
 export function progress(label: string, total = 0, o: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
   const out = o.stream ?? process.stderr;
   const tty = Boolean(out.isTTY);
@@ -32,6 +41,7 @@ export function progress(label: string, total = 0, o: { quiet?: boolean; stream?
         if (now - last < 100) return;
         last = now;
         out.write(`\r${fmt(done, note)}\x1b[K`);
+        openBar = out;
       } else if (t > 0 && now - start > 2000) {
         const q = Math.floor((done / t) * 4);
         if (q > lastQuarter && q < 4) { lastQuarter = q; out.write(`${fmt(done, note)}\n`); }
@@ -42,6 +52,7 @@ export function progress(label: string, total = 0, o: { quiet?: boolean; stream?
       const secs = ((performance.now() - start) / 1000).toFixed(1);
       const line = `${label} done ${secs}s${note ? `  ${note}` : ''}`;
       out.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+      if (openBar === out) openBar = undefined;
     },
   };
 }

@@ -3,7 +3,7 @@ import { ConfigError, UnknownItemError } from '../errors.ts';
 import { INTERACTION_TYPES, NON_SIGNAL_TYPES, type InteractionType } from '../data/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import type { DataStore, WriteReport } from '../store/types.ts';
-import { loadModelFile, type TrainedModel } from '../pipeline/model-file.ts';
+import { bindModelToStore, loadModelFile, type TrainedModel } from '../pipeline/model-file.ts';
 import { prepareInteractions } from '../pipeline/prepare.ts';
 import { Catalog } from '../catalog/index.ts';
 import { FilterCompiler, applyBoosts, rankWithRules, type FilterNode } from '../rules/index.ts';
@@ -42,6 +42,10 @@ export interface EngineOptions {
   config?: string | PipelineConfig;
   /** The item catalogue (default: read from the store). */
   catalog?: Catalog;
+  /** Use a model trained on another store, matching items and users by external id (a warning says so). */
+  allowOtherStore?: boolean;
+  /** Receives what the user should be told (e.g. a model used with another store); default: ignored. */
+  onWarning?: (message: string) => void;
 }
 
 /** Reads and validates a pipeline config file (JSON); errors name the file and the field. */
@@ -111,7 +115,12 @@ export class Engine implements EngineParts {
 
   static async open(o: EngineOptions): Promise<Engine> {
     const config = typeof o.config === 'string' ? await loadPipelineConfig(o.config) : parseStrict(PipelineConfigSchema, o.config ?? {}, 'pipeline');
-    const trained = typeof o.model === 'string' ? await loadModelFile(o.model) : o.model;
+    // A model is bound to the store it was trained from: another store's items would be mislabelled.
+    const bind = { store: o.store, allowOtherStore: o.allowOtherStore };
+    let trained: TrainedModel | undefined, warnings: string[] = [];
+    if (typeof o.model === 'string') ({ warnings, ...trained } = await loadModelFile(o.model, bind));
+    else if (o.model) { trained = o.model; warnings = await bindModelToStore(o.model, o.store, bind); }
+    for (const w of warnings) o.onWarning?.(w);
     const catalog = o.catalog ?? (await Catalog.fromStore(o.store));
     return new Engine(o.store, catalog, trained, config);
   }

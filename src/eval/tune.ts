@@ -117,7 +117,7 @@ export function gridPoints(space: ParamSpace): Params[] {
 function sampleValue(s: ParamSpec, rng: Rng): ParamValue {
   if (isList(s)) return s[randInt(rng, s.length)]!;
   const x = s.log ? Math.exp(Math.log(s.min) + rng() * (Math.log(s.max) - Math.log(s.min))) : s.min + rng() * (s.max - s.min);
-  return s.int ? Math.min(s.max, Math.max(s.min, Math.round(x))) : x;
+  return s.int ? Math.min(Math.floor(s.max), Math.max(Math.ceil(s.min), Math.round(x))) : x;
 }
 
 /** Distinct values of a list (a repeated value is one point of the space, not two). */

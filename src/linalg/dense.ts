@@ -1,5 +1,6 @@
 import { CurioError } from '../errors.ts';
 import { nativeAddon } from './native.ts';
+import { workerBootstrap } from '../parallel/pool.ts';
 
 /**
  * Dense symmetric positive definite (SPD) inverse by the blocked sweep operator (symmetric Gauss-Jordan).
@@ -370,18 +371,9 @@ export function toShared<T extends Float64Array | Float32Array | Int32Array>(x: 
   return y;
 }
 
-// Node 20 does not apply `--import tsx` from a worker's execArgv to the worker's own module graph, so the
-// worker registers tsx's loader itself before importing the TypeScript entry point.
-function workerBoot(): string {
-  // The ESM entry of tsx's API, resolved from this package (a bare specifier in eval code would resolve from cwd).
-  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-  return `import(${JSON.stringify(tsx)})
-  .then((m) => { m.register(); return import(${JSON.stringify(new URL('./dense-worker.ts', import.meta.url).href)}); })`;
-}
-
 /**
  * Worker threads kept alive across the jobs of one computation (Gram, sweep, finish), so start-up is paid
- * once. Workers load the TypeScript sources through tsx, like the main program.
+ * once. Workers run the same build as the main program (dist/ JavaScript, or the sources through tsx).
  */
 export class DensePool {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
@@ -395,7 +387,7 @@ export class DensePool {
     const { Worker } = await import('node:worker_threads');
     const pool = new DensePool([]);
     for (let tid = 0; tid < threads; tid++) {
-      pool.workers.push(new Worker(workerBoot(), { eval: true, workerData: { tid, parties: threads, ctl: pool.ctl } }));
+      pool.workers.push(new Worker(workerBootstrap(new URL('./dense-worker.ts', import.meta.url)), { eval: true, workerData: { tid, parties: threads, ctl: pool.ctl } }));
     }
     return pool;
   }

@@ -1,4 +1,4 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { ArtifactError } from '../errors.ts';
 import type { ModelArtifact } from './types.ts';
 
@@ -46,45 +46,106 @@ export function encodeArtifact(a: ModelArtifact, extra: Record<string, unknown> 
   return [fixed, header, Buffer.alloc(headPad, 0x20), ...parts];
 }
 
+/** The longest string V8 can make: a longer header cannot be parsed, so it is refused by name rather than by a RangeError. */
+const MAX_HEADER_BYTES = 0x1fffffe8;
+
+interface ArrayEntry { name: string; dtype: DType; offset: number; length: number }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Reads a model file's bytes. Every header field is checked before it is used: a crafted or truncated file is an
+ * ArtifactError naming the field (never a RangeError, never arrays that alias each other or hold NaN).
+ */
 export function decodeArtifact(buf: Buffer, source = 'model file'): { artifact: ModelArtifact; extra: Record<string, unknown> } {
-  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC) throw new ArtifactError(`${source} is not a Curio model file`);
+  const fail = (field: string, why: string): never => { throw new ArtifactError(`${source}: ${field} ${why}`); };
+  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC) {
+    throw new ArtifactError(`${source} is not a Curio model file (${buf.length < 16 ? `only ${buf.length} bytes` : 'no CURIOMDL signature'}): train one with \`curio train\``);
+  }
   const version = buf.readUInt32LE(8);
   if (version !== ARTIFACT_FORMAT_VERSION) {
     throw new ArtifactError(`${source} has model format version ${version}; this Curio reads version ${ARTIFACT_FORMAT_VERSION}: retrain the model`);
   }
   const hlen = buf.readUInt32LE(12);
-  let header: { kind: string; config: object; meta: Record<string, unknown>; extra?: Record<string, unknown>; arrays: { name: string; dtype: DType; offset: number; length: number }[] };
+  if (hlen > MAX_HEADER_BYTES) fail('header length', `${hlen} is larger than any model header (${MAX_HEADER_BYTES} bytes)`);
+  if (16 + hlen > buf.length) fail('header length', `${hlen} runs past the end of the ${buf.length}-byte file (truncated?)`);
+  let header: unknown;
   try {
     header = JSON.parse(buf.toString('utf8', 16, 16 + hlen));
   } catch (e) {
     throw new ArtifactError(`${source}: header is not valid JSON (file truncated or corrupted)`, { cause: e });
   }
+  if (!isObject(header)) return fail('header', 'is not a JSON object');
+  const { kind, config, meta, extra, arrays: entries } = header;
+  if (typeof kind !== 'string' || !kind) fail('header field "kind"', `must be a model name, got ${JSON.stringify(kind)}`);
+  if (!isObject(config)) fail('header field "config"', 'must be an object');
+  if (!isObject(meta)) fail('header field "meta"', 'must be an object');
+  if (extra !== undefined && !isObject(extra)) fail('header field "extra"', 'must be an object');
+  if (!Array.isArray(entries)) return fail('header field "arrays"', 'must be a list');
+
   const base = 16 + hlen;
+  const payload = buf.length - base;
+  const checked: ArrayEntry[] = entries.map((e: unknown, q) => {
+    const at = `arrays[${q}]`;
+    if (!isObject(e)) return fail(at, 'is not an object');
+    const { name, dtype, offset, length } = e;
+    if (typeof name !== 'string' || !name) fail(`${at}.name`, `must be a non-empty string, got ${JSON.stringify(name)}`);
+    const field = `array "${name as string}"`;
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) fail(`${field} dtype`, `${JSON.stringify(dtype)} is unknown (known: ${Object.keys(DTYPES).join(', ')})`);
+    if (!isCount(offset)) fail(`${field} offset`, `must be a non-negative integer, got ${JSON.stringify(offset)}`);
+    if (!isCount(length)) fail(`${field} length`, `must be a non-negative integer, got ${JSON.stringify(length)}`);
+    const size = DTYPES[dtype as DType].BYTES_PER_ELEMENT;
+    if ((offset as number) % size !== 0) fail(`${field} offset`, `${offset} is not a multiple of the ${size}-byte ${dtype} element`);
+    if ((offset as number) + (length as number) * size > payload) {
+      fail(`${field} length`, `${length} × ${size} bytes at offset ${offset} runs past the end of the ${payload}-byte payload (truncated?)`);
+    }
+    return { name: name as string, dtype: dtype as DType, offset: offset as number, length: length as number };
+  });
+  // sections must not overlap (one byte range read as two arrays) nor repeat a name
+  const byOffset = [...checked].sort((a, b) => a.offset - b.offset);
+  for (let q = 1; q < byOffset.length; q++) {
+    const prev = byOffset[q - 1]!, cur = byOffset[q]!;
+    const prevEnd = prev.offset + prev.length * DTYPES[prev.dtype].BYTES_PER_ELEMENT;
+    if (cur.offset < prevEnd && cur.length > 0 && prev.length > 0) fail(`array "${cur.name}" offset`, `${cur.offset} overlaps array "${prev.name}" (bytes ${prev.offset}..${prevEnd})`);
+  }
+
   const arrays: ModelArtifact['arrays'] = {};
-  for (const e of header.arrays) {
+  for (const e of checked) {
+    if (Object.hasOwn(arrays, e.name)) fail(`array "${e.name}"`, 'appears twice');
+    if (e.name === '__proto__') fail(`array "${e.name}"`, 'is not a valid array name');
     const T = DTYPES[e.dtype];
-    if (!T) throw new ArtifactError(`${source}: array "${e.name}" has unknown dtype ${e.dtype}`);
     const bytes = e.length * T.BYTES_PER_ELEMENT;
     const start = base + e.offset;
-    if (start + bytes > buf.length) throw new ArtifactError(`${source}: array "${e.name}" runs past the end of the file (truncated?)`);
     // Copy into an aligned buffer of its own so the array can outlive the file buffer.
     const copy = new Uint8Array(bytes);
     copy.set(buf.subarray(start, start + bytes));
-    arrays[e.name] = new T(copy.buffer);
+    const arr = new T(copy.buffer);
+    if (arr instanceof Float32Array || arr instanceof Float64Array) {
+      for (let k = 0; k < arr.length; k++) if (!Number.isFinite(arr[k]!)) fail(`array "${e.name}"`, `holds ${arr[k]} at index ${k} (corrupted or from a diverged fit)`);
+    }
+    arrays[e.name] = arr;
   }
-  return { artifact: { kind: header.kind, config: header.config, meta: header.meta, arrays }, extra: header.extra ?? {} };
+  return { artifact: { kind: kind as string, config: config as object, meta: meta as Record<string, unknown>, arrays }, extra: (extra as Record<string, unknown> | undefined) ?? {} };
 }
 
-/** Writes atomically: a crash mid-write never leaves a half model at `path`. */
+/** Writes atomically: a crash mid-write never leaves a half model at `path`, and a failed write leaves no temporary file. */
 export async function saveArtifact(path: string, a: ModelArtifact, extra?: Record<string, unknown>): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
   try {
-    for (const part of encodeArtifact(a, extra)) await fh.write(part);
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      for (const part of encodeArtifact(a, extra)) await fh.write(part);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOENT' ? 'its directory does not exist' : code === 'ENOSPC' ? 'the disk is full' : (e as Error).message;
+    throw new ArtifactError(`cannot write model file ${path}: ${why}`, { cause: e });
   }
-  await rename(tmp, path);
 }
 
 export async function loadArtifact(path: string): Promise<{ artifact: ModelArtifact; extra: Record<string, unknown> }> {
@@ -92,7 +153,9 @@ export async function loadArtifact(path: string): Promise<{ artifact: ModelArtif
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new ArtifactError(`cannot read model file ${path}: ${(e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (train one with `curio train`, or pass --model)' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ArtifactError(`cannot read model file ${path}: ${why}`, { cause: e });
   }
   return decodeArtifact(buf, path);
 }

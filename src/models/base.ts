@@ -1,4 +1,4 @@
-import { applyWeighting, fitWeighting, weightRow, type FittedWeighting, type WeightingSpec } from '../data/weighting.ts';
+import { applyWeighting, fitWeighting, weightRow, WeightingSchema, type FittedWeighting, type WeightingSpec } from '../data/weighting.ts';
 import type { Csr } from '../data/csr.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { ArtifactError, CurioError, ModelFitError } from '../errors.ts';
@@ -98,15 +98,16 @@ export abstract class BaseRecommender<C extends { weighting?: WeightingSpec }> i
 
   /** Restores the shared state from an artifact written by `baseArtifact`. */
   protected restoreBase(a: ModelArtifact): void {
-    const rows = Number(a.meta.rows), cols = Number(a.meta.cols);
-    this.train = {
-      rows, cols,
-      indptr: expectArray(a, 'train.indptr', Int32Array),
-      indices: expectArray(a, 'train.indices', Int32Array),
-      data: expectArray(a, 'train.data', Float32Array),
-    };
+    const rows = expectCount(a, 'rows'), cols = expectCount(a, 'cols');
+    this.train = expectCsr(a, 'train', rows, cols);
     const spec = (a.meta.weighting as WeightingSpec | undefined) ?? { kind: 'none' };
-    this.weighting = { spec, idf: a.arrays['weighting.idf'] as Float32Array | undefined, avgRowSum: a.meta.avgRowSum as number | undefined };
+    const r = WeightingSchema.safeParse(spec);
+    if (!r.success) throw new ArtifactError(`${a.kind} model file: meta.weighting is not a valid weighting (${r.error.issues[0]!.message})`);
+    const idf = a.arrays['weighting.idf'] === undefined ? undefined : expectArray(a, 'weighting.idf', Float32Array);
+    if (idf && idf.length !== cols) throw new ArtifactError(`${a.kind} model file: array "weighting.idf" has ${idf.length} values for ${cols} items`);
+    const avgRowSum = a.meta.avgRowSum;
+    if (avgRowSum !== undefined && !(typeof avgRowSum === 'number' && Number.isFinite(avgRowSum))) throw new ArtifactError(`${a.kind} model file: meta.avgRowSum must be a number`);
+    this.weighting = { spec: r.data, idf, avgRowSum };
   }
 }
 
@@ -118,4 +119,33 @@ export function expectArray<T extends Float32Array | Float64Array | Int32Array |
   const arr = a.arrays[name];
   if (!(arr instanceof type)) throw new ArtifactError(`${a.kind} model file has no ${type.name} named "${name}"`);
   return arr;
+}
+
+/** A non-negative integer from the artifact's meta, e.g. `rows`, named in the error when it is not one. */
+export function expectCount(a: ModelArtifact, field: string, max = 0x7fffffff): number {
+  const v = a.meta[field];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
+    throw new ArtifactError(`${a.kind} model file: meta.${field} must be an integer in 0..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/**
+ * A CSR matrix stored as `<prefix>.indptr/indices/data`, checked for shape: indptr has rows + 1 non-decreasing
+ * entries from 0 to nnz, and every column index lies in 0..cols-1 (so scoring never reads outside an array).
+ */
+export function expectCsr(a: ModelArtifact, prefix: string, rows: number, cols: number): Csr {
+  const indptr = expectArray(a, `${prefix}.indptr`, Int32Array);
+  const indices = expectArray(a, `${prefix}.indices`, Int32Array);
+  const data = expectArray(a, `${prefix}.data`, Float32Array);
+  const bad = (why: string): never => { throw new ArtifactError(`${a.kind} model file: ${why}`); };
+  if (indptr.length !== rows + 1) bad(`array "${prefix}.indptr" has ${indptr.length} entries; ${rows} rows need ${rows + 1}`);
+  if (indices.length !== data.length) bad(`arrays "${prefix}.indices" and "${prefix}.data" differ in length (${indices.length} vs ${data.length})`);
+  if (indptr[0] !== 0 || indptr[rows] !== indices.length) bad(`array "${prefix}.indptr" must run from 0 to ${indices.length}`);
+  for (let r = 0; r < rows; r++) if (indptr[r + 1]! < indptr[r]!) bad(`array "${prefix}.indptr" decreases at row ${r}`);
+  for (let p = 0; p < indices.length; p++) {
+    const j = indices[p]!;
+    if (j < 0 || j >= cols) bad(`array "${prefix}.indices" holds column ${j} outside 0..${cols - 1}`);
+  }
+  return { rows, cols, indptr, indices, data };
 }

@@ -216,6 +216,12 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const kept = a.arrays['ease.kept'];
     if (kept !== undefined) {
       model.kept = expectArray(a, 'ease.kept', Int32Array);
+      for (let q = 0; q < model.kept.length; q++) {
+        const j = model.kept[q]!;
+        if (j < 0 || j >= model.nItems || (q > 0 && j <= model.kept[q - 1]!)) {
+          throw new ArtifactError(`ease model file: array "ease.kept" must hold ascending item indices in 0..${model.nItems - 1}; index ${q} is ${j}`);
+        }
+      }
       model.slot = slotsOf(model.kept, model.nItems);
     }
     const m = model.modelledItems;

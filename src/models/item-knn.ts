@@ -3,7 +3,7 @@ import { parseConfig, strictObject } from '../config.ts';
 import { transpose, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
-import { BaseRecommender, expectArray } from './base.ts';
+import { BaseRecommender, expectCsr } from './base.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 import { AbortedError } from '../errors.ts';
 
@@ -110,7 +110,7 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
     const m = new ItemKNN(parseConfig(ItemKNNConfigSchema, a.config, 'itemknn'));
     m.restoreBase(a);
     const n = m.nItems;
-    m.sim = { rows: n, cols: n, indptr: expectArray(a, 'sim.indptr', Int32Array), indices: expectArray(a, 'sim.indices', Int32Array), data: expectArray(a, 'sim.data', Float32Array) };
+    m.sim = expectCsr(a, 'sim', n, n);
     return m;
   }
 }

@@ -4,6 +4,7 @@ import type { Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { BaseRecommender, expectArray } from './base.ts';
+import { ArtifactError } from '../errors.ts';
 import type { ModelArtifact, ModelFactory } from './types.ts';
 
 export const PopularityConfigSchema = strictObject({
@@ -49,6 +50,7 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
     const m = new Popularity(parseConfig(PopularityConfigSchema, a.config, 'popularity'));
     m.restoreBase(a);
     m.counts = expectArray(a, 'counts', Float32Array);
+    if (m.counts.length !== m.nItems) throw new ArtifactError(`popularity model file: array "counts" has ${m.counts.length} values for ${m.nItems} items`);
     return m;
   }
 }

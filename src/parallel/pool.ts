@@ -23,15 +23,28 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** True when this code runs compiled from dist/ (plain JavaScript), false when it runs from src/ under tsx. */
+export const compiled = !import.meta.url.endsWith('.ts');
+
 /**
- * Bootstrap code for a worker: registers the tsx loader inside the worker thread, then imports the
- * TypeScript entry. Node 20 does not apply `--import tsx` hooks (from execArgv) to a worker's own entry
- * file, so the entry is imported only after registration. The tsx API is resolved from this module, so
- * it works whatever the process's working directory is (CLI bin, tests, `node --import tsx`).
+ * A module of this package as the running code sees it: callers name the source file (`new URL('./x.ts',
+ * import.meta.url)`), and compiled code in dist/ has the `.js` file beside it instead.
  */
-function bootstrapCode(entry: URL): string {
+export function runtimeModule(module: URL): URL {
+  return compiled && module.pathname.endsWith('.ts') ? new URL(module.href.replace(/\.ts$/, '.js')) : module;
+}
+
+/**
+ * Bootstrap code for a worker (eval'd): compiled code imports the JavaScript entry directly. From source,
+ * it first registers the tsx loader inside the worker thread: Node 20 does not apply `--import tsx` hooks
+ * (from execArgv) to a worker's own entry file. The tsx API is resolved from this module, so it works
+ * whatever the process's working directory is (CLI bin, tests, `node --import tsx`).
+ */
+export function workerBootstrap(entry: URL): string {
+  const href = JSON.stringify(runtimeModule(entry).href);
+  if (compiled) return `import(${href});`;
   const api = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${href}); });`;
 }
 
 /**
@@ -71,10 +84,10 @@ export class WorkerPool<Task = unknown, Result = unknown> {
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let w = 0; w < size; w++) {
-      const worker = new Worker(bootstrapCode(new URL('./worker.ts', import.meta.url)), {
+      const worker = new Worker(workerBootstrap(new URL('./worker.ts', import.meta.url)), {
         eval: true,
         execArgv: [],
-        workerData: { module: module.href, init: initFor(w) },
+        workerData: { module: runtimeModule(module).href, init: initFor(w) },
       });
       workers.push(worker);
       ready.push(new Promise((resolve, reject) => {

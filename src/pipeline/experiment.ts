@@ -50,6 +50,8 @@ export interface ExperimentResult {
   report: EvalReport;
 }
 
+const isRange = (s: ParamSpace[string]): s is Exclude<ParamSpace[string], readonly unknown[]> => !Array.isArray(s);
+
 /**
  * Checks an experiment before any work: the schema, every model's config, the preset, and every tuning space
  * (its parameters must be ones the model knows, so a typo fails now rather than at the first trial).
@@ -62,8 +64,13 @@ export function validateExperiment(config: ExperimentConfig): z.infer<typeof Exp
     const space = m.tune?.space as ParamSpace | undefined;
     if (space) {
       checkSpace(space, 'random', `models.${i}.tune.space`);
-      // one point of the space through the model's strict schema: unknown or out-of-range parameters fail here
-      createModel(m.kind, { ...m.config, ...randomPoints(space, 1, c.seed)[0] });
+      // every value of every parameter through the model's strict schema: an unknown parameter or a value out
+      // of range fails here, not at the trial that draws it
+      const base = { ...m.config, ...randomPoints(space, 1, c.seed)[0] };
+      for (const [name, spec] of Object.entries(space)) {
+        const values = isRange(spec) ? (spec.int ? [Math.ceil(spec.min), Math.floor(spec.max)] : [spec.min, spec.max]) : spec;
+        for (const value of values) createModel(m.kind, { ...base, [name]: value });
+      }
     }
   });
   return c;

@@ -28,12 +28,13 @@ export async function trainFromStore(
 ): Promise<TrainedModel & { report: FitReport }> {
   const c = TrainConfigSchema.parse(config);
   const model = createModel(c.model.kind, c.model.config); // validates before the (slow) snapshot
+  const storeInfo = await store.info();
   const snap = await store.snapshot({ types: c.data.types, onProgress: o.onSnapshot });
   const { data, report: prep } = prepareInteractions(snap, c.data);
   if (!data.length) throw new ModelFitError(`no interactions left to train on (${snap.length} in the store, ${prep.droppedByType} dropped by type, ${prep.droppedByValue} by value)`);
   const report = await model.fit({ matrix: toMatrix(data), interactions: data }, o);
   return {
-    model, users: data.users, items: data.items, report,
+    model, users: data.users, items: data.items, report, store: storeInfo,
     info: { trainedAt: new Date().toISOString(), store: store.url, interactions: data.length, data: c.data, fitSeconds: report.seconds },
   };
 }

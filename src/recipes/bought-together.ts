@@ -92,7 +92,7 @@ export class BoughtTogether {
         const cij = pairs.data[p]!;
         if (cij < minSupport) continue;
         const j = pairs.indices[p]!;
-        const s = cij * confNorm * (beta === 0 ? 1 : Math.pow((cij * liftNorm) / itemSessions[j]!, beta));
+        const s = cij * confNorm * liftPower((cij * liftNorm) / itemSessions[j]!, beta);
         const prev = out[j]!;
         out[j] = Number.isNaN(prev) ? s : max ? Math.max(prev, s) : prev + s;
       }
@@ -117,7 +117,7 @@ export class BoughtTogether {
       const cij = pairCount(pairs, i, item);
       if (cij < minSupport) continue;
       const ci = itemSessions[i]!, lift = (cij * sessions) / (ci * itemSessions[item]!);
-      const s = (cij / (ci + shrink)) * Math.pow(lift, beta);
+      const s = (cij / (ci + shrink)) * liftPower(lift, beta);
       if (s > bestScore) {
         bestScore = s;
         best = { with: i, count: cij, support: cij / sessions, confidence: cij / ci, lift };
@@ -125,4 +125,12 @@ export class BoughtTogether {
     }
     return best;
   }
+}
+
+/** lift^beta, with the common exponents spelled out: Math.pow dominates scoring a large basket otherwise. */
+function liftPower(lift: number, beta: number): number {
+  if (beta === 0) return 1;
+  if (beta === 0.5) return Math.sqrt(lift);
+  if (beta === 1) return lift;
+  return Math.pow(lift, beta);
 }

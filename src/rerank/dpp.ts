@@ -14,7 +14,7 @@
  * log d² is floored at log 1e-10, so among them relevance decides, and a pick with d² below 1e-10 does not
  * update the factorisation (adding a vector already in the span leaves every conditional variance unchanged).
  */
-import type { ItemSimilarity } from './similarity.ts';
+import { similarityRow, type ItemSimilarity } from './similarity.ts';
 import { argmaxFree, checkK, checkUnit, normaliseCandidates, type Candidates } from './candidates.ts';
 
 const EPS = 1e-10;
@@ -29,6 +29,7 @@ export function dppGreedy(c: Candidates, k: number, sim: ItemSimilarity, theta: 
   for (let q = 0; q < n; q++) d2[q] = sim.similarity(items[q]!, items[q]!);
   const gain = new Float64Array(n);
   const taken = new Uint8Array(n);
+  const row = new Float64Array(n);
   const out = new Int32Array(m);
   let rank = 0; // columns of C in use
   for (let step = 0; step < m; step++) {
@@ -37,13 +38,14 @@ export function dppGreedy(c: Candidates, k: number, sim: ItemSimilarity, theta: 
     taken[j] = 1;
     out[step] = items[j]!;
     if (step === m - 1 || !(d2[j]! > EPS)) continue;
-    const dj = Math.sqrt(d2[j]!), jo = j * m, it = items[j]!;
+    const dj = Math.sqrt(d2[j]!), jo = j * m;
+    similarityRow(sim, items[j]!, items, row);
     for (let q = 0; q < n; q++) {
       if (taken[q]) continue;
       const qo = q * m;
       let dot = 0;
       for (let t = 0; t < rank; t++) dot += C[jo + t]! * C[qo + t]!;
-      const e = (sim.similarity(it, items[q]!) - dot) / dj;
+      const e = (row[q]! - dot) / dj;
       C[qo + rank] = e;
       d2[q]! -= e * e;
     }

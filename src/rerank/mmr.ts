@@ -4,7 +4,7 @@
  * λ = 1 is the relevance order; λ = 0 ignores relevance after the first (most relevant) pick.
  * O(N·k) similarity calls: the running max similarity to the chosen set is updated with each new pick.
  */
-import type { ItemSimilarity } from './similarity.ts';
+import { similarityRow, type ItemSimilarity } from './similarity.ts';
 import { argmaxFree, checkK, checkUnit, normaliseCandidates, type Candidates } from './candidates.ts';
 
 export function mmr(c: Candidates, k: number, sim: ItemSimilarity, lambda: number): Int32Array {
@@ -14,14 +14,16 @@ export function mmr(c: Candidates, k: number, sim: ItemSimilarity, lambda: numbe
   const maxSim = new Float64Array(n).fill(-Infinity);
   const gain = new Float64Array(n);
   const taken = new Uint8Array(n);
+  const row = new Float64Array(n);
   const out = new Int32Array(m);
   for (let step = 0; step < m; step++) {
     for (let q = 0; q < n; q++) gain[q] = step === 0 ? rel[q]! : lambda * rel[q]! - (1 - lambda) * maxSim[q]!;
     const j = argmaxFree(gain, taken);
     taken[j] = 1;
     out[step] = items[j]!;
-    const it = items[j]!;
-    for (let q = 0; q < n; q++) if (!taken[q]) { const s = sim.similarity(items[q]!, it); if (s > maxSim[q]!) maxSim[q] = s; }
+    if (step === m - 1) break;
+    similarityRow(sim, items[j]!, items, row);
+    for (let q = 0; q < n; q++) if (!taken[q] && row[q]! > maxSim[q]!) maxSim[q] = row[q]!;
   }
   return out;
 }

@@ -139,9 +139,23 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
 test('item categories align store rows to an id map; unknown ids are ignored, missing ones uncategorised', async () => {
   const { IdMap } = await import('../data/ids.ts');
   const c = ItemCategories.fromRows(IdMap.from(['m1', 'm2', 'm3']), [{ id: 'm2', categories: ['Drama', 'Comedy', 'Drama'] }, { id: 'zz', categories: ['X'] }, { id: 'm1', categories: ['Comedy'] }]);
-  assert.deepEqual(c.names, ['Drama', 'Comedy']);
-  assert.deepEqual([...c.of(0)], [1]);
+  assert.deepEqual(c.names, ['Comedy', 'Drama'], 'first seen in item-index order');
+  assert.deepEqual([...c.of(0)], [0]);
   assert.deepEqual([...c.of(1)], [0, 1]);
   assert.equal(c.of(2).length, 0);
   assert.equal(c.nCategorised, 2);
+});
+
+test('similarity rows (the re-rankers\' fast path) equal pairwise similarities', async () => {
+  const { similarityRow } = await import('./similarity.ts');
+  const rng = mulberry32(3);
+  const n = 40;
+  const cats = ItemCategories.fromLists(n, () => ['a', 'b', 'c', 'd'].filter(() => rng() < 0.4));
+  const sims: ItemSimilarity[] = [new CategoryJaccard(cats), new VectorCosine(Float32Array.from({ length: n * 5 }, () => rng() - 0.5), 5)];
+  const items = Int32Array.from({ length: n }, (_, q) => (q * 7) % n);
+  const row = new Float64Array(n);
+  for (const sim of sims) for (const a of [0, 3, 17]) {
+    similarityRow(sim, a, items, row);
+    for (let q = 0; q < n; q++) assert.ok(Math.abs(row[q]! - sim.similarity(a, items[q]!)) < 1e-6, `${sim.name} ${a} ${items[q]}`);
+  }
 });

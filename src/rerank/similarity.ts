@@ -75,6 +75,14 @@ export interface ItemSimilarity {
   readonly nItems: number;
   /** sim(a, b) = sim(b, a), sim(a, a) = 1 for items with features; in [0, 1] (Jaccard) or [-1, 1] (cosine). */
   similarity(a: number, b: number): number;
+  /** Optional fast path for re-rankers: out[q] = similarity(a, items[q]) for every q. */
+  row?(a: number, items: Int32Array, out: Float64Array): void;
+}
+
+/** out[q] = sim(a, items[q]), through the similarity's fast path when it has one. */
+export function similarityRow(sim: ItemSimilarity, a: number, items: Int32Array, out: Float64Array): void {
+  if (sim.row) { sim.row(a, items, out); return; }
+  for (let q = 0; q < items.length; q++) out[q] = sim.similarity(a, items[q]!);
 }
 
 /**
@@ -83,7 +91,8 @@ export interface ItemSimilarity {
  */
 export class CategoryJaccard implements ItemSimilarity {
   readonly name = 'jaccard(categories)';
-  constructor(readonly categories: ItemCategories) {}
+  private readonly mark: Uint8Array;
+  constructor(readonly categories: ItemCategories) { this.mark = new Uint8Array(categories.nCategories); }
   get nItems(): number { return this.categories.nItems; }
   similarity(a: number, b: number): number {
     if (a === b) return 1;
@@ -99,6 +108,21 @@ export class CategoryJaccard implements ItemSimilarity {
     }
     return inter / (union0 - inter);
   }
+  row(a: number, items: Int32Array, out: Float64Array): void {
+    const { indptr, indices } = this.categories, mark = this.mark;
+    const pa = indptr[a]!, ea = indptr[a + 1]!;
+    for (let p = pa; p < ea; p++) mark[indices[p]!] = 1;
+    for (let q = 0; q < items.length; q++) {
+      const b = items[q]!;
+      if (b === a) { out[q] = 1; continue; }
+      const pb = indptr[b]!, eb = indptr[b + 1]!;
+      let inter = 0;
+      for (let p = pb; p < eb; p++) inter += mark[indices[p]!]!;
+      const union = ea - pa + eb - pb - inter;
+      out[q] = union ? inter / union : 0;
+    }
+    for (let p = pa; p < ea; p++) mark[indices[p]!] = 0;
+  }
 }
 
 /**
@@ -107,22 +131,35 @@ export class CategoryJaccard implements ItemSimilarity {
  */
 export class VectorCosine implements ItemSimilarity {
   readonly nItems: number;
-  private readonly invNorm: Float64Array;
+  /** Unit-length copies of the rows (zero rows stay zero), so a similarity is one dot product. */
+  private readonly unit: Float32Array;
   constructor(readonly vectors: Float32Array, readonly dim: number, readonly name = 'cosine(vectors)') {
     if (!(dim >= 1) || vectors.length % dim !== 0) throw new RangeError(`vectors length ${vectors.length} is not a multiple of dim ${dim}`);
     this.nItems = vectors.length / dim;
-    this.invNorm = new Float64Array(this.nItems);
+    this.unit = new Float32Array(vectors.length);
     for (let i = 0; i < this.nItems; i++) {
       let s = 0;
       for (let d = 0, o = i * dim; d < dim; d++) s += vectors[o + d]! * vectors[o + d]!;
-      this.invNorm[i] = s > 0 ? 1 / Math.sqrt(s) : 0;
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+      for (let d = 0, o = i * dim; d < dim; d++) this.unit[o + d] = vectors[o + d]! * inv;
     }
   }
   similarity(a: number, b: number): number {
     if (a === b) return 1;
-    const v = this.vectors, f = this.dim, ao = a * f, bo = b * f;
+    const v = this.unit, f = this.dim, ao = a * f, bo = b * f;
     let s = 0;
     for (let d = 0; d < f; d++) s += v[ao + d]! * v[bo + d]!;
-    return s * this.invNorm[a]! * this.invNorm[b]!;
+    return s;
+  }
+  row(a: number, items: Int32Array, out: Float64Array): void {
+    const v = this.unit, f = this.dim, ao = a * f;
+    for (let q = 0; q < items.length; q++) {
+      const b = items[q]!;
+      if (b === a) { out[q] = 1; continue; }
+      const bo = b * f;
+      let s = 0;
+      for (let d = 0; d < f; d++) s += v[ao + d]! * v[bo + d]!;
+      out[q] = s;
+    }
   }
 }

@@ -81,6 +81,9 @@ test('when caps reject most of the heap, the candidate pool grows until k is fil
   const s = Float32Array.from({ length: n }, (_, i) => n - i);
   const r = rankWithRules(s, { k: 6, caps: [{ field: 'category', max: 1 }] }, c);
   assert.deepEqual([...r.items], [0, 990, 991, 992, 993, 994]);
+  // Only 11 categories, every item has one: the cut stops with 11 items once each category is at its cap.
+  const all = rankWithRules(s, { k: 20, caps: [{ field: 'category', max: 1 }] }, c);
+  assert.deepEqual([...all.items], [0, ...Array.from({ length: 10 }, (_, j) => 990 + j)]);
 });
 
 test('bad rules are ConfigErrors naming the field', () => {
@@ -102,4 +105,14 @@ test('bad rules are ConfigErrors naming the field', () => {
       return true;
     }, JSON.stringify(rules));
   }
+});
+
+test('applyMask: whole words of passes and failures, mixed words, a tail, and an unaligned mask give the same answer', () => {
+  const bits = [1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0];
+  const want = bits.map((b, i) => (b ? i : NaN));
+  const run = (mask: Uint8Array) => { const s = Float32Array.from(bits, (_, i) => i); applyMask(s, mask); return [...s]; };
+  assert.deepEqual(run(Uint8Array.from(bits)), want);
+  const unaligned = new Uint8Array(bits.length + 1).subarray(1);
+  unaligned.set(bits);
+  assert.deepEqual(run(unaligned), want);
 });

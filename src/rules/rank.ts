@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalField, isBuiltinField, type Catalog } from '../catalog/catalog.ts';
-import { valueKey } from '../catalog/field-index.ts';
+import { valueKey, type FieldIndex } from '../catalog/field-index.ts';
 import { ConfigError } from '../errors.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { filterSchema, type FilterNode } from './filter/ast.ts';
@@ -45,10 +45,18 @@ export function applyBoosts(scores: Float32Array, boosts: readonly Boost[], fc: 
     const mask = fc.sharedMask(b.filter, { field: `boosts[${j}].filter` });
     const m = b.multiply ?? 1, a = b.add ?? 0;
     let changed = 0;
-    for (let i = 0; i < scores.length; i++) {
+    const boost = (i: number) => {
       const s = scores[i]!;
-      if (mask[i] && s > -Infinity) { scores[i] = s + Math.abs(s) * (m - 1) + a; changed++; }
+      if (s > -Infinity) { scores[i] = s + Math.abs(s) * (m - 1) + a; changed++; }
+    };
+    // Masks from the compiler are word-aligned: skip four non-matching items at a time.
+    const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2);
+    let i = 0;
+    for (let j = 0; j < words.length; j++, i += 4) {
+      if (words[j] === 0) continue;
+      for (let b = i; b < i + 4; b++) if (mask[b]) boost(b);
     }
+    for (; i < mask.length; i++) if (mask[i]) boost(i);
     return changed;
   });
 }
@@ -56,7 +64,18 @@ export function applyBoosts(scores: Float32Array, boosts: readonly Boost[], fc: 
 /** Marks the items where `mask` is 0 as not candidates (NaN). */
 export function applyMask(scores: Float32Array, mask: Uint8Array): void {
   if (mask.length !== scores.length) throw new RangeError(`mask has ${mask.length} entries, scores ${scores.length}`);
-  for (let i = 0; i < scores.length; i++) if (!mask[i]) scores[i] = NaN;
+  let i = 0;
+  // Four mask bytes at a time: whole words of passes or of failures skip the byte loop.
+  if (mask.byteOffset % 4 === 0) {
+    const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2);
+    for (let j = 0; j < words.length; j++, i += 4) {
+      const w = words[j]!;
+      if (w === 0x01010101) continue;
+      if (w === 0) { scores[i] = scores[i + 1] = scores[i + 2] = scores[i + 3] = NaN; continue; }
+      for (let b = i; b < i + 4; b++) if (!mask[b]) scores[b] = NaN;
+    }
+  }
+  for (; i < scores.length; i++) if (!mask[i]) scores[i] = NaN;
 }
 
 /**
@@ -124,23 +143,22 @@ export function rankWithRules(scores: Float32Array, rules: RankRules, catalog: C
   const slots = k - pins.length;
   const n = scores.length;
 
-  const keysOf = (i: number, field: string) => [...new Set(catalog.values(i, field).map(valueKey).filter((x) => x !== undefined))];
-  let chosen: number[] = [];
-  for (let m = caps.length ? 4 : 1; ; m *= 4) {
+  const counters = caps.map((c) => new CapCounter(catalog, c.field, c.max));
+  for (const p of pins) for (const c of counters) c.take(p.item);
+  const chosen: number[] = [];
+  // Top-k ties go to the lower index, so a larger heap's list starts with the smaller one's: each round resumes at q.
+  let q = 0, full = counters.some((c) => c.full());
+  for (let m = caps.length ? 4 : 1; !full; m *= 4) {
     const want = Math.min(n, slots * m + pins.length);
-    const cand = topK(scores, want);
-    const counts = caps.map(() => new Map<string, number>());
-    const take = (i: number) => caps.forEach((c, j) => { for (const key of keysOf(i, c.field)) counts[j]!.set(key, (counts[j]!.get(key) ?? 0) + 1); });
-    for (const p of pins) take(p.item);
-    chosen = [];
-    for (let q = 0; q < cand.items.length && chosen.length < slots; q++) {
-      const i = cand.items[q]!;
-      if (pinned.has(i)) continue;
-      if (caps.some((c, j) => keysOf(i, c.field).some((key) => (counts[j]!.get(key) ?? 0) >= c.max))) continue;
-      take(i);
+    const cand = topK(scores, want).items;
+    for (; q < cand.length && chosen.length < slots && !full; q++) {
+      const i = cand[q]!;
+      if (pinned.has(i) || !counters.every((c) => c.fits(i))) continue;
+      for (const c of counters) c.take(i);
       chosen.push(i);
+      full = counters.some((c) => c.full());
     }
-    if (chosen.length === slots || cand.items.length < want || want >= n) break;
+    if (chosen.length === slots || cand.length < want || want >= n) break;
   }
 
   const len = Math.min(k, chosen.length + pins.length);
@@ -153,6 +171,65 @@ export function rankWithRules(scores: Float32Array, rules: RankRules, catalog: C
     out[r] = scores[i]!;
   }
   return { items, scores: out };
+}
+
+/**
+ * Counts, per value of one field, the items taken so far. Reads value codes from the field's index (no allocation);
+ * the items changed since the index was built are read one by one.
+ */
+class CapCounter {
+  private readonly ix: FieldIndex;
+  private readonly counts: Int32Array;
+  private readonly extra = new Map<string, number>();
+  private readonly stale: Set<number> | undefined;
+  /** Index codes still below the cap. */
+  private open: number;
+
+  constructor(private readonly catalog: Catalog, private readonly field: string, private readonly max: number) {
+    this.ix = catalog.fieldIndex(field);
+    const changed = catalog.changedSince(this.ix.builtAt)!;
+    this.stale = changed.length ? new Set(changed) : undefined;
+    this.counts = new Int32Array(this.ix.keys.length);
+    this.open = this.ix.keys.length;
+  }
+
+  fits(i: number): boolean {
+    if (this.stale?.has(i)) return this.staleKeys(i).every((key) => this.count(key) < this.max);
+    const { offsets, codes } = this.ix;
+    for (let p = offsets[i]!; p < offsets[i + 1]!; p++) if (this.counts[codes[p]!]! >= this.max) return false;
+    return true;
+  }
+
+  take(i: number): void {
+    if (this.stale?.has(i)) {
+      for (const key of this.staleKeys(i)) {
+        const c = this.ix.codeOf.get(key);
+        if (c === undefined) this.extra.set(key, (this.extra.get(key) ?? 0) + 1);
+        else this.bump(c);
+      }
+      return;
+    }
+    const { offsets, codes } = this.ix;
+    for (let p = offsets[i]!; p < offsets[i + 1]!; p++) this.bump(codes[p]!);
+  }
+
+  /** Every item has a value of the field and every value is at its cap: nothing more can be taken. */
+  full(): boolean {
+    return this.open === 0 && !this.stale && this.ix.presentCount === this.catalog.size;
+  }
+
+  private bump(c: number): void {
+    if (++this.counts[c]! === this.max) this.open--;
+  }
+
+  private count(key: string): number {
+    const c = this.ix.codeOf.get(key);
+    return c === undefined ? (this.extra.get(key) ?? 0) : this.counts[c]!;
+  }
+
+  private staleKeys(i: number): string[] {
+    return [...new Set(this.catalog.values(i, this.field).map(valueKey).filter((k) => k !== undefined))];
+  }
 }
 
 function checkLength(scores: Float32Array, catalog: Catalog): void {

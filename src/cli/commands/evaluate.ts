@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
-import { intOption, loadConfigFile, parse, splitList } from '../args.ts';
+import { distinctList, intOption, loadConfigFile, parse } from '../args.ts';
 import { checkOutputDir } from '../outputs.ts';
 import { openStore } from '../../store/registry.ts';
 import { runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
@@ -27,7 +27,9 @@ export const evaluateCommand: Command = {
                 [--types rating] [--config experiment.json] [--report curio-report] [--db curio.db]
 
 Presets: ${Object.keys(PRESETS).join(', ')}. Models: ${modelKinds().join(', ')}.
---tune N runs N random-search trials per model on the validation part; the test part is scored once.
+--tune N runs N random-search trials per model (also those of a config file) on the validation part, each a
+distinct point of the search space (a smaller space is tried whole, and a note says so); the test part is scored
+once. \`curio train --params-from <report>/report.json\` then trains the best model with its tuned parameters.
 A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "config": {...}, "tune": {"trials": 10}}], "data": {...}}.`,
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -35,21 +37,22 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
       types: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' }, db: { type: 'string' }, quiet: { type: 'boolean' },
     }, 'evaluate');
     const file = parseConfig(EvaluateFileSchema, await loadConfigFile(v.config), v.config ?? '--config');
-    const dataConfig = parseConfig(DataConfigSchema, { ...file.data, ...(v.types !== undefined ? { types: splitList(v.types, '--types') } : {}) }, 'data');
+    const dataConfig = parseConfig(DataConfigSchema, { ...file.data, ...(v.types !== undefined ? { types: distinctList(v.types, '--types') } : {}) }, 'data');
     const trials = v.tune !== undefined ? intOption(v.tune, 'tune', 10) : undefined;
-    const kinds = v.models !== undefined ? splitList(v.models, '--models') : undefined;
+    const kinds = v.models !== undefined ? distinctList(v.models, '--models') : undefined;
     const db = v.db ?? defaultDb();
     const config: ExperimentConfig = {
       name: file.name ?? db,
       preset: v.preset ?? (file.preset as ExperimentConfig['preset']) ?? 'recbole',
       seed: v.seed !== undefined ? intOption(v.seed, 'seed', 42, 0) : (file.seed as number | undefined) ?? 42,
       models: kinds ? kinds.map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) }))
-        : (file.models as ExperimentConfig['models'] | undefined) ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
+        : (file.models as ExperimentConfig['models'] | undefined)?.map((m) => (trials && typeof m === 'object' && m !== null && !m.tune ? { ...m, tune: { trials } } : m)) ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
     };
     validateExperiment(config); // models, preset and tuning spaces fail here, before the store is read
     const dir = v.report ?? 'curio-report';
     checkOutputDir(dir, '--report');
     const store = await openStore(db);
+    config.name = file.name ?? store.url;
     let snapshot: Interactions;
     try {
       const bar = progress('snapshot', 0, { quiet: v.quiet });

@@ -15,14 +15,14 @@ const common = {
   model: { type: 'string' }, db: { type: 'string' }, config: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' },
   user: { type: 'string' }, filter: { type: 'string' }, boost: { type: 'string', multiple: true }, pin: { type: 'string', multiple: true },
   cap: { type: 'string', multiple: true }, exclude: { type: 'string' }, 'exclude-shown': { type: 'string' },
-  'include-non-products': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
+  'include-non-products': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
 } as const satisfies Options;
 
 const item = { item: { type: 'string' } } as const satisfies Options;
 const window = { window: { type: 'string' }, category: { type: 'string' } } as const satisfies Options;
 
 const RULES_USAGE = `  [--filter EXPR] [--boost EXPR=2] [--pin ITEM@1] [--cap category=2] [--exclude ITEM,ITEM] [--exclude-shown 7d]
-  [--record] [--include-non-products] [--config pipeline.json] [--model curio-model.bin] [--db curio.db] [--json]
+  [--record] [--include-non-products] [--allow-other-store] [--config pipeline.json] [--model curio-model.bin] [--db curio.db] [--json]
 
 Rules: --filter 'category:"Home & Garden" AND price < 20 AND NOT brand:"Nike"'; --boost EXPR=F multiplies the
 score of matching items by F (F < 1 buries), EXPR=+A / EXPR=-A adds A; --pin puts an item at a position; --cap
@@ -63,7 +63,7 @@ async function openEngine(v: Record<string, unknown>): Promise<Engine> {
   const modelPath = (v.model as string | undefined) ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
   const store = await openStore(db);
   try {
-    return await Engine.open({ store, model: modelPath, config: v.config as string | undefined });
+    return await Engine.open({ store, model: modelPath, config: v.config as string | undefined, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
   } catch (e) {
     await store.close();
     throw e;

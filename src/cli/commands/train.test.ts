@@ -72,6 +72,10 @@ test('a missing or malformed --config and an --out in a missing directory fail a
     [['--out', dir], /^--out: .* is a directory; give a file name$/],
     [['--types', 'purchase,,view'], /^--types: "purchase,,view" has an empty entry/],
     [['--min-value', ''], /^--min-value: "" is not a number/],
+    [['--min-value', '0x10'], /^--min-value: "0x10" is not a number/],
+    [['--types', 'purchase,purchase'], /^--types: "purchase" is listed twice/],
+    [['--types', 'purchse'], /^train\.data\.types\.0: Invalid option: expected one of .*"purchase"/],
+    [['--model', 'ials2'], /^model: unknown model "ials2"; available: popularity/],
   ];
   for (const [args, expected] of cases) {
     const e = await failure(trainCommand.run([...slow, ...args]));
@@ -85,6 +89,11 @@ test('evaluate checks its config, models, tuning space and --report before readi
   const slowEval = ['--db', db, '--quiet'];
   const space = join(dir, 'space.json');
   writeFileSync(space, JSON.stringify({ models: [{ kind: 'itemknn', tune: { trials: 3, space: { neighbour: [5, 10] } } }] }));
+  // a bad value late in a list would otherwise fail only at the trial that draws it
+  const badValue = join(dir, 'bad-value.json');
+  writeFileSync(badValue, JSON.stringify({ models: [{ kind: 'itemknn', tune: { trials: 3, space: { neighbors: [5, 10, 20, 0] } } }] }));
+  const badRange = join(dir, 'bad-range.json');
+  writeFileSync(badRange, JSON.stringify({ models: [{ kind: 'itemknn', tune: { space: { neighbors: { min: 5.2, max: 5.8, int: true } } } }] }));
   const extra = join(dir, 'extra.json');
   writeFileSync(extra, JSON.stringify({ preset: 'leave-last-out', model: [] }));
   const cases: [string[], RegExp][] = [
@@ -95,6 +104,12 @@ test('evaluate checks its config, models, tuning space and --report before readi
     [['--models', 'itemknn,nope'], /unknown model "nope"/],
     [['--models', 'itemknn', '--preset', 'recbol'], /unknown preset "recbol"/],
     [['--models', ''], /^--models: "" has an empty entry/],
+    [['--models', 'itemknn,itemknn'], /^--models: "itemknn" is listed twice/],
+    [['--config', badValue], /^itemknn\.neighbors: Too small/],
+    [['--config', badRange], /holds no integer/],
+    [['--models', 'itemknn', '--seed', '0x10'], /^--seed: expected an integer >= 0, got "0x10"/],
+    [['--models', 'itemknn', '--tune', '0'], /^--tune: expected an integer >= 1/],
+    [['--models', 'itemknn', '--types', 'purchase,clik'], /^data\.types\.1: .*"purchase"/],
   ];
   for (const [args, expected] of cases) {
     const e = await failure(evaluateCommand.run([...slowEval, ...args]));
@@ -148,4 +163,19 @@ test('evaluate says when a tuning space is exhausted, and train --params-from tr
   writeFileSync(join(dir, 'notreport.json'), '{"model": {"kind": "ials"}}');
   const e4 = await failure(trainCommand.run(['--db', db, '--params-from', join(dir, 'notreport.json'), '--quiet']));
   assert.match(e4.message, /notreport\.json is not an evaluation report \(models: /);
+});
+
+test('evaluate --tune also tunes the models of a config file', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'models.json');
+  writeFileSync(file, JSON.stringify({ preset: 'leave-last-out', models: [{ kind: 'itemknn', config: { shrink: 0 } }] }));
+  const rep = join(dir, 'rep-file');
+  const log = console.log;
+  console.log = () => {};
+  try {
+    assert.equal(await evaluateCommand.run(['--db', db, '--config', file, '--tune', '2', '--report', rep, '--quiet']), 0);
+  } finally {
+    console.log = log;
+  }
+  const report = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
+  assert.equal(report.tuning.itemknn.trials.length, 2, 'before, --tune was silently ignored with a config file');
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Command } from '../main.ts';
-import { loadConfigFile, parse, parseSets, splitList } from '../args.ts';
+import { distinctList, loadConfigFile, numberOption, parse, parseSets } from '../args.ts';
 import { checkOutputFile } from '../outputs.ts';
 import { openStore } from '../../store/registry.ts';
 import { chooseFromReport, trainFromStore, TrainConfigSchema, type ChosenModel } from '../../pipeline/train.ts';
@@ -41,11 +41,10 @@ with the parameters and data filters it was evaluated with; --set still override
     }
     const kind = chosen?.model.kind ?? v.model ?? file.model?.kind ?? 'ials';
     const baseModel = chosen?.model.config ?? (file.model?.kind === kind ? file.model?.config : {});
-    const minValue = v['min-value'] !== undefined ? Number(v['min-value']) : undefined;
-    if (minValue !== undefined && (!v['min-value']!.trim() || !Number.isFinite(minValue))) throw new ConfigError('--min-value', `"${v['min-value']}" is not a number`);
+    const minValue = numberOption(v['min-value'], 'min-value');
     const config = parseConfig(TrainConfigSchema, {
       model: { kind, config: { ...baseModel, ...parseSets(v.set) } },
-      data: { ...chosen?.data, ...file.data, ...(v.types !== undefined ? { types: splitList(v.types, '--types') } : {}), ...(minValue !== undefined ? { minValue } : {}) },
+      data: { ...chosen?.data, ...file.data, ...(v.types !== undefined ? { types: distinctList(v.types, '--types') } : {}), ...(minValue !== undefined ? { minValue } : {}) },
     }, v.config ?? reportPath ?? 'train');
     createModel(config.model.kind, config.model.config); // a bad model config fails here, before the store is read
     const out = v.out ?? defaultModel();

@@ -1,4 +1,5 @@
 import { ImportError } from '../../errors.ts';
+import { MAX_TIME_MS, parseDecimal, readId, valueProblem } from '../checks.ts';
 import type { DelimitedRecord } from '../csv.ts';
 
 /** Index of each wanted column in the header; a missing or repeated one is an error on line 1 naming it. */
@@ -38,10 +39,22 @@ export class Fields {
     return s === '' ? undefined : s;
   }
 
+  /** An id: trimmed; empty, whitespace-only, NUL or undecodable is an invalid row (see readId). */
+  id(r: DelimitedRecord, idx: number, field: string): string {
+    const s = r.fields[idx];
+    if (s === undefined) throw new ImportError(this.file, r.line, field, `missing (row has ${r.fields.length} fields)`);
+    try {
+      return readId(s);
+    } catch (e) {
+      throw new ImportError(this.file, r.line, field, (e as Error).message);
+    }
+  }
+
+  /** A decimal number (not hex, not Infinity; see parseDecimal). */
   num(r: DelimitedRecord, idx: number, field: string): number {
     const s = this.str(r, idx, field);
-    const x = Number(s);
-    if (!Number.isFinite(x) || s.trim() === '') throw new ImportError(this.file, r.line, field, `"${s}" is not a number`);
+    const x = parseDecimal(s);
+    if (x === undefined) throw new ImportError(this.file, r.line, field, `"${s}" is not a number`);
     return x;
   }
 
@@ -49,10 +62,17 @@ export class Fields {
     return this.opt(r, idx) === undefined ? undefined : this.num(r, idx, field);
   }
 
+  /** An event value: a number that fits a float32 (what models train on). */
+  value(r: DelimitedRecord, idx: number, field: string): number {
+    const x = this.num(r, idx, field), why = valueProblem(x);
+    if (why) throw new ImportError(this.file, r.line, field, why);
+    return x;
+  }
+
   /** Unix seconds -> ms. */
   seconds(r: DelimitedRecord, idx: number, field: string): number {
     const x = this.num(r, idx, field);
-    if (!Number.isInteger(x) || x < 0) throw new ImportError(this.file, r.line, field, `"${r.fields[idx]}" is not a unix time in seconds`);
+    if (!Number.isInteger(x) || x < 0 || x * 1000 > MAX_TIME_MS) throw new ImportError(this.file, r.line, field, `"${r.fields[idx]}" is not a unix time in seconds`);
     return x * 1000;
   }
 }

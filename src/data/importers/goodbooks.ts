@@ -30,7 +30,7 @@ async function books(file: string, ctx: FileContext): Promise<void> {
       if (v !== undefined) attrs[k] = v;
     }
     ctx.sink.item({
-      id: f.str(r, c.id, 'book_id'), title: f.str(r, c.title, 'title'), attrs,
+      id: f.id(r, c.id, 'book_id'), title: f.str(r, c.title, 'title'), attrs,
       ...(year !== undefined ? { timestamp: Date.UTC(Math.trunc(year), 0, 1) } : {}),
     });
   });
@@ -44,8 +44,8 @@ async function events(file: string, ctx: FileContext, toRead: boolean): Promise<
   await eachRecord(file, { onHeader }, ctx, (r) => {
     if (!c) return;
     ctx.sink.event({
-      user: f.str(r, c.user, 'user_id'), item: f.str(r, c.item, 'book_id'),
-      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.num(r, c.rating, 'rating'), timestamp: 0,
+      user: f.id(r, c.user, 'user_id'), item: f.id(r, c.item, 'book_id'),
+      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.value(r, c.rating, 'rating'), timestamp: 0,
     });
   });
 }

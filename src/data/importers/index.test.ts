@@ -184,3 +184,56 @@ test('CR-only line endings are line endings', () => withStore(async (s) => {
   assert.equal(r.rows, 2);
   assert.deepEqual((await s.history('b')).map((e) => [e.item, e.timestamp]), [['y', 1300000001000]]);
 }));
+
+test('values and ids, in every importer: float32 overflow, hex, whitespace, NUL, bad UTF-8 and inexact JSON numbers are invalid rows', () => withStore(async (s) => {
+  const reasons = async (format: string, path: string, mapping?: Parameters<typeof importData>[1]['mapping']) => {
+    const r = await importData(s, { format, path, mapping, skipInvalid: true });
+    return { skipped: r.skippedByReason, errors: r.firstErrors.map((e) => `${e.line} ${e.reason}`) };
+  };
+  const csv = write('vals/events.csv', Buffer.concat([Buffer.from(
+    'who,what,score\n 1,x,1\n1 ,y,2\n1,z,3\n   ,x,1\na\0b,x,1\nb,x,1e39\nb,x,1e308\nb,x,-1e39\nb,x,0x10\nb,x,Infinity\nb,x,3e38\nb,'),
+  Buffer.from([0x78, 0xff]), Buffer.from(',1\nb,x\xff,1\n')]));
+  const a = await reasons('csv', csv, { user: 'who', item: 'what', value: 'score' });
+  assert.deepEqual(a.skipped, { 'invalid who': 2, 'invalid score': 5, 'invalid what': 1 });
+  assert.deepEqual(a.errors, ['5 only whitespace', '6 contains a NUL character', '7 1e+39 overflows a 32-bit float (largest is ±3.4e38)',
+    '8 1e+308 overflows a 32-bit float (largest is ±3.4e38)', '9 -1e+39 overflows a 32-bit float (largest is ±3.4e38)']);
+  // " 1", "1 " and "1" are one user; 3e38 fits a float32; the byte 0xff (line 12) is invalid, "ÿ" in UTF-8 (line 13) is text.
+  assert.deepEqual((await s.history('1')).map((e) => e.item).sort(), ['x', 'y', 'z']);
+  assert.deepEqual((await s.history('b')).map((e) => [e.item, e.value]), [['x\u00ff', 1], ['x', 3e38]]);
+
+  const jl = write('vals/events.jsonl', [
+    '{"u":9007199254740993,"i":"x"}', '{"u":1e400,"i":"x"}', '{"u":12.5,"i":"x"}', '{"u":"c","i":"x","v":1e39}',
+    '{"u":"c","i":"\\u0000"}', '{"u":"\\udc80","i":"x"}', '{"u":"c","i":"x","v":"0x10"}', '{"u":42,"i":" x ","v":"2"}',
+  ].join('\n') + '\n' + Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1') + '\n');
+  const b = await reasons('jsonl', jl, { user: 'u', item: 'i', value: 'v' });
+  assert.deepEqual(b.skipped, { 'invalid u': 4, 'invalid v': 2, 'invalid i': 1, 'invalid row': 1 });
+  assert.match(b.errors[0]!, /^1 numeric id 9007199254740992 cannot be held exactly.*write ids as strings/);
+  assert.deepEqual(await s.history('42'), [{ user: '42', item: 'x', type: 'view', value: 2, timestamp: 0 }]);
+
+  write('valsml/movies.csv', 'movieId,title,genres\n1,A (1999),Drama\n 2 ,B (2000),Drama\n');
+  write('valsml/ratings.csv', 'userId,movieId,rating,timestamp\n7,1,1e39,1000\n7,2,0x10,1000\n7, 2,4,1e300\n 7 ,2 ,4,1000\n');
+  const c = await reasons('movielens-latest', join(dir, 'valsml'));
+  assert.deepEqual(c.skipped, { 'invalid rating': 2, 'invalid timestamp': 1 });
+  assert.deepEqual(await s.history('7'), [{ user: '7', item: '2', type: 'rating', value: 4, timestamp: 1_000_000 }]);
+
+  write('valsgb/books.csv', 'book_id,title\n1,A\n');
+  write('valsgb/ratings.csv', 'user_id,book_id,rating\n8,1,0x10\n8,1,Infinity\n 8,1,5\n');
+  assert.deepEqual((await reasons('goodbooks-10k', join(dir, 'valsgb'))).skipped, { 'invalid rating': 2 });
+  write('vals100k/u.data', '9\t1\t1e39\t874965758\n9\t1\t4\t1e300\n 9\t1\t5\t874965758\n');
+  assert.deepEqual((await reasons('movielens-100k', join(dir, 'vals100k'))).skipped, { 'invalid rating': 1, 'invalid timestamp': 1 });
+  assert.equal((await s.history('9')).length, 1);
+  const retail = write('vals-retail.csv', 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n' +
+    '1,A,a,1e39,2010-12-01 08:26:00,1,5.0,UK\n1,B,b,0x10,2010-12-01 08:26:00,1,5.0,UK\n1, C ,c,2,2010-12-01 08:26:00,1, 5.0 ,UK\n');
+  assert.deepEqual((await reasons('online-retail', retail)).skipped, { 'invalid Quantity': 2 });
+  assert.deepEqual((await s.history('5')).map((e) => e.item), ['C']);
+}));
+
+test('the store refuses what the importers refuse: float32 overflow, untrimmed, whitespace-only and NUL ids', () => withStore(async (s) => {
+  const ev = { user: 'u', item: 'i', type: 'view' as const, value: 1, timestamp: 0 };
+  await assert.rejects(s.addInteractions([ev, { ...ev, value: 1e39 }]), /addInteractions\[1\]\.value: must be a finite number within float32 range/);
+  await assert.rejects(s.addInteractions([{ ...ev, user: ' u' }]), /addInteractions\[0\]\.user: bad id: " u" has leading or trailing whitespace/);
+  await assert.rejects(s.addInteractions([{ ...ev, item: '  ' }]), /item: bad id: only whitespace/);
+  await assert.rejects(s.upsertItems([{ id: 'a\0' }]), /upsertItems\[0\]\.id: bad id: contains a NUL/);
+  await assert.rejects(s.addInteractions([{ ...ev, timestamp: 1e300 }]), /timestamp/);
+  assert.deepEqual(await s.stats(), EMPTY);
+}));

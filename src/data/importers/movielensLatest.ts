@@ -13,7 +13,7 @@ async function movies(file: string, ctx: FileContext): Promise<void> {
     const title = f.str(r, c.title, 'title'), genres = f.opt(r, c.genres);
     const year = /\((\d{4})\)\s*$/.exec(title)?.[1];
     ctx.sink.item({
-      id: f.str(r, c.id, 'movieId'), title,
+      id: f.id(r, c.id, 'movieId'), title,
       categories: genres && genres !== NO_GENRES ? genres.split('|') : [],
       ...(year ? { attrs: { year: Number(year) } } : {}),
     });
@@ -25,7 +25,7 @@ async function ratings(file: string, ctx: FileContext): Promise<void> {
   let c: Record<'user' | 'item' | 'rating' | 'ts', number> | undefined;
   await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { user: 'userId', item: 'movieId', rating: 'rating', ts: 'timestamp' }); } }, ctx, (r) => {
     if (!c) return;
-    ctx.sink.event({ user: f.str(r, c.user, 'userId'), item: f.str(r, c.item, 'movieId'), type: 'rating', value: f.num(r, c.rating, 'rating'), timestamp: f.seconds(r, c.ts, 'timestamp') });
+    ctx.sink.event({ user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'rating', value: f.value(r, c.rating, 'rating'), timestamp: f.seconds(r, c.ts, 'timestamp') });
   });
 }
 
@@ -42,7 +42,7 @@ async function tags(file: string, ctx: FileContext): Promise<void> {
   await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { user: 'userId', item: 'movieId', tag: 'tag', ts: 'timestamp' }); } }, ctx, (r) => {
     if (!c) return;
     const row: InteractionRow = {
-      user: f.str(r, c.user, 'userId'), item: f.str(r, c.item, 'movieId'), type: 'review', value: 1,
+      user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'review', value: 1,
       timestamp: f.seconds(r, c.ts, 'timestamp'), text: f.str(r, c.tag, 'tag'),
     };
     const key = `${row.user}\u0000${row.item}\u0000${row.timestamp}`;

@@ -38,13 +38,13 @@ async function importRetail(file: string, ctx: FileContext): Promise<void> {
   await eachRecord(file, { onHeader: (h) => { c = columns(file, h, COLUMNS, ['country', 'description']); } }, ctx, (r) => {
     if (!c) return;
     const inv = f.str(r, c.invoice, 'InvoiceNo');
-    const customer = f.opt(r, c.customer);
-    if (customer === undefined) return sink.skip(RETAIL_SKIP.noCustomer);
+    const customer = f.opt(r, c.customer)?.trim();
+    if (!customer) return sink.skip(RETAIL_SKIP.noCustomer);
     if (inv.startsWith('C')) return sink.skip(RETAIL_SKIP.cancellation);
-    const quantity = f.num(r, c.quantity, 'Quantity');
+    const quantity = f.value(r, c.quantity, 'Quantity');
     if (!Number.isInteger(quantity)) throw new ImportError(file, r.line, 'Quantity', `"${r.fields[c.quantity]}" is not a whole number`);
     if (quantity <= 0) return sink.skip(RETAIL_SKIP.nonPositive);
-    const stock = f.str(r, c.stock, 'StockCode');
+    const stock = f.id(r, c.stock, 'StockCode');
     const price = f.num(r, c.price, 'UnitPrice');
     if (price < 0) throw new ImportError(file, r.line, 'UnitPrice', `negative price ${price}`);
     const date = f.str(r, c.date, 'InvoiceDate');
@@ -53,7 +53,7 @@ async function importRetail(file: string, ctx: FileContext): Promise<void> {
       if (ms === undefined) throw new ImportError(file, r.line, 'InvoiceDate', `"${date}" is not a date like 2010-12-01 08:26:00`);
       lastDate = date; lastMs = ms;
     }
-    const user = customer.endsWith('.0') ? customer.slice(0, -2) : customer;
+    const user = f.id({ line: r.line, fields: [customer.endsWith('.0') ? customer.slice(0, -2) : customer] }, 0, 'CustomerID');
 
     if (inv !== invoice) { closeBasket(); invoice = inv; }
     const same = basket.get(stock);

@@ -2,6 +2,7 @@ import { BUILTIN_FIELDS, BUILTIN_TYPES, canonicalField, isBuiltinField, type Cat
 import { lowerBound, valueKey, type FieldIndex } from '../../catalog/field-index.ts';
 import { FilterError } from '../../errors.ts';
 import { formatFilter, positionOf, type FilterNode, type FilterValue, type LeafNode } from './ast.ts';
+import { matchesFilter } from './evaluate.ts';
 import { literalFor } from './literal.ts';
 import { parseFilter } from './parse.ts';
 
@@ -30,7 +31,7 @@ type FieldType = 'string' | 'number' | 'boolean';
  * for (let i = 0; i < m.length; i++) if (!m[i]) scores[i] = NaN;
  */
 export class FilterCompiler {
-  private cache = new Map<string, Uint8Array>();
+  private cache = new Map<string, { node: FilterNode; mask: Uint8Array }>();
   private parsed = new Map<string, FilterNode>();
   private version: number;
 
@@ -45,10 +46,7 @@ export class FilterCompiler {
 
   /** Like `mask`, without the copy: the cached mask itself, which the caller must not change. */
   sharedMask(filter: string | FilterNode, o: MaskOptions = {}): Uint8Array {
-    if (this.version !== this.catalog.version) {
-      this.cache.clear();
-      this.version = this.catalog.version;
-    }
+    if (this.version !== this.catalog.version) this.catchUp();
     const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : filter;
     return this.compile(node, '', o);
   }
@@ -79,7 +77,7 @@ export class FilterCompiler {
       // Re-insert: Map order is the recency order the eviction reads.
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return hit;
+      return hit.mask;
     }
     let m: Uint8Array;
     switch (node.op) {
@@ -104,8 +102,26 @@ export class FilterCompiler {
     }
     const max = this.o.maxCachedMasks ?? 256;
     if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, m);
+    this.cache.set(key, { node, mask: m });
     return m;
+  }
+
+  /**
+   * Brings cached masks up to the catalogue after upserts: a few changed items are re-read one by one in every
+   * cached mask (masks grow with the catalogue); after many changes the cache starts over.
+   */
+  private catchUp(): void {
+    const changed = this.catalog.changedSince(this.version);
+    this.version = this.catalog.version;
+    if (!changed || changed.length * this.cache.size > 50_000) { this.cache.clear(); return; }
+    for (const e of this.cache.values()) {
+      if (e.mask.length !== this.catalog.size) {
+        const grown = this.newMask();
+        grown.set(e.mask);
+        e.mask = grown;
+      }
+      for (const i of changed) e.mask[i] = matchesFilter(e.node, this.catalog, i) ? 1 : 0;
+    }
   }
 
   /** A zeroed mask whose buffer is padded to whole 32-bit words, so AND/OR/NOT run four items at a time. */
@@ -124,30 +140,43 @@ export class FilterCompiler {
     for (let i = m.length; i < m.buffer.byteLength; i++) new Uint8Array(m.buffer)[i] = 0; // keep the padding zero
   }
 
+  /**
+   * A clause's mask from the field's value index; the items changed since the index was built are stale in it and
+   * read one by one instead.
+   */
   private leaf(node: LeafNode, path: string, o: MaskOptions): Uint8Array {
     const field = canonicalField(node.field);
+    const ix = this.catalog.fieldIndex(field);
+    const stale = this.catalog.changedSince(ix.builtAt)!;
+    const m = this.leafFromIndex(node, field, ix, stale, path, o);
+    for (const i of stale) m[i] = matchesFilter(node, this.catalog, i) ? 1 : 0;
+    return m;
+  }
+
+  private leafFromIndex(node: LeafNode, field: string, ix: FieldIndex, stale: Int32Array, path: string, o: MaskOptions): Uint8Array {
     const pos = positionOf(node);
     const fail = (reason: string, valueAt = -1): never => {
       throw new FilterError(valueAt >= 0 ? (pos?.values?.[valueAt] ?? pos?.at) : pos?.at, pos ? undefined : (path || undefined), reason, o.field ?? 'filter');
     };
     const m = this.newMask();
     const builtin = isBuiltinField(field);
-    const ix = this.catalog.fieldIndex(field);
     if (node.op === 'exists') { m.set(ix.present); return m; }
-    if (!builtin && ix.presentCount === 0) {
-      if (o.unknownAttrs === 'empty') return m;
+    const types = this.typesOf(field, ix, stale);
+    // Under unknownAttrs 'empty' an attribute no item has reads as a field without values: `x:1` matches nothing,
+    // `x != 1` everything, as `matchesFilter` reads it.
+    const absent = !builtin && types.size === 0;
+    if (absent && o.unknownAttrs !== 'empty') {
       fail(`no item has the attribute "${field.slice(6)}"${this.suggest(field.slice(6))}`);
     }
-    const types = this.typesOf(field, ix);
     const name = builtin ? field : `attribute "${field.slice(6)}"`;
-    const describeTypes = () => [...types].map((t) => (t === 'boolean' ? 'true/false' : `${t}s`)).join(' and ');
+    const describeTypes = () => [...types].map((t) => (t === 'boolean' ? 'true/false' : t === 'other' ? 'objects' : `${t}s`)).join(' and ');
     /** The literal as compared on this field; fails when no stored value can ever equal or order against it. */
     const literal = (raw: FilterValue, at: number, ordered: boolean): FilterValue => {
       const v = literalFor(field, raw);
       if (v === undefined) fail(`time holds timestamps; ${JSON.stringify(raw)} is not a date (write it like "2011-01-31" or as ms since epoch)`, at);
       const t = typeof v as FieldType;
       if (ordered && t === 'boolean') fail(`${name}: true/false cannot be compared with ${node.op === 'range' ? 'a range' : node.op}`, at);
-      const ok = types.has(t) || (!ordered && t === 'number' && types.has('string'));
+      const ok = absent || types.has(t) || (!ordered && t === 'number' && types.has('string'));
       if (!ok) fail(`${name} holds ${describeTypes()}; ${typeof raw === 'string' ? JSON.stringify(raw) : String(raw)} is a ${t === 'boolean' ? 'true/false value' : t}`, at);
       return v!;
     };
@@ -196,12 +225,20 @@ export class FilterCompiler {
     if (typeof v === 'number') post(ix.postings.get(`s${String(v)}`));
   }
 
-  private typesOf(field: string, ix: FieldIndex): Set<FieldType> {
+  /** The types a field's values have ('other' = objects only counts as present: `types.size` 0 means absent). */
+  private typesOf(field: string, ix: FieldIndex, stale: Int32Array): Set<FieldType | 'other'> {
     if (isBuiltinField(field)) return new Set([BUILTIN_TYPES[field]]);
-    const s = new Set<FieldType>();
+    const s = new Set<FieldType | 'other'>();
     if (ix.counts.string) s.add('string');
     if (ix.counts.number) s.add('number');
     if (ix.counts.boolean) s.add('boolean');
+    if (ix.counts.other) s.add('other');
+    for (const i of stale) {
+      for (const v of this.catalog.values(i, field)) {
+        const t = typeof v;
+        s.add(t === 'string' || t === 'number' || t === 'boolean' ? t : 'other');
+      }
+    }
     return s;
   }
 

@@ -20,30 +20,31 @@ import { parseFilter } from './parse.ts';
 
 const pick = <T>(rng: RandomFn, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 
+const CATS = ['Books', 'Music', 'Home & Garden', 'Toys', 'Sport', 'Kitchen'];
+const WORDS = ['red', 'mug', 'Tea', 'set', 'lamp', 'vintage', 'ball', 'zebra', 'Ünïcode', 'a "quoted" one'];
+
+function syntheticRow(rng: RandomFn, id: string): ItemRow {
+  const attrs: Record<string, unknown> = {};
+  if (rng() < 0.8) attrs.brand = pick(rng, ['Acme', 'Nike', 'Zed "Q"', 'ÉLAN', 'nike']);
+  if (rng() < 0.9) attrs.year = rng() < 0.9 ? 1990 + Math.floor(rng() * 30) : String(1990 + Math.floor(rng() * 30));
+  if (rng() < 0.6) attrs.tags = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => pick(rng, ['gift', 'sale', 'new', 'eco']));
+  if (rng() < 0.7) attrs.inStock = rng() < 0.5;
+  if (rng() < 0.7) attrs.rating = Math.round(rng() * 50) / 10;
+  if (rng() < 0.5) attrs.size = rng() < 0.5 ? pick(rng, ['S', 'M', 'L']) : pick(rng, [36, 38, 40, 42]);
+  if (rng() < 0.05) attrs.nonProduct = true;
+  return {
+    id,
+    ...(rng() < 0.9 ? { title: `${pick(rng, WORDS)} ${pick(rng, WORDS)}` } : {}),
+    categories: Array.from({ length: Math.floor(rng() * 4) }, () => pick(rng, CATS)),
+    ...(rng() < 0.7 ? { price: Math.round(rng() * 10000) / 100 } : {}),
+    ...(rng() < 0.6 ? { timestamp: Date.UTC(2010, 0, 1) + Math.floor(rng() * 400) * 86_400_000 } : {}),
+    attrs,
+  };
+}
+
 function syntheticCatalog(n: number, seed: number): Catalog {
   const rng = mulberry32(seed);
-  const cats = ['Books', 'Music', 'Home & Garden', 'Toys', 'Sport', 'Kitchen'];
-  const words = ['red', 'mug', 'Tea', 'set', 'lamp', 'vintage', 'ball', 'zebra', 'Ünïcode', 'a "quoted" one'];
-  const rows: ItemRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const attrs: Record<string, unknown> = {};
-    if (rng() < 0.8) attrs.brand = pick(rng, ['Acme', 'Nike', 'Zed "Q"', 'ÉLAN', 'nike']);
-    if (rng() < 0.9) attrs.year = rng() < 0.9 ? 1990 + Math.floor(rng() * 30) : String(1990 + Math.floor(rng() * 30));
-    if (rng() < 0.6) attrs.tags = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => pick(rng, ['gift', 'sale', 'new', 'eco']));
-    if (rng() < 0.7) attrs.inStock = rng() < 0.5;
-    if (rng() < 0.7) attrs.rating = Math.round(rng() * 50) / 10;
-    if (rng() < 0.5) attrs.size = rng() < 0.5 ? pick(rng, ['S', 'M', 'L']) : pick(rng, [36, 38, 40, 42]);
-    if (rng() < 0.05) attrs.nonProduct = true;
-    rows.push({
-      id: rng() < 0.3 ? String(20000 + i) : `p${i}`,
-      ...(rng() < 0.9 ? { title: `${pick(rng, words)} ${pick(rng, words)}` } : {}),
-      categories: Array.from({ length: Math.floor(rng() * 4) }, () => pick(rng, cats)),
-      ...(rng() < 0.7 ? { price: Math.round(rng() * 10000) / 100 } : {}),
-      ...(rng() < 0.6 ? { timestamp: Date.UTC(2010, 0, 1) + Math.floor(rng() * 400) * 86_400_000 } : {}),
-      attrs,
-    });
-  }
-  return Catalog.fromRows(rows);
+  return Catalog.fromRows(Array.from({ length: n }, (_, i) => syntheticRow(rng, rng() < 0.3 ? String(20000 + i) : `p${i}`)));
 }
 
 /** The values each field holds in the catalogue, by type: the pool random literals are drawn from. */
@@ -120,6 +121,28 @@ function referenceRank(scores: Float32Array, k: number, caps: Cap[], c: Catalog)
   return out;
 }
 
+const SYNTHETIC_FIELDS = ['id', 'title', 'category', 'price', 'time', 'attrs.brand', 'attrs.year', 'attrs.tags', 'attrs.inStock', 'attrs.rating', 'attrs.size', 'attrs.nonProduct'];
+const SYNTHETIC_CAPS: Cap[] = [{ field: 'category', max: 1 }, { field: 'attrs.brand', max: 1 }, { field: 'attrs.tags', max: 1 }];
+
+/** The compiled mask equals the item-by-item reading; a filtered, capped ranking equals the reference. */
+function checkFilter(c: Catalog, fc: FilterCompiler, ast: FilterNode, rng: RandomFn, caps: Cap[]): number {
+  const text = formatFilter(ast);
+  const m = fc.mask(rng() < 0.5 ? ast : text);
+  let passing = 0;
+  for (let i = 0; i < c.size; i++) {
+    assert.equal(m[i], matchesFilter(ast, c, i) ? 1 : 0, `item ${c.ids.id(i)} under ${text}`);
+    passing += m[i]!;
+  }
+  const scores = Float32Array.from({ length: c.size }, () => Math.round(rng() * 1000) / 10);
+  applyMask(scores, m);
+  const k = 1 + Math.floor(rng() * 20);
+  const someCaps = caps.filter(() => rng() < 0.5).map((cap) => ({ ...cap, max: 1 + Math.floor(rng() * 3) }));
+  const r = rankWithRules(scores, { k, caps: someCaps }, c);
+  for (const i of r.items) assert.ok(matchesFilter(ast, c, i), `ranked item ${c.ids.id(i)} violates ${text}`);
+  assert.deepEqual([...r.items], referenceRank(scores, k, someCaps, c), `ranking under ${text} with caps ${JSON.stringify(someCaps)}`);
+  return passing;
+}
+
 function checkCatalogue(c: Catalog, fields: string[], seed: number, trials: number, caps: Cap[]) {
   const pools = valuePools(c, fields);
   const fc = new FilterCompiler(c, { maxCachedMasks: 64 });
@@ -129,30 +152,35 @@ function checkCatalogue(c: Catalog, fields: string[], seed: number, trials: numb
     const ast = randomFilter(rng, pools, 3);
     const text = formatFilter(ast);
     assert.deepEqual(parseFilter(text), ast, `round trip of ${text}`);
-    const m = fc.mask(rng() < 0.5 ? ast : text);
-    let passing = 0;
-    for (let i = 0; i < c.size; i++) {
-      assert.equal(m[i], matchesFilter(ast, c, i) ? 1 : 0, `item ${c.ids.id(i)} under ${text}`);
-      passing += m[i]!;
-    }
+    const passing = checkFilter(c, fc, ast, rng, caps);
     if (passing > 0 && passing < c.size) nonTrivial++;
-
-    const scores = Float32Array.from({ length: c.size }, () => Math.round(rng() * 1000) / 10);
-    applyMask(scores, m);
-    const k = 1 + Math.floor(rng() * 20);
-    const someCaps = caps.filter(() => rng() < 0.5).map((cap) => ({ ...cap, max: 1 + Math.floor(rng() * 3) }));
-    const r = rankWithRules(scores, { k, caps: someCaps }, c);
-    for (const i of r.items) assert.ok(matchesFilter(ast, c, i), `ranked item ${c.ids.id(i)} violates ${text}`);
-    assert.deepEqual([...r.items], referenceRank(scores, k, someCaps, c), `ranking under ${text} with caps ${JSON.stringify(someCaps)}`);
   }
   // The generator must produce filters that split the catalogue, or the test proves little.
   assert.ok(nonTrivial > trials / 3, `only ${nonTrivial} of ${trials} filters split the catalogue`);
 }
 
 test('synthetic catalogue: 400 random filters over categories, prices, times and mixed-type attributes', () => {
-  const c = syntheticCatalog(300, 7);
-  checkCatalogue(c, ['id', 'title', 'category', 'price', 'time', 'attrs.brand', 'attrs.year', 'attrs.tags', 'attrs.inStock', 'attrs.rating', 'attrs.size', 'attrs.nonProduct'], 11, 400,
-    [{ field: 'category', max: 1 }, { field: 'attrs.brand', max: 1 }, { field: 'attrs.tags', max: 1 }]);
+  checkCatalogue(syntheticCatalog(300, 7), SYNTHETIC_FIELDS, 11, 400, SYNTHETIC_CAPS);
+});
+
+test('through upserts (a few: cached masks and indexes patched; many: rebuilt), masks and capped rankings stay exact', () => {
+  const c = syntheticCatalog(300, 9);
+  const pools = valuePools(c, SYNTHETIC_FIELDS);
+  const rng = mulberry32(13);
+  const fc = new FilterCompiler(c);
+  const filters = Array.from({ length: 40 }, () => randomFilter(rng, pools, 3));
+  for (const f of filters) checkFilter(c, fc, f, rng, SYNTHETIC_CAPS);
+  let added = 0;
+  for (const changes of [1, 3, 5, 2, 120, 4, 400]) {
+    for (let j = 0; j < changes; j++) {
+      const id = rng() < 0.5 ? c.ids.id(Math.floor(rng() * c.size)) : `added${added++}`;
+      c.upsert(syntheticRow(rng, id));
+    }
+    // The long-lived compiler patches its cached masks; a fresh one builds clauses from the (stale) value indexes.
+    const fresh = new FilterCompiler(c);
+    for (const f of filters) { checkFilter(c, fc, f, rng, SYNTHETIC_CAPS); checkFilter(c, fresh, f, rng, SYNTHETIC_CAPS); }
+  }
+  assert.ok(c.size > 300);
 });
 
 test('demo catalogue (Online Retail sample, read from a SQLite store): 200 random filters over its ids, titles and prices', async () => {

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The package as a user gets it: `npm pack` (which runs `prepare`, the build), then the tarball installed
+ * into a fresh project and used from plain JavaScript, from type-checked TypeScript, and through its bin.
+ *
+ * Installing better-sqlite3 for real compiles SQLite for about two minutes and needs the registry for
+ * version ranges. Instead the fresh project's node_modules links the repository's already-built
+ * better-sqlite3 and zod (curio's only run-time dependencies, at the locked versions) before
+ * `npm install <tarball> --offline --ignore-scripts`: npm itself unpacks the tarball, checks that the linked
+ * packages satisfy curio's dependency ranges, writes the bin link, and needs no network. `--ignore-scripts`
+ * keeps npm from re-running the linked packages' own install scripts inside the repository's node_modules
+ * (it would rebuild them in place); curio's own install step (the native kernels) is then run by hand in the
+ * installed copy, as `npm install` would. Nothing else is linked, so a run-time import of a dev tool (tsx,
+ * typescript) fails here.
+ */
+const root = resolve(import.meta.dirname, '..');
+const repoModules = join(root, 'node_modules');
+const work = mkdtempSync(join(tmpdir(), 'curio-package-'));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(cmd: string, args: string[], o: SpawnSyncOptions = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...o, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...o.env } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return String(r.stdout);
+}
+
+/** The bytes npm would publish from a copy of the working tree (so the build does not touch this checkout's dist/). */
+function packCopy(): string {
+  const src = join(work, 'repo');
+  mkdirSync(src);
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'bin', 'scripts', 'data']) {
+    cpSync(join(root, f), join(src, f), { recursive: true });
+  }
+  cpSync(join(root, 'native'), join(src, 'native'), { recursive: true, filter: (p) => !p.includes(`${join('native', 'build')}`) });
+  symlinkSync(realpathSync(repoModules), join(src, 'node_modules'), 'dir');
+  const out = run(npm, ['pack', '--json', '--pack-destination', work], { cwd: src });
+  const info = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  packed = info[0]!.files.map((f) => f.path);
+  return join(work, info[0]!.filename);
+}
+
+let packed: string[] = [];
+const tarball = packCopy();
+const app = join(work, 'app');
+
+test('the package holds what users need and nothing of the development tree', () => {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
+    'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
+    'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv']) {
+    assert.ok(packed.includes(f), `${f} is missing from the package`);
+  }
+  const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));
+  assert.deepEqual(stray, []);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['better-sqlite3', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
+});
+
+test('npm installs the tarball into a fresh project; its JavaScript API, types and bin work without TypeScript tooling', () => {
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
+  for (const dep of ['better-sqlite3', 'zod']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
+  run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
+  const installed = join(app, 'node_modules', 'curio');
+  assert.ok(!existsSync(join(installed, 'src')), 'no sources installed');
+  run(npm, ['run', 'install'], { cwd: installed }); // curio's own install step: the native kernels
+  cpSync(join(installed, 'data', 'demo', 'online-retail-sample.csv'), join(app, 'online_retail.csv'));
+
+  // Plain JavaScript: the README's example, TypeScript-free.
+  writeFileSync(join(app, 'example.mjs'), `import { openStore, importData, trainFromStore } from 'curio';
+
+const store = await openStore('shop.db');
+const report = await importData(store, { format: 'online-retail', path: 'online_retail.csv', skipInvalid: true });
+const trained = await trainFromStore(store, { model: { kind: 'ials', config: { factors: 64, iterations: 4 } }, data: { types: ['purchase'] } });
+const { items } = trained.model.recommend(trained.users.get('15311'), { k: 5 });
+const titles = (await store.getItems([...items].map((i) => trained.items.id(i)))).map((it) => it?.title);
+console.log(JSON.stringify({ rows: report.rows, titles }));
+await store.close();
+`);
+  // CURIO_NATIVE=0: the TypeScript kernels, so the compiled worker entries (iALS, EASE) run from the package.
+  const typescriptKernels = { env: { CURIO_NATIVE: '0' } };
+  const js = JSON.parse(run(process.execPath, ['example.mjs'], { cwd: app, ...typescriptKernels })) as { rows: number; titles: string[] };
+  assert.ok(js.rows > 40_000, String(js.rows));
+  assert.equal(js.titles.length, 5);
+  assert.ok(js.titles.every((t) => typeof t === 'string' && t.length > 0), js.titles.join('|'));
+
+  // TypeScript: type-checked strictly (no skipLibCheck) against the shipped .d.ts, then compiled and run.
+  for (const dev of ['typescript', join('@types', 'node')]) {
+    mkdirSync(join(app, 'node_modules', dev, '..'), { recursive: true });
+    symlinkSync(realpathSync(join(repoModules, dev)), join(app, 'node_modules', dev), 'dir');
+  }
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: ['node'], outDir: 'out' },
+    files: ['example.ts'],
+  }));
+  writeFileSync(join(app, 'example.ts'), `import { openStore, trainFromStore, saveModelFile, loadModelFile, UnknownUserError, type Ranked } from 'curio';
+
+const store = await openStore('shop.db');
+const trained = await trainFromStore(store, { model: { kind: 'ease', config: { l2: 200 } }, data: { types: ['purchase'] } });
+await saveModelFile('model.bin', trained);
+const loaded = await loadModelFile('model.bin');
+const ranked: Ranked = loaded.model.recommend(loaded.users.get('15311'), { k: 3 });
+const ids: string[] = [...ranked.items].map((i) => loaded.items.id(i));
+const scores: Float32Array = ranked.scores;
+console.log(JSON.stringify({ ids, best: scores[0], typed: new UnknownUserError('x').code }));
+await store.close();
+`);
+  writeFileSync(join(app, 'wrong.ts'), `import { openStore } from 'curio';\nconst n: number = await openStore('x.db');\n`);
+  const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+  writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['wrong.ts'] }));
+  const bad = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.wrong.json'], { cwd: app, encoding: 'utf8' });
+  assert.notEqual(bad.status, 0, 'the types are real: a wrong use does not type-check');
+  assert.match(bad.stdout, /DataStore.*is not assignable to type 'number'/);
+  run(process.execPath, [tsc, '-p', '.'], { cwd: app });
+  const ts = JSON.parse(run(process.execPath, [join('out', 'example.js')], { cwd: app, ...typescriptKernels })) as { ids: string[]; best: number; typed: string };
+  assert.equal(ts.ids.length, 3);
+  assert.ok(ts.best > 0);
+  assert.equal(ts.typed, 'UNKNOWN_USER');
+
+  // The bin, as `npx curio` finds it, with the native kernels built by the install step.
+  const curio = join(app, 'node_modules', '.bin', 'curio');
+  const version = run(curio, ['--version'], { cwd: app });
+  const nativeBuilt = existsSync(join(root, 'native', 'build', 'Release', 'curio_dense.node'));
+  assert.match(version, nativeBuilt ? /^curio \d+\.\d+\.\d+\nkernels: native C\+\+/ : /^curio \d+\.\d+\.\d+\nkernels: TypeScript/);
+  const recs = JSON.parse(run(curio, ['recommend', '--db', 'shop.db', '--model', 'model.bin', '--user', '15311', '-k', '3', '--json'], { cwd: app })) as { item: string }[];
+  assert.deepEqual(recs.map((r) => r.item), ts.ids);
+});
