@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../catalog/catalog.ts';
-import { FilterError } from '../../errors.ts';
+import { ConfigError, FilterError } from '../../errors.ts';
 import type { FilterNode } from './ast.ts';
 import { FilterCompiler } from './compile.ts';
 import { matchesFilter } from './evaluate.ts';
@@ -124,4 +124,10 @@ test('matchesFilter agrees with the hand-checked masks item by item', () => {
     const ast = parseFilter(f);
     for (let i = 0; i < catalog.size; i++) assert.equal(matchesFilter(ast, catalog, i), m[i] === 1, `${f} item ${i}`);
   }
+});
+
+test('a malformed JSON filter is a ConfigError naming the path inside it', () => {
+  assert.throws(() => fc.mask({ op: 'and', args: [{ op: '=', field: 'price', value: 1 }, { op: 'like', field: 'x', value: 1 }] } as never),
+    (e: unknown) => e instanceof ConfigError && e.field.startsWith('filter.args.1'));
+  assert.throws(() => fc.mask({ op: 'in', field: 'brand', values: [] } as never, { field: 'boosts[0].filter' }), (e: unknown) => e instanceof ConfigError && e.field.startsWith('boosts[0].filter'));
 });

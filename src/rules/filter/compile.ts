@@ -1,7 +1,8 @@
 import { BUILTIN_FIELDS, BUILTIN_TYPES, canonicalField, isBuiltinField, type Catalog } from '../../catalog/catalog.ts';
 import { lowerBound, valueKey, type FieldIndex } from '../../catalog/field-index.ts';
+import { parseConfig } from '../../config.ts';
 import { FilterError } from '../../errors.ts';
-import { formatFilter, positionOf, type FilterNode, type FilterValue, type LeafNode } from './ast.ts';
+import { filterNodeSchema, formatFilter, positionOf, type FilterNode, type FilterValue, type LeafNode } from './ast.ts';
 import { matchesFilter } from './evaluate.ts';
 import { literalFor } from './literal.ts';
 import { parseFilter } from './parse.ts';
@@ -33,6 +34,7 @@ type FieldType = 'string' | 'number' | 'boolean';
 export class FilterCompiler {
   private cache = new Map<string, { node: FilterNode; mask: Uint8Array }>();
   private parsed = new Map<string, FilterNode>();
+  private valid = new WeakSet<FilterNode>();
   private version: number;
 
   constructor(readonly catalog: Catalog, private readonly o: { maxCachedMasks?: number } = {}) {
@@ -47,7 +49,7 @@ export class FilterCompiler {
   /** Like `mask`, without the copy: the cached mask itself, which the caller must not change. */
   sharedMask(filter: string | FilterNode, o: MaskOptions = {}): Uint8Array {
     if (this.version !== this.catalog.version) this.catchUp();
-    const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : filter;
+    const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : this.checked(filter, o.field ?? 'filter');
     return this.compile(node, '', o);
   }
 
@@ -57,6 +59,15 @@ export class FilterCompiler {
     let c = 0;
     for (let i = 0; i < m.length; i++) c += m[i]!;
     return c;
+  }
+
+  /** A JSON filter from outside (a request body, a config) is validated once per object. */
+  private checked(node: FilterNode, field: string): FilterNode {
+    if (!this.valid.has(node)) {
+      parseConfig(filterNodeSchema, node, field);
+      this.valid.add(node);
+    }
+    return node;
   }
 
   private parse(src: string, field: string): FilterNode {
