@@ -73,6 +73,9 @@ test('unknown attributes, type mismatches and bad dates are FilterErrors with th
   const cases: [string, number, RegExp][] = [
     ['price < 20 AND brnd:Nike', 16, /no item has the attribute "brnd" \(did you mean "brand"\?\)/],
     ['prcie < 20', 1, /no item has the attribute "prcie" \(did you mean "price"\?\)/],
+    ['Category:Sport', 1, /no item has the attribute "Category" \(did you mean "category"\?\)/],
+    ['attrs.price < 20', 1, /no item has the attribute "price" \(the built-in field is written price, without "attrs."\)/],
+    ['colour:red', 1, /no item has the attribute "colour"$/],
     ['category:Sport AND price:"cheap"', 26, /price holds numbers; "cheap" is a string/],
     ['title > 5', 9, /title holds strings; 5 is a number/],
     ['price:1.."z"', 10, /price holds numbers; "z" is a string/],

@@ -24,7 +24,7 @@ type FieldType = 'string' | 'number' | 'boolean';
  * combination's is cached (keyed by its canonical text, least recently used dropped), so a repeated filter costs a
  * lookup and a copy, and a new filter over known clauses costs only word-wide AND/OR. Clauses use the catalogue's
  * value indexes: postings for `=`/`IN`, sorted values (binary search) for ranges. Caches follow the catalogue:
- * an `upsert` empties them.
+ * after an `upsert` the next call re-reads just the changed items in each cached mask.
  *
  * @example
  * const fc = new FilterCompiler(catalog);
@@ -46,7 +46,10 @@ export class FilterCompiler {
     return this.sharedMask(filter, o).slice();
   }
 
-  /** Like `mask`, without the copy: the cached mask itself, which the caller must not change. */
+  /**
+   * Like `mask`, without the copy: the cached mask itself, which the caller must not change, valid until the next
+   * catalogue change (the hot path of a request: apply it at once).
+   */
   sharedMask(filter: string | FilterNode, o: MaskOptions = {}): Uint8Array {
     if (this.version !== this.catalog.version) this.catchUp();
     const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : this.checked(filter, o.field ?? 'filter');
@@ -260,6 +263,7 @@ export class FilterCompiler {
       const d = editDistance(name.toLowerCase(), k.toLowerCase());
       if (d < bestD) { best = k; bestD = d; }
     }
+    if (best === name) return ` (the built-in field is written ${name}, without "attrs.")`;
     return bestD <= (name.length >= 5 ? 2 : 1) ? ` (did you mean "${best}"?)` : '';
   }
 }
