@@ -24,7 +24,8 @@ type FieldType = 'string' | 'number' | 'boolean';
  * combination's is cached (keyed by its canonical text, least recently used dropped), so a repeated filter costs a
  * lookup and a copy, and a new filter over known clauses costs only word-wide AND/OR. Clauses use the catalogue's
  * value indexes: postings for `=`/`IN`, sorted values (binary search) for ranges. Caches follow the catalogue:
- * after an `upsert` the next call re-reads just the changed items in each cached mask.
+ * after an `upsert` the next call re-reads just the changed items in each cached mask. A JSON filter object is
+ * validated and keyed once: treat it as immutable after passing it (build a new object for a new filter).
  *
  * @example
  * const fc = new FilterCompiler(catalog);
@@ -85,7 +86,9 @@ export class FilterCompiler {
 
   private compile(node: FilterNode, path: string, o: MaskOptions): Uint8Array {
     // A mask made under unknownAttrs 'empty' must not answer a later strict request, which has to fail.
-    const key = (o.unknownAttrs === 'empty' ? '\u0000' : '') + formatFilter(node);
+    let text = keys.get(node);
+    if (text === undefined) keys.set(node, (text = formatFilter(node)));
+    const key = o.unknownAttrs === 'empty' ? `\u0000${text}` : text;
     const hit = this.cache.get(key);
     if (hit) {
       // Re-insert: Map order is the recency order the eviction reads.
@@ -267,6 +270,9 @@ export class FilterCompiler {
     return bestD <= (name.length >= 5 ? 2 : 1) ? ` (did you mean "${best}"?)` : '';
   }
 }
+
+/** Canonical text of each node seen (nodes are treated as immutable once compiled): the cache key. */
+const keys = new WeakMap<FilterNode, string>();
 
 const sub = (path: string, step: string) => (path ? `${path}.${step}` : step);
 
