@@ -54,6 +54,7 @@ test('hand-checked masks for every clause kind', () => {
     ['title < "C"', ['ball']],
     ['time >= 2011-01-01', ['shoe', '22139']],
     ['time:2010-01-01.."2011-02-01"', ['mug', '22139']],
+    ['time >= "2011"', ['shoe', '22139']],
     ['(category:Sport OR category:Kitchen) AND -brand:Nike', ['mug', '22139']],
   ];
   for (const [f, want] of cases) assert.deepEqual(ids(f), want, f);
@@ -83,6 +84,7 @@ test('unknown attributes, type mismatches and bad dates are FilterErrors with th
     ['brand:true', 7, /attribute "brand" holds strings; true is a true\/false value/],
     ['inStock > true', 11, /true\/false cannot be compared/],
     ['time > "yesterday"', 8, /"yesterday" is not a date/],
+    ['time >= 2011', 9, /for the year 2011 write "2011" or 2011-01-01/],
     ['brand IN (Acme, 3, false)', 20, /true is a true\/false|false is a true\/false/],
   ];
   for (const [f, pos, msg] of cases) {

@@ -189,6 +189,10 @@ export class FilterCompiler {
     const describeTypes = () => [...types].map((t) => (t === 'boolean' ? 'true/false' : t === 'other' ? 'objects' : `${t}s`)).join(' and ');
     /** The literal as compared on this field; fails when no stored value can ever equal or order against it. */
     const literal = (raw: FilterValue, at: number, ordered: boolean): FilterValue => {
+      // A bare year on time is a slip (it would mean 2 seconds after 1970), not a timestamp anyone means.
+      if (field === 'time' && typeof raw === 'number' && Number.isInteger(raw) && raw >= 1000 && raw <= 9999) {
+        fail(`time holds timestamps (ms since epoch); for the year ${raw} write "${raw}" or ${raw}-01-01`, at);
+      }
       const v = literalFor(field, raw);
       if (v === undefined) fail(`time holds timestamps; ${JSON.stringify(raw)} is not a date (write it like "2011-01-31" or as ms since epoch)`, at);
       const t = typeof v as FieldType;
