@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImportError } from '../errors.ts';
-import { DelimitedParser, readDelimited, readJsonLines, type DelimitedRecord } from './csv.ts';
+import { DelimitedParser, INVALID_UTF8, readDelimited, readJsonLines, readJsonLinesBatches, Utf8Decoder, type DelimitedRecord } from './csv.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-csv-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -32,15 +32,76 @@ test('RFC 4180: quotes, embedded delimiters and newlines, CRLF, BOM, blank lines
   assert.deepEqual(recs[0]!.header, ['id', 'name', 'note']);
 });
 
+const CR_ONLY = 'id,name\r1,"a\rb"\r\r2,x\r\n3,"y\r\nz"\r4,';
+
 test('every chunking of the input gives the same records', () => {
-  const whole: DelimitedRecord[] = [];
-  new DelimitedParser('t').feed(TRICKY.slice(1), true, whole);
-  for (const size of [1, 2, 3, 5, 8]) {
-    const p = new DelimitedParser('t'), out: DelimitedRecord[] = [];
-    for (let k = 0; k < TRICKY.length - 1; k += size) p.feed(TRICKY.slice(1).slice(k, k + size), false, out);
-    p.feed('', true, out);
-    assert.deepEqual(out, whole, `chunk size ${size}`);
+  for (const input of [TRICKY.slice(1), CR_ONLY]) {
+    const whole: DelimitedRecord[] = [];
+    new DelimitedParser('t').feed(input, true, whole);
+    for (const size of [1, 2, 3, 5, 8]) {
+      const p = new DelimitedParser('t'), out: DelimitedRecord[] = [];
+      for (let k = 0; k < input.length; k += size) p.feed(input.slice(k, k + size), false, out);
+      p.feed('', true, out);
+      assert.deepEqual(out, whole, `chunk size ${size}`);
+    }
   }
+});
+
+test('a lone CR ends a line like LF and CRLF do, also for line numbers; inside quotes it is text', () => {
+  const out: DelimitedRecord[] = [];
+  new DelimitedParser('t').feed(CR_ONLY, true, out);
+  assert.deepEqual(out.map((r) => [r.line, r.fields]), [
+    [1, ['id', 'name']], [2, ['1', 'a\rb']], [5, ['2', 'x']], [6, ['3', 'y\r\nz']], [8, ['4', '']],
+  ]);
+});
+
+test('one huge line parses in linear time: the open record is never re-parsed at a chunk boundary', () => {
+  // Fields "ab," fed in 64 KB chunks: re-parsing the open record at every chunk made the work grow with the
+  // square of the line length (4x the line, 16x the work). CPU time, best of 5, so other jobs on the box matter less.
+  const parse = (mb: number): number => {
+    const line = 'ab,'.repeat((mb << 20) / 3);
+    let best = Infinity;
+    for (let run = 0; run < 5; run++) {
+      const p = new DelimitedParser('t'), out: DelimitedRecord[] = [];
+      const t0 = process.cpuUsage();
+      for (let k = 0; k < line.length; k += 65536) p.feed(line.slice(k, k + 65536), false, out);
+      p.feed('', true, out);
+      const t = process.cpuUsage(t0);
+      best = Math.min(best, t.user + t.system);
+      assert.equal(out.length, 1);
+      assert.equal(out[0]!.fields.length, line.length / 3 + 1);
+    }
+    return best;
+  };
+  parse(1); // warm up
+  const small = parse(1), large = parse(4);
+  // Linear: about 4x; quadratic: 16x.
+  assert.ok(large / small < 9, `1 MB ${(small / 1000).toFixed(1)} ms, 4 MB ${(large / 1000).toFixed(1)} ms of CPU`);
+});
+
+test('UTF-8: characters cut by a chunk boundary decode whole; invalid bytes are marked, never U+FFFD', () => {
+  const bytes = Buffer.from('aé€𝄞\ufffdz', 'utf8');
+  for (let size = 1; size <= 4; size++) {
+    const d = new Utf8Decoder();
+    let s = '';
+    for (let k = 0; k < bytes.length; k += size) s += d.decode(bytes.subarray(k, k + size), false);
+    s += d.decode(Buffer.alloc(0), true);
+    assert.equal(s, 'aé€𝄞\ufffdz', `chunk size ${size}`);
+    assert.equal(d.sawInvalid, false);
+  }
+  const d = new Utf8Decoder();
+  // A stray continuation byte, an overlong "/", an encoded surrogate, and a sequence cut by the end of the file.
+  const bad = Buffer.from([0x61, 0x80, 0x62, 0xc0, 0xaf, 0x63, 0xed, 0xa0, 0x80, 0x64, 0xe2, 0x82]);
+  const s = d.decode(bad.subarray(0, 11), false) + d.decode(bad.subarray(11), true);
+  assert.equal(s.replaceAll(INVALID_UTF8, '?'), 'a?b??c???d??');
+  assert.ok(d.sawInvalid);
+});
+
+test('a record holding bytes that are not UTF-8 says which field; other records are untouched', async () => {
+  const p = fixture('latin.csv', Buffer.concat([Buffer.from('user,item\nCaf'), Buffer.from([0xe9]), Buffer.from(',1\nCafé,2\n')]));
+  const recs = await all(readDelimited(p, { header: true }));
+  assert.deepEqual(recs.map((r) => [r.line, r.invalidUtf8]), [[2, 0], [3, undefined]]);
+  assert.equal(recs[1]!.fields[0], 'Café');
 });
 
 test('last record without newline, trailing delimiter at end of file, other delimiters, quotes off', async () => {
@@ -77,4 +138,9 @@ test('readJsonLines parses each line, skips blank ones, and names the line of ba
   assert.deepEqual(await all(readJsonLines(p)), [{ line: 1, value: { u: '1' } }, { line: 3, value: { u: '2', v: 3 } }]);
   const bad = fixture('b.jsonl', '{"u":1}\n{oops}\n');
   await assert.rejects(all(readJsonLines(bad)), (e: unknown) => e instanceof ImportError && e.line === 2 && /invalid JSON/.test(e.reason));
+  // The batch reader hands bad lines over with their error, so an import can count them and go on.
+  const lines = (await all(readJsonLinesBatches(bad))).flat();
+  assert.deepEqual(lines.map((l) => [l.line, l.error?.reason.slice(0, 12)]), [[1, undefined], [2, 'invalid JSON']]);
+  const latin = fixture('c.jsonl', Buffer.concat([Buffer.from('{"u":"Caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"u":"x"}\n')]));
+  assert.deepEqual((await all(readJsonLinesBatches(latin))).flat().map((l) => [l.line, l.error?.reason]), [[1, 'not valid UTF-8'], [2, undefined]]);
 });

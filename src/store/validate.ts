@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.ts';
+import { idProblem, MAX_TIME_MS, valueProblem } from '../data/checks.ts';
 import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../data/types.ts';
 
 /**
@@ -11,7 +12,8 @@ function fail(batch: string, row: number, field: string, reason: string): never 
 
 function checkId(batch: string, row: number, field: string, id: unknown): void {
   if (typeof id !== 'string') fail(batch, row, field, `id must be a string, got ${typeof id}`);
-  if (id.length === 0) fail(batch, row, field, 'empty id');
+  const why = idProblem(id);
+  if (why) fail(batch, row, field, why === 'empty' ? 'empty id' : `bad id: ${why}`);
 }
 
 function checkOptionalFinite(batch: string, row: number, field: string, x: unknown): void {
@@ -28,8 +30,8 @@ export function validateInteractions(rows: readonly InteractionRow[], batch = 'a
     checkId(batch, k, 'user', r.user);
     checkId(batch, k, 'item', r.item);
     if (typeof r.type !== 'string' || !isInteractionType(r.type)) fail(batch, k, 'type', `unknown interaction type "${String(r.type)}"`);
-    if (typeof r.value !== 'number' || !Number.isFinite(r.value)) fail(batch, k, 'value', `must be a finite number, got ${String(r.value)}`);
-    if (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp)) fail(batch, k, 'timestamp', `must be a finite number (ms since epoch), got ${String(r.timestamp)}`);
+    if (typeof r.value !== 'number' || valueProblem(r.value)) fail(batch, k, 'value', `must be a finite number within float32 range, got ${String(r.value)}`);
+    if (typeof r.timestamp !== 'number' || !(Math.abs(r.timestamp) <= MAX_TIME_MS)) fail(batch, k, 'timestamp', `must be a finite number (ms since epoch), got ${String(r.timestamp)}`);
     if (r.session !== undefined && typeof r.session !== 'string') fail(batch, k, 'session', 'must be a string');
     if (r.text !== undefined && typeof r.text !== 'string') fail(batch, k, 'text', 'must be a string');
   }

@@ -1,17 +1,27 @@
 import { ImportError } from '../../errors.ts';
+import { MAX_TIME_MS, parseDecimal, readId, valueProblem } from '../checks.ts';
 import type { DelimitedRecord } from '../csv.ts';
 
-/** Index of each wanted column in the header; a missing one is an error on line 1 naming it. */
-export function columns<K extends string>(file: string, header: string[] | undefined, wanted: Record<K, string>, optional: NoInfer<K>[] = []): Record<K, number> {
+/** Index of each wanted column in the header; a missing or repeated one is an error on line 1 naming it. */
+export function columns<K extends string>(file: string, header: string[], wanted: Record<K, string>, optional: NoInfer<K>[] = []): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const key of Object.keys(wanted) as K[]) {
-    const idx = header ? header.indexOf(wanted[key]) : -1;
-    if (idx < 0 && !optional.includes(key)) {
-      throw new ImportError(file, 1, wanted[key], `no column "${wanted[key]}" in the header (${header ? header.join(', ') : 'empty file'})`);
-    }
+    const name = wanted[key], idx = header.indexOf(name);
+    if (idx < 0 && !optional.includes(key)) throw new ImportError(file, 1, name, `no column "${name}" in the header (${header.join(', ')})`);
+    if (idx >= 0 && header.lastIndexOf(name) !== idx) throw new ImportError(file, 1, name, `column "${name}" appears more than once in the header`);
     out[key] = idx;
   }
   return out;
+}
+
+/**
+ * A row must have one field per column: a short row would read its missing fields as empty (a timestamp of 0),
+ * a long one has lost its alignment (an unquoted delimiter in a value). `names` names the columns.
+ */
+export function checkFieldCount(file: string, r: DelimitedRecord, names: readonly string[]): void {
+  const n = r.fields.length;
+  if (n < names.length) throw new ImportError(file, r.line, names[n], `missing: the row has ${n} of the ${names.length} fields (${names.join(', ')})`);
+  if (n > names.length) throw new ImportError(file, r.line, undefined, `the row has ${n} fields, ${n - names.length} more than the ${names.length} columns (${names.join(', ')}); quote values that contain the delimiter`);
 }
 
 /** Reads typed fields of one record; every failure names file, line and field. */
@@ -29,10 +39,22 @@ export class Fields {
     return s === '' ? undefined : s;
   }
 
+  /** An id: trimmed; empty, whitespace-only, NUL or undecodable is an invalid row (see readId). */
+  id(r: DelimitedRecord, idx: number, field: string): string {
+    const s = r.fields[idx];
+    if (s === undefined) throw new ImportError(this.file, r.line, field, `missing (row has ${r.fields.length} fields)`);
+    try {
+      return readId(s);
+    } catch (e) {
+      throw new ImportError(this.file, r.line, field, (e as Error).message);
+    }
+  }
+
+  /** A decimal number (not hex, not Infinity; see parseDecimal). */
   num(r: DelimitedRecord, idx: number, field: string): number {
     const s = this.str(r, idx, field);
-    const x = Number(s);
-    if (!Number.isFinite(x) || s.trim() === '') throw new ImportError(this.file, r.line, field, `"${s}" is not a number`);
+    const x = parseDecimal(s);
+    if (x === undefined) throw new ImportError(this.file, r.line, field, `"${s}" is not a number`);
     return x;
   }
 
@@ -40,10 +62,17 @@ export class Fields {
     return this.opt(r, idx) === undefined ? undefined : this.num(r, idx, field);
   }
 
+  /** An event value: a number that fits a float32 (what models train on). */
+  value(r: DelimitedRecord, idx: number, field: string): number {
+    const x = this.num(r, idx, field), why = valueProblem(x);
+    if (why) throw new ImportError(this.file, r.line, field, why);
+    return x;
+  }
+
   /** Unix seconds -> ms. */
   seconds(r: DelimitedRecord, idx: number, field: string): number {
     const x = this.num(r, idx, field);
-    if (!Number.isInteger(x) || x < 0) throw new ImportError(this.file, r.line, field, `"${r.fields[idx]}" is not a unix time in seconds`);
+    if (!Number.isInteger(x) || x < 0 || x * 1000 > MAX_TIME_MS) throw new ImportError(this.file, r.line, field, `"${r.fields[idx]}" is not a unix time in seconds`);
     return x * 1000;
   }
 }

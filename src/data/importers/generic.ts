@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../../config.ts';
 import { ConfigError, ImportError } from '../../errors.ts';
+import { parseDecimal, readId, valueProblem } from '../checks.ts';
 import { readJsonLinesBatches } from '../csv.ts';
 import { INTERACTION_TYPES, isInteractionType, type InteractionRow, type InteractionType } from '../types.ts';
 import { columns, guarded } from './fields.ts';
@@ -31,15 +32,26 @@ function checkMapping(m: GenericMapping | undefined): GenericMapping {
  */
 function toRow(file: string, line: number, m: GenericMapping, get: (f: Field) => unknown): InteractionRow {
   const bad = (field: Field, reason: string) => new ImportError(file, line, m[field] as string, reason);
-  const text = (field: Field): string | undefined => {
+  const raw = (field: Field): string | number | undefined => {
     const v = get(field);
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v !== 'string' && typeof v !== 'number') throw bad(field, `expected text or a number, got ${JSON.stringify(v)}`);
-    return String(v);
+    return v;
   };
-  const user = text('user'), item = text('item');
-  if (user === undefined) throw bad('user', 'empty');
-  if (item === undefined) throw bad('item', 'empty');
+  const text = (field: Field): string | undefined => {
+    const v = raw(field);
+    return v === undefined ? undefined : String(v);
+  };
+  const id = (field: 'user' | 'item'): string => {
+    const v = raw(field);
+    if (v === undefined) throw bad(field, 'empty');
+    try {
+      return readId(v);
+    } catch (e) {
+      throw bad(field, (e as Error).message);
+    }
+  };
+  const user = id('user'), item = id('item');
   let type: InteractionType = (m.defaults?.type as InteractionType | undefined) ?? 'view';
   if (m.type) {
     const t = text('type');
@@ -48,15 +60,18 @@ function toRow(file: string, line: number, m: GenericMapping, get: (f: Field) =>
   }
   let value = m.defaults?.value ?? 1;
   if (m.value) {
-    const v = text('value');
-    value = v === undefined ? NaN : Number(v);
-    if (!Number.isFinite(value) || v!.trim() === '') throw bad('value', `"${v ?? ''}" is not a number`);
+    const v = raw('value');
+    const x = typeof v === 'number' ? v : v === undefined ? undefined : parseDecimal(v);
+    if (x === undefined) throw bad('value', `"${v ?? ''}" is not a number`);
+    const why = valueProblem(x);
+    if (why) throw bad('value', why);
+    value = x;
   }
   let timestamp = 0;
   const ts = m.timestamp ? text('timestamp') : undefined;
   if (ts !== undefined) {
     const ms = parseTimestamp(ts);
-    if (ms === undefined) throw bad('timestamp', `"${ts}" is not unix seconds, ms, or an ISO date`);
+    if (ms === undefined) throw bad('timestamp', `"${ts}" is not unix seconds, ms, or an ISO date (between the years -271821 and 275760)`);
     timestamp = ms;
   }
   const row: InteractionRow = { user, item, type, value, timestamp };
@@ -82,8 +97,10 @@ export const genericCsv: Importer = {
     const m = checkMapping(ctx.mapping);
     let idx: Record<Field, number> | undefined;
     const wanted = Object.fromEntries(FIELDS.filter((f) => m[f]).map((f) => [f, m[f]!])) as Record<Field, string>;
-    await eachRecord(file, { header: true, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
-      idx ??= { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, r.header, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+    const onHeader = (h: string[]) => {
+      idx = { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, h, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+    };
+    await eachRecord(file, { onHeader, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
       ctx.sink.event(toRow(file, r.line, m, (f) => (idx![f] < 0 ? undefined : r.fields[idx![f]] ?? '')));
     });
   },
@@ -95,10 +112,13 @@ export const genericJsonl: Importer = {
   importFile: async (file, ctx: FileContext) => {
     const m = checkMapping(ctx.mapping);
     const { sink } = ctx;
+    let lines = 0;
     for await (const batch of readJsonLinesBatches(file, { onBytes: ctx.onBytes })) {
-      for (const { line, value } of batch) {
+      for (const { line, value, error } of batch) {
+        lines++;
         sink.report.rows++;
         guarded(() => {
+          if (error) throw error;
           if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ImportError(file, line, undefined, 'expected a JSON object');
           const o = value as Record<string, unknown>;
           sink.event(toRow(file, line, m, (f) => (m[f] ? o[m[f] as string] : undefined)));
@@ -106,5 +126,6 @@ export const genericJsonl: Importer = {
       }
       await sink.flush();
     }
+    if (lines === 0) throw new ImportError(file, 1, undefined, 'empty file');
   },
 };

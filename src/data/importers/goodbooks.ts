@@ -13,8 +13,8 @@ const OPTIONAL: BookKey[] = ['originalTitle', 'language', 'averageRating', 'rati
 async function books(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   let c: Record<BookKey, number> | undefined;
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, BOOK_COLUMNS, OPTIONAL);
+  await eachRecord(file, { onHeader: (h) => { c = columns(file, h, BOOK_COLUMNS, OPTIONAL); } }, ctx, (r) => {
+    if (!c) return;
     // Years are written as floats ("2008.0"); some are BC (negative).
     const year = f.optNum(r, c.year, 'original_publication_year');
     const attrs: Record<string, unknown> = {};
@@ -30,7 +30,7 @@ async function books(file: string, ctx: FileContext): Promise<void> {
       if (v !== undefined) attrs[k] = v;
     }
     ctx.sink.item({
-      id: f.str(r, c.id, 'book_id'), title: f.str(r, c.title, 'title'), attrs,
+      id: f.id(r, c.id, 'book_id'), title: f.str(r, c.title, 'title'), attrs,
       ...(year !== undefined ? { timestamp: Date.UTC(Math.trunc(year), 0, 1) } : {}),
     });
   });
@@ -40,11 +40,12 @@ async function books(file: string, ctx: FileContext): Promise<void> {
 async function events(file: string, ctx: FileContext, toRead: boolean): Promise<void> {
   const f = new Fields(file);
   let c: Record<'user' | 'item' | 'rating', number> | undefined;
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, { user: 'user_id', item: 'book_id', rating: 'rating' }, toRead ? ['rating'] : []);
+  const onHeader = (h: string[]) => { c = columns(file, h, { user: 'user_id', item: 'book_id', rating: 'rating' }, toRead ? ['rating'] : []); };
+  await eachRecord(file, { onHeader }, ctx, (r) => {
+    if (!c) return;
     ctx.sink.event({
-      user: f.str(r, c.user, 'user_id'), item: f.str(r, c.item, 'book_id'),
-      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.num(r, c.rating, 'rating'), timestamp: 0,
+      user: f.id(r, c.user, 'user_id'), item: f.id(r, c.item, 'book_id'),
+      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.value(r, c.rating, 'rating'), timestamp: 0,
     });
   });
 }

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { readDelimitedBatches, type DelimitedOptions, type DelimitedRecord } from '../csv.ts';
-import { guarded } from './fields.ts';
+import { ImportError } from '../../errors.ts';
+import { checkFieldCount, guarded } from './fields.ts';
 import type { ImportSink } from './sink.ts';
 
 export interface GenericMapping {
@@ -47,15 +48,39 @@ export function dataSetFiles(path: string, format: string, required: string[], o
   return [path];
 }
 
-/** Reads each record of a delimited file into the sink: counts rows, routes bad rows, flushes after each chunk. */
-export async function eachRecord(file: string, o: DelimitedOptions, ctx: FileContext, fn: (r: DelimitedRecord) => void): Promise<void> {
+export interface RecordOptions extends Omit<DelimitedOptions, 'header' | 'onBytes'> {
+  /**
+   * The first record is a header: it is passed here before any row (to find and check the columns; an error
+   * thrown here fails the import even with skipInvalid), and every row must have as many fields as it has.
+   */
+  onHeader?: (header: string[]) => void;
+}
+
+/**
+ * Reads each record of a delimited file into the sink: counts rows, routes bad rows (wrong field count, bytes
+ * that are not UTF-8, or whatever `fn` throws) to the sink, flushes after each chunk. An empty file (or one
+ * with a header and nothing else when no header is expected) is an error before anything is written.
+ */
+export async function eachRecord(file: string, o: RecordOptions, ctx: FileContext, fn: (r: DelimitedRecord) => void): Promise<void> {
   const { sink } = ctx;
   const onInvalid = (e: Parameters<ImportSink['invalid']>[0]) => sink.invalid(e);
+  let header: string[] | undefined, records = 0;
   for await (const batch of readDelimitedBatches(file, { ...o, onBytes: ctx.onBytes })) {
     for (const r of batch) {
+      if (o.onHeader && !header) {
+        header = r.fields;
+        o.onHeader(header);
+        continue;
+      }
+      records++;
       sink.report.rows++;
-      guarded(() => fn(r), onInvalid);
+      guarded(() => {
+        if (header) { checkFieldCount(file, r, header); r.header = header; }
+        if (r.invalidUtf8 !== undefined) throw new ImportError(file, r.line, header?.[r.invalidUtf8] ?? `field ${r.invalidUtf8 + 1}`, 'not valid UTF-8 (is the file in another encoding?)');
+        fn(r);
+      }, onInvalid);
     }
     await sink.flush();
   }
+  if (o.onHeader ? !header : records === 0) throw new ImportError(file, 1, undefined, `empty file${o.onHeader ? ' (no header line)' : ''}`);
 }

@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ImportError } from '../../errors.ts';
 import { readDelimited } from '../csv.ts';
-import { Fields } from './fields.ts';
+import { checkFieldCount, Fields } from './fields.ts';
 import { dataSetFiles, eachRecord, type FileContext, type Importer } from './importer.ts';
 
 /** Genre names by flag position, as in u.genre; used when u.genre is absent. */
 const GENRES = ['unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
   'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western'];
+const USER_FIELDS = ['user id', 'age', 'gender', 'occupation', 'zip code'];
+const RATING_FIELDS = ['user id', 'item id', 'rating', 'timestamp'];
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 // The 100K files are latin1, '|' or tab separated, and use '"' as ordinary text (titles such as "Shall We Dance?").
 const TEXT = { quote: false, encoding: 'latin1' } as const;
@@ -42,7 +44,7 @@ async function items(file: string, ctx: FileContext): Promise<void> {
   const names = await genres(dirname(file));
   const f = new Fields(file);
   await eachRecord(file, { ...TEXT, delimiter: '|' }, ctx, (r) => {
-    const id = f.str(r, 0, 'movie id'), title = f.str(r, 1, 'movie title');
+    const id = f.id(r, 0, 'movie id'), title = f.str(r, 1, 'movie title');
     if (r.fields.length !== 5 + names.length) throw new ImportError(file, r.line, undefined, `expected ${5 + names.length} fields, got ${r.fields.length}`);
     const categories = names.filter((_, g) => r.fields[5 + g] === '1');
     const attrs: Record<string, unknown> = {};
@@ -56,7 +58,8 @@ async function items(file: string, ctx: FileContext): Promise<void> {
 async function users(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   await eachRecord(file, { ...TEXT, delimiter: '|' }, ctx, (r) => {
-    const id = f.str(r, 0, 'user id');
+    checkFieldCount(file, r, USER_FIELDS);
+    const id = f.id(r, 0, 'user id');
     known(ctx, 'users').add(id);
     ctx.sink.user({ id, attrs: { age: f.num(r, 1, 'age'), gender: f.str(r, 2, 'gender'), occupation: f.str(r, 3, 'occupation'), zip: r.fields[4] ?? '' } });
   });
@@ -70,10 +73,12 @@ async function ratings(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   const users = ctx.state.get('users') as Set<string> | undefined, items = ctx.state.get('items') as Set<string> | undefined;
   await eachRecord(file, { ...TEXT, delimiter: '\t' }, ctx, (r) => {
-    const user = f.str(r, 0, 'user id'), item = f.str(r, 1, 'item id');
+    const user = f.id(r, 0, 'user id'), item = f.id(r, 1, 'item id');
     if (users && !users.has(user)) return ctx.sink.skip('user id not in u.user');
     if (items && !items.has(item)) return ctx.sink.skip('item id not in u.item');
-    const value = f.num(r, 2, 'rating');
+    // Checked after the ids: circulating copies end user 0's extra lines with a stray tab.
+    checkFieldCount(file, r, RATING_FIELDS);
+    const value = f.value(r, 2, 'rating');
     ctx.sink.event({ user, item, type: 'rating', value, timestamp: f.seconds(r, 3, 'timestamp') });
   });
 }

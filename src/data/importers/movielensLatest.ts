@@ -8,12 +8,12 @@ const NO_GENRES = '(no genres listed)';
 async function movies(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   let c: Record<'id' | 'title' | 'genres', number> | undefined;
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, { id: 'movieId', title: 'title', genres: 'genres' });
+  await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { id: 'movieId', title: 'title', genres: 'genres' }); } }, ctx, (r) => {
+    if (!c) return;
     const title = f.str(r, c.title, 'title'), genres = f.opt(r, c.genres);
     const year = /\((\d{4})\)\s*$/.exec(title)?.[1];
     ctx.sink.item({
-      id: f.str(r, c.id, 'movieId'), title,
+      id: f.id(r, c.id, 'movieId'), title,
       categories: genres && genres !== NO_GENRES ? genres.split('|') : [],
       ...(year ? { attrs: { year: Number(year) } } : {}),
     });
@@ -23,9 +23,9 @@ async function movies(file: string, ctx: FileContext): Promise<void> {
 async function ratings(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   let c: Record<'user' | 'item' | 'rating' | 'ts', number> | undefined;
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, { user: 'userId', item: 'movieId', rating: 'rating', ts: 'timestamp' });
-    ctx.sink.event({ user: f.str(r, c.user, 'userId'), item: f.str(r, c.item, 'movieId'), type: 'rating', value: f.num(r, c.rating, 'rating'), timestamp: f.seconds(r, c.ts, 'timestamp') });
+  await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { user: 'userId', item: 'movieId', rating: 'rating', ts: 'timestamp' }); } }, ctx, (r) => {
+    if (!c) return;
+    ctx.sink.event({ user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'rating', value: f.value(r, c.rating, 'rating'), timestamp: f.seconds(r, c.ts, 'timestamp') });
   });
 }
 
@@ -39,10 +39,10 @@ async function tags(file: string, ctx: FileContext): Promise<void> {
   const f = new Fields(file);
   let c: Record<'user' | 'item' | 'tag' | 'ts', number> | undefined;
   const reviews = new Map<string, InteractionRow>();
-  await eachRecord(file, { header: true }, ctx, (r) => {
-    c ??= columns(file, r.header, { user: 'userId', item: 'movieId', tag: 'tag', ts: 'timestamp' });
+  await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { user: 'userId', item: 'movieId', tag: 'tag', ts: 'timestamp' }); } }, ctx, (r) => {
+    if (!c) return;
     const row: InteractionRow = {
-      user: f.str(r, c.user, 'userId'), item: f.str(r, c.item, 'movieId'), type: 'review', value: 1,
+      user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'review', value: 1,
       timestamp: f.seconds(r, c.ts, 'timestamp'), text: f.str(r, c.tag, 'tag'),
     };
     const key = `${row.user}\u0000${row.item}\u0000${row.timestamp}`;

@@ -19,3 +19,9 @@ test('ISO dates are UTC unless they carry a zone; impossible dates are rejected'
   assert.equal(parseTimestamp('2010-12-01T08:26:00-0130'), Date.UTC(2010, 11, 1, 9, 56));
   for (const bad of ['2021-02-30', '2021-13-01', '12/01/2010', 'yesterday', '']) assert.equal(parseTimestamp(bad), undefined, bad);
 });
+
+test('times a Date cannot hold, and hex, are not timestamps; times before 1970 are', () => {
+  for (const bad of [1e300, '1e300', '99999999999999999', Infinity, '0x10', 'NaN', 'Infinity']) assert.equal(parseTimestamp(bad), undefined, String(bad));
+  assert.equal(parseTimestamp('-86400'), -86_400_000);
+  assert.equal(parseTimestamp(8.64e15), 8.64e15);
+});
