@@ -52,6 +52,7 @@ test('an unknown flag is one line listing the command\'s flags once, exit code 2
   const global = curio(['--bogus']);
   assert.equal(global.code, 2);
   assert.equal(global.err, 'curio: --bogus: unknown option; the global options are --help, --version, --debug (a command\'s own options follow it: curio <command> --help)\n');
+  assert.match(curio(['toString']).err, /^curio: unknown command "toString"; /, 'only own commands, not Object.prototype');
   const cmd = curio(['frobnicate']);
   assert.equal(cmd.code, 2);
   assert.match(cmd.err, /^curio: unknown command "frobnicate"; the commands are import, train, .*\n$/);
