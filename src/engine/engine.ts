@@ -85,7 +85,7 @@ export class Engine implements EngineParts {
   readonly filters: FilterCompiler;
   readonly modelToCatalog: Int32Array | undefined;
   readonly catalogToModel: Int32Array | undefined;
-  readonly historyLimit: number;
+  readonly historyLimit: number | undefined;
   private readonly recipesByName: Record<string, RecipeConfig>;
   private snap: SnapshotView | undefined;
   private snapP: Promise<SnapshotView> | undefined;
@@ -99,7 +99,7 @@ export class Engine implements EngineParts {
     readonly config: ParsedPipelineConfig,
   ) {
     this.filters = new FilterCompiler(catalog);
-    this.historyLimit = config.defaults?.historyLimit ?? 1000;
+    this.historyLimit = config.defaults?.historyLimit;
     this.recipesByName = { ...RECIPE_PRESETS, ...config.recipes };
     for (const [name, r] of Object.entries(this.recipesByName)) {
       for (const [q, f] of (r.fallback ?? []).entries()) {
