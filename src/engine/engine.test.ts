@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, UnknownUserError } from '../errors.ts';
+import { ConfigError, UnknownItemError, UnknownUserError } from '../errors.ts';
 import { openStore } from '../store/registry.ts';
 import type { DataStore } from '../store/types.ts';
 import type { InteractionRow, ItemRow } from '../data/types.ts';
@@ -153,6 +153,9 @@ test('bad requests are ConfigErrors naming the field', async () => {
     e = await field({ recipe: 'popular', colour: 'red' } as never);
     assert.equal(e.field, 'colour');
     assert.match(e.message, /valid fields: recipe, user, history, context/);
+    e = await field({ recipe: 'popular', pin: [{ item: 'nope', position: 1 }] });
+    assert.equal(e.field, 'pin[0].item');
+    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), UnknownItemError);
     e = await field({ recipe: 'related' });
     assert.equal(e.field, 'context.item');
     e = await field({ recipe: 'popular', excludeShown: '7 days' });
