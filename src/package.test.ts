@@ -51,7 +51,7 @@ const app = join(work, 'app');
 
 test('the package holds what users need and nothing of the development tree', () => {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-    'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
+    'dist/cli-bundle/main.js', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
     'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv']) {
     assert.ok(packed.includes(f), `${f} is missing from the package`);
   }
@@ -98,7 +98,7 @@ await store.close();
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: ['node'], outDir: 'out' },
     files: ['example.ts'],
   }));
-  writeFileSync(join(app, 'example.ts'), `import { openStore, trainFromStore, saveModelFile, loadModelFile, UnknownUserError, type Ranked } from 'curio';
+  writeFileSync(join(app, 'example.ts'), `import { openStore, trainFromStore, saveModelFile, loadModelFile, Engine, UnknownUserError, type Ranked, type EngineResponse } from 'curio';
 
 const store = await openStore('shop.db');
 const trained = await trainFromStore(store, { model: { kind: 'ease', config: { l2: 200 } }, data: { types: ['purchase'] } });
@@ -107,7 +107,10 @@ const loaded = await loadModelFile('model.bin');
 const ranked: Ranked = loaded.model.recommend(loaded.users.get('15311'), { k: 3 });
 const ids: string[] = [...ranked.items].map((i) => loaded.items.id(i));
 const scores: Float32Array = ranked.scores;
-console.log(JSON.stringify({ ids, best: scores[0], typed: new UnknownUserError('x').code }));
+// The request path the CLI and the server share: rules (non-products left out, seen items excluded) apply.
+const engine = await Engine.open({ store, model: 'model.bin' });
+const answer: EngineResponse = await engine.recommend({ recipe: 'recommend', user: '15311', k: 3 });
+console.log(JSON.stringify({ ids, best: scores[0], typed: new UnknownUserError('x').code, engineIds: answer.items.map((r) => r.item) }));
 await store.close();
 `);
   writeFileSync(join(app, 'wrong.ts'), `import { openStore } from 'curio';\nconst n: number = await openStore('x.db');\n`);
@@ -117,7 +120,7 @@ await store.close();
   assert.notEqual(bad.status, 0, 'the types are real: a wrong use does not type-check');
   assert.match(bad.stdout, /DataStore.*is not assignable to type 'number'/);
   run(process.execPath, [tsc, '-p', '.'], { cwd: app });
-  const ts = JSON.parse(run(process.execPath, [join('out', 'example.js')], { cwd: app, ...typescriptKernels })) as { ids: string[]; best: number; typed: string };
+  const ts = JSON.parse(run(process.execPath, [join('out', 'example.js')], { cwd: app, ...typescriptKernels })) as { ids: string[]; best: number; typed: string; engineIds: string[] };
   assert.equal(ts.ids.length, 3);
   assert.ok(ts.best > 0);
   assert.equal(ts.typed, 'UNKNOWN_USER');
@@ -128,5 +131,5 @@ await store.close();
   const nativeBuilt = existsSync(join(root, 'native', 'build', 'Release', 'curio_dense.node'));
   assert.match(version, nativeBuilt ? /^curio \d+\.\d+\.\d+\nkernels: native C\+\+/ : /^curio \d+\.\d+\.\d+\nkernels: TypeScript/);
   const recs = JSON.parse(run(curio, ['recommend', '--db', 'shop.db', '--model', 'model.bin', '--user', '15311', '-k', '3', '--json'], { cwd: app })) as { item: string }[];
-  assert.deepEqual(recs.map((r) => r.item), ts.ids);
+  assert.deepEqual(recs.map((r) => r.item), ts.engineIds);
 });

@@ -75,7 +75,7 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new ConfigError(flag, `cannot read ${path}: ${why}`);
+    throw new ConfigError(flag, `cannot read ${path}: ${why}; check the path`);
   }
   let value: unknown;
   try {
@@ -84,7 +84,7 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]})`);
+    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]}); fix the file`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(flag, `${path} must hold a JSON object, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
   return value as Record<string, unknown>;

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { interactionStats, type InteractionStats, type Interactions } from '../data/interactions.ts';
-import { parseConfig } from '../config.ts';
+import { parseConfig, strictObject } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { METRIC_NAMES, type MetricName } from './metrics.ts';
 import { kCore, leaveLastOut, positivesAtLeast, randomHoldout, strongGeneralization, temporalCut, type Split } from './splits.ts';
@@ -17,23 +17,23 @@ import { kCore, leaveLastOut, positivesAtLeast, randomHoldout, strongGeneralizat
 const fraction = z.number().gt(0).lt(1);
 
 const SplitSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('random'), ratios: z.array(z.number().positive()).min(2).max(3) }).strict(),
-  z.object({ kind: z.literal('leave-last-out'), n: z.number().int().min(1).default(1), validation: z.boolean().default(true) }).strict(),
-  z.object({ kind: z.literal('temporal'), quantile: fraction.default(0.8), validQuantile: fraction.optional() }).strict(),
-  z.object({ kind: z.literal('strong'), testUsers: fraction, validUsers: fraction.optional(), holdout: fraction }).strict(),
+  strictObject({ kind: z.literal('random'), ratios: z.array(z.number().positive()).min(2).max(3) }),
+  strictObject({ kind: z.literal('leave-last-out'), n: z.number().int().min(1).default(1), validation: z.boolean().default(true) }),
+  strictObject({ kind: z.literal('temporal'), quantile: fraction.default(0.8), validQuantile: fraction.optional() }),
+  strictObject({ kind: z.literal('strong'), testUsers: fraction, validUsers: fraction.optional(), holdout: fraction }),
 ]);
 
-export const PresetSchema = z.object({
+export const PresetSchema = strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   /** Keep interactions with value >= atLeast; binarize turns the kept values into 1 (implicit feedback). */
-  positives: z.object({ atLeast: z.number(), binarize: z.boolean().default(true) }).strict().optional(),
+  positives: strictObject({ atLeast: z.number(), binarize: z.boolean().default(true) }).optional(),
   /** Iterated k-core filter on interaction counts. */
-  kCore: z.object({ user: z.number().int().min(0).default(0), item: z.number().int().min(0).default(0) }).strict().optional(),
+  kCore: strictObject({ user: z.number().int().min(0).default(0), item: z.number().int().min(0).default(0) }).optional(),
   split: SplitSpecSchema,
   ks: z.array(z.number().int().min(1)).min(1).default([10]),
   metrics: z.array(z.enum(METRIC_NAMES)).min(1).default([...METRIC_NAMES]),
-}).strict();
+});
 
 export type Preset = z.infer<typeof PresetSchema>;
 export type PresetInput = z.input<typeof PresetSchema>;

@@ -130,4 +130,7 @@ test('random search samples without replacement and says when the space is exhau
   const enough = await tune({ factory: (p) => new FavModel(p), space: favSpace, mode: 'random', trials: 2, data: validationView(split), seed: 4 });
   assert.deepEqual([enough.trials.length, enough.exhausted], [2, false]);
   await assert.rejects(tune({ factory: (p) => new FavModel(p), space: { fav: { min: 1.2, max: 1.8, int: true } }, data: validationView(split), seed: 1 }), /holds no integer/);
+  for (const trials of [0, -1, 2.5]) {
+    await assert.rejects(tune({ factory: (p) => new FavModel(p), space: favSpace, trials, data: validationView(split), seed: 1 }), (e: unknown) => e instanceof ConfigError && e.field === 'tune.trials', `trials ${trials}`);
+  }
 });

@@ -180,6 +180,7 @@ export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promis
   const { metric: name, k } = parseMetricKey(metric);
   const mode = o.mode ?? (Object.values(o.space).every(isList) ? 'grid' : 'random');
   checkSpace(o.space, mode);
+  if (o.trials !== undefined && !(Number.isSafeInteger(o.trials) && o.trials >= 1)) throw new ConfigError('tune.trials', `must be an integer >= 1, got ${o.trials}`);
   const requested = o.trials ?? (mode === 'grid' ? Infinity : 10);
   // both modes sample without replacement; a grid without a cap is the whole grid in its own order
   const points = mode === 'grid' && o.trials === undefined ? gridPoints(o.space) : randomPoints(o.space, requested, o.seed);

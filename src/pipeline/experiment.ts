@@ -6,6 +6,7 @@ import { applyPreset, resolvePreset, type PreparedEvaluation } from '../eval/pre
 import { buildReport, type EvalReport } from '../eval/report.ts';
 import { checkSpace, randomPoints, tune, validationView, type ParamSpace, type TuneResult } from '../eval/tune.ts';
 import { createModel } from '../models/registry.ts';
+import { ConfigError } from '../errors.ts';
 import type { FitProgress } from '../models/types.ts';
 
 /** Search spaces used by `tune: true` (or `--tune N`) when a model spec gives none. */
@@ -60,6 +61,9 @@ export function validateExperiment(config: ExperimentConfig): z.infer<typeof Exp
   const c = parseConfig(ExperimentSchema, config, 'experiment');
   resolvePreset(c.preset);
   c.models.forEach((m, i) => {
+    // the report, its tuning record and `train --params-from` tell models apart by kind
+    const first = c.models.findIndex((o) => o.kind === m.kind);
+    if (first !== i) throw new ConfigError(`experiment.models.${i}`, `"${m.kind}" is already models.${first}; compare configurations of one model with tune.space instead`);
     createModel(m.kind, m.config);
     const space = m.tune?.space as ParamSpace | undefined;
     if (space) {

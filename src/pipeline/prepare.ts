@@ -12,6 +12,8 @@ export const DataConfigSchema = strictObject({
   minValue: z.number().optional(),
   /** Drop events whose value is not positive (cancellations, negative quantities). */
   positiveOnly: z.boolean().default(true),
+  /** Turn every kept value into 1 (implicit feedback), as an evaluation preset with `positives.binarize` does. */
+  binarize: z.boolean().optional(),
   /** Halve an event's weight every this many days before the latest event (time decay). */
   halfLifeDays: z.number().positive().optional(),
 });
@@ -36,6 +38,7 @@ export function prepareInteractions(d: Interactions, c: DataConfig): { data: Int
     keep[n++] = k;
   }
   let data = n === d.length ? d : selectInteractions(d, keep.subarray(0, n));
+  if (c.binarize) data = { ...data, value: new Float32Array(data.length).fill(1) };
   if (c.halfLifeDays) data = decayByTime(data, c.halfLifeDays);
   return { data, report: { kept: n, droppedByType: byType, droppedByValue: byValue } };
 }

@@ -64,7 +64,12 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
     const r = await runWithProgress(snapshot, config, v.quiet);
     console.log(formatTable(r.report.models));
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, data: dataConfig, tuning: r.tuning }, null, 2));
+    // what the models were trained on, as a train data config: `curio train --params-from` reads it back
+    const positives = r.prepared.preset.positives;
+    const data = positives
+      ? { ...dataConfig, minValue: Math.max(dataConfig.minValue ?? -Infinity, positives.atLeast), ...(positives.binarize ? { binarize: true } : {}) }
+      : dataConfig;
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, data, tuning: r.tuning }, null, 2));
     await writeFile(join(dir, 'report.md'), formatMarkdown(r.report));
     console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
     return 0;

@@ -124,7 +124,7 @@ export const recommendCommand = recipeCommand({
 
 const relatedSpec = (recipe: string): RecipeCommand => ({
   recipe,
-  summary: recipe === 'similar' ? 'items related to an item (an alias of related)' : 'items related to an item: model similarity blended with co-occurrence',
+  summary: recipe === 'similar' ? 'items related to an item (the same as related)' : 'items related to an item: model similarity blended with co-occurrence',
   usage: `curio ${recipe} --item I [-k 10] [--user U]`,
   options: item,
   request: (v) => ({ recipe: 'related', ...(v.item ? { context: { item: v.item as string } } : {}) }),

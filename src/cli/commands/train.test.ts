@@ -45,7 +45,7 @@ test('config files reject unknown keys at every level, naming the file', async (
     [{ model: { kind: 'ials', config: { factor: 8 } } }, /ials\.factor: unknown key; valid keys: factors,/],
     [{ model: { kind: 'ials' }, dat: {} }, /train\.json\.dat: unknown key; valid keys: model, data/],
     [{ model: { kind: 'ials', cofig: {} } }, /train\.json\.model\.cofig: unknown key; valid keys: kind, config/],
-    [{ model: { kind: 'ials' }, data: { minvalue: 3 } }, /data\.minvalue: unknown key; valid keys: types, minValue, positiveOnly, halfLifeDays/],
+    [{ model: { kind: 'ials' }, data: { minvalue: 3 } }, /data\.minvalue: unknown key; valid keys: types, minValue, positiveOnly, binarize, halfLifeDays/],
     [{ model: { kind: 'ials' }, data: { types: ['purchse'] } }, /data\.types\.0: .*purchase/],
   ];
   for (const [content, expected] of cases) {
@@ -64,8 +64,8 @@ test('a missing or malformed --config and an --out in a missing directory fail a
   writeFileSync(join(dir, 'bad.json'), '{\n  "model": {"kind": "ials",}\n}');
   writeFileSync(join(dir, 'list.json'), '[1, 2]');
   const cases: [string[], RegExp][] = [
-    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file$/],
-    [['--config', dir], /^--config: cannot read .*: is a directory$/],
+    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file; check the path$/],
+    [['--config', dir], /^--config: cannot read .*: is a directory; check the path$/],
     [['--config', join(dir, 'bad.json')], /^--config: .*bad\.json:2 is not valid JSON/],
     [['--config', join(dir, 'list.json')], /^--config: .*list\.json must hold a JSON object, not an array$/],
     [['--out', join(dir, 'missing', 'm.bin')], /^--out: .*m\.bin: directory .*missing does not exist; create it first$/],
@@ -94,6 +94,10 @@ test('evaluate checks its config, models, tuning space and --report before readi
   writeFileSync(badValue, JSON.stringify({ models: [{ kind: 'itemknn', tune: { trials: 3, space: { neighbors: [5, 10, 20, 0] } } }] }));
   const badRange = join(dir, 'bad-range.json');
   writeFileSync(badRange, JSON.stringify({ models: [{ kind: 'itemknn', tune: { space: { neighbors: { min: 5.2, max: 5.8, int: true } } } }] }));
+  const twice = join(dir, 'twice.json');
+  writeFileSync(twice, JSON.stringify({ models: [{ kind: 'itemknn', config: { neighbors: 50 } }, { kind: 'itemknn', config: { neighbors: 200 } }] }));
+  const badPreset = join(dir, 'bad-preset.json');
+  writeFileSync(badPreset, JSON.stringify({ preset: { name: 'x', split: { kind: 'leave-last-out' }, kcore: { user: 5 } }, models: [{ kind: 'popularity' }] }));
   const extra = join(dir, 'extra.json');
   writeFileSync(extra, JSON.stringify({ preset: 'leave-last-out', model: [] }));
   const cases: [string[], RegExp][] = [
@@ -105,6 +109,8 @@ test('evaluate checks its config, models, tuning space and --report before readi
     [['--models', 'itemknn', '--preset', 'recbol'], /unknown preset "recbol"/],
     [['--models', ''], /^--models: "" has an empty entry/],
     [['--models', 'itemknn,itemknn'], /^--models: "itemknn" is listed twice/],
+    [['--config', twice], /^experiment\.models\.1: "itemknn" is already models\.0; compare configurations of one model with tune\.space instead$/],
+    [['--config', badPreset], /^preset\.kcore: unknown key; valid keys: name, description, positives, kCore, split, ks, metrics$/],
     [['--config', badValue], /^itemknn\.neighbors: Too small/],
     [['--config', badRange], /holds no integer/],
     [['--models', 'itemknn', '--seed', '0x10'], /^--seed: expected an integer >= 0, got "0x10"/],
@@ -178,4 +184,30 @@ test('evaluate --tune also tunes the models of a config file', { timeout: 60_000
   }
   const report = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
   assert.equal(report.tuning.itemknn.trials.length, 2, 'before, --tune was silently ignored with a config file');
+});
+
+test('train --params-from also trains on what the preset kept: ratings >= atLeast, binarized', { timeout: 60_000 }, async () => {
+  const rated = join(dir, 'rated.db');
+  const store = await openStore(rated);
+  const rows: InteractionRow[] = [];
+  for (let u = 0; u < 40; u++) for (let q = 0; q < 8; q++) rows.push({ user: `u${u}`, item: `i${(u + q * 3) % 30}`, type: 'rating', value: 1 + ((u + q) % 5), timestamp: q });
+  await store.addInteractions(rows);
+  await store.close();
+  const file = join(dir, 'preset.json');
+  writeFileSync(file, JSON.stringify({ preset: { name: 'pos', positives: { atLeast: 3 }, split: { kind: 'leave-last-out' } }, models: [{ kind: 'itemknn', config: { neighbors: 10 } }] }));
+  const rep = join(dir, 'rep-preset');
+  const log = console.log;
+  console.log = () => {};
+  try {
+    assert.equal(await evaluateCommand.run(['--db', rated, '--config', file, '--report', rep, '--quiet']), 0);
+    const out = join(dir, 'pos.bin');
+    assert.equal(await trainCommand.run(['--db', rated, '--params-from', join(rep, 'report.json'), '--out', out, '--quiet']), 0);
+    const t = await loadModelFile(out);
+    assert.deepEqual([t.info.data && (t.info.data as { minValue: number }).minValue, (t.info.data as { binarize: boolean }).binarize], [3, true]);
+    const values = t.model.toArtifact().arrays['train.data'] as Float32Array;
+    assert.equal(values.length, rows.filter((r) => r.value >= 3).length, 'only ratings >= 3 are trained on');
+    assert.ok(values.every((v) => v === 1), 'binarized, as in the evaluation');
+  } finally {
+    console.log = log;
+  }
 });
