@@ -39,7 +39,7 @@ const summaries: Record<string, string> = {
   similar: 'items related to an item (the same as related)',
   related: 'items related to an item: model similarity blended with co-occurrence',
   'bought-together': 'frequently bought together with an item or a basket (falls back to related, then popular)',
-  'also-viewed': 'items viewed by the people who viewed an item',
+  'also-viewed': 'items viewed in the same sessions as an item',
   continue: "a user's recently interacted items, to pick up again",
   trending: 'items whose event rate rose most in the window (default 7d) against their baseline',
   popular: 'most interacted-with items, over a window or all time',

@@ -37,7 +37,8 @@ export interface EngineParts {
   readonly trained: TrainedModel | undefined;
   readonly modelToCatalog: Int32Array | undefined;
   readonly catalogToModel: Int32Array | undefined;
-  readonly historyLimit: number;
+  /** At most this many of a user's newest stored events are read (undefined = all). */
+  readonly historyLimit: number | undefined;
   requireModel(what: string): TrainedModel;
   snapshot(): Promise<SnapshotView>;
   snapshotIfLoaded(): SnapshotView | undefined;
@@ -99,7 +100,8 @@ export class RequestContext {
       signal.sort((a, b) => b.timestamp - a.timestamp);
     }
     if (this.req.user) {
-      const rows = await this.parts.store.history(this.req.user, { limit: this.parts.historyLimit });
+      const limit = this.parts.historyLimit;
+      const rows = await this.parts.store.history(this.req.user, limit === undefined ? {} : { limit });
       for (const r of rows) {
         const e = { item: r.item, type: r.type, value: r.value, timestamp: r.timestamp };
         if (NON_SIGNAL_TYPES.includes(r.type)) impressions.push(e);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, UnknownUserError } from '../errors.ts';
+import { ConfigError, UnknownItemError, UnknownUserError } from '../errors.ts';
 import { openStore } from '../store/registry.ts';
 import type { DataStore } from '../store/types.ts';
 import type { InteractionRow, ItemRow } from '../data/types.ts';
@@ -153,6 +153,9 @@ test('bad requests are ConfigErrors naming the field', async () => {
     e = await field({ recipe: 'popular', colour: 'red' } as never);
     assert.equal(e.field, 'colour');
     assert.match(e.message, /valid fields: recipe, user, history, context/);
+    e = await field({ recipe: 'popular', pin: [{ item: 'nope', position: 1 }] });
+    assert.equal(e.field, 'pin[0].item');
+    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), UnknownItemError);
     e = await field({ recipe: 'related' });
     assert.equal(e.field, 'context.item');
     e = await field({ recipe: 'popular', excludeShown: '7 days' });
@@ -266,7 +269,7 @@ test('continue lists the user\'s own recent items, newest first; also-viewed use
     const av = await engine.recommend({ recipe: 'also-viewed', context: { item: 'G' }, k: 3 });
     // Only E was viewed with G (D was bought with it): the rest of the list comes from the fallbacks.
     assert.equal(ids(av)[0], 'E');
-    assert.equal(av.items[0]!.reasons[0]!.text, 'viewed by 2 people who viewed "Cookbook"');
+    assert.equal(av.items[0]!.reasons[0]!.text, 'viewed with "Cookbook" in 2 sessions');
     assert.ok(av.items.slice(1).every((x) => x.reasons[0]!.kind === 'fallback'));
   } finally {
     await store.close();
@@ -346,6 +349,22 @@ test('property: whatever the recipe and filter, no returned item violates the fi
       const node = parseFilter(f);
       for (const it of r.items) assert.ok(matchesFilter(node, engine.catalog, engine.catalog.ids.get(it.item)), `${recipe} returned ${it.item} against ${f}`);
     }
+  } finally {
+    await store.close();
+  }
+});
+
+test('seen items are excluded however long the history (the oldest purchase of a very active user too)', async () => {
+  const store = await shop();
+  try {
+    const rows: InteractionRow[] = [{ user: 'heavy', item: 'A', type: 'purchase', value: 1, timestamp: T0 }];
+    for (let q = 1; q <= 1100; q++) rows.push({ user: 'heavy', item: 'G', type: 'view', value: 1, timestamp: T0 + q * 60_000 });
+    await store.addInteractions(rows);
+    const engine = await Engine.open({ store });
+    assert.deepEqual(ids(await engine.recommend({ recipe: 'popular', user: 'heavy', k: 2 })), ['B', 'D']);
+    // A cap on the history read is a choice the pipeline file makes, with its cost spelled out.
+    const capped = await Engine.open({ store, config: { defaults: { historyLimit: 100 } } });
+    assert.deepEqual(ids(await capped.recommend({ recipe: 'popular', user: 'heavy', k: 2 })), ['A', 'B']);
   } finally {
     await store.close();
   }

@@ -85,7 +85,7 @@ export class Engine implements EngineParts {
   readonly filters: FilterCompiler;
   readonly modelToCatalog: Int32Array | undefined;
   readonly catalogToModel: Int32Array | undefined;
-  readonly historyLimit: number;
+  readonly historyLimit: number | undefined;
   private readonly recipesByName: Record<string, RecipeConfig>;
   private snap: SnapshotView | undefined;
   private snapP: Promise<SnapshotView> | undefined;
@@ -99,7 +99,7 @@ export class Engine implements EngineParts {
     readonly config: ParsedPipelineConfig,
   ) {
     this.filters = new FilterCompiler(catalog);
-    this.historyLimit = config.defaults?.historyLimit ?? 1000;
+    this.historyLimit = config.defaults?.historyLimit;
     this.recipesByName = { ...RECIPE_PRESETS, ...config.recipes };
     for (const [name, r] of Object.entries(this.recipesByName)) {
       for (const [q, f] of (r.fallback ?? []).entries()) {
@@ -162,7 +162,7 @@ export class Engine implements EngineParts {
     for (const c of [...(defaults.cap ?? []), ...(recipe.cap ?? []), ...(req.cap ?? [])]) caps.set(c.field, c.max);
 
     const seedIds = [...(req.context?.item ? [req.context.item] : []), ...(req.items ?? [])];
-    const seeds = Int32Array.from(new Set(seedIds.map((id, q) => this.catalogIndex(id, q === 0 && req.context?.item ? 'context.item' : 'items'))));
+    const seeds = Int32Array.from(new Set(seedIds.map((id) => this.catalogIndex(id))));
     const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now());
     const allowed = await this.allowedMask(ctx, recipe, defaults);
     const boosts = [...(defaults.boost ?? []), ...(recipe.boost ?? []), ...(req.boost ?? [])];
@@ -236,11 +236,12 @@ export class Engine implements EngineParts {
     return res;
   }
 
-  private catalogIndex(id: string, field: string): number {
+  /** A seed item the store lacks is UnknownItemError; a rule naming one is a ConfigError naming the rule's field. */
+  private catalogIndex(id: string, field?: string): number {
     const c = this.catalog.ids.get(id);
-    if (c < 0) throw new UnknownItemError(id);
-    void field;
-    return c;
+    if (c >= 0) return c;
+    if (field) throw new ConfigError(field, `unknown item "${id}": the store has no such item`);
+    throw new UnknownItemError(id);
   }
 
   /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */

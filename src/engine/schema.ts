@@ -131,7 +131,10 @@ export const PipelineConfigSchema = z.object({
     boost: z.array(BoostSchema).optional(),
     cap: z.array(CapSchema).optional(),
     excludeNonProducts: z.boolean().optional(),
-    /** Read at most this many of a user's stored events per request (default 1000). */
+    /**
+     * Read at most this many of a user's newest stored events per request (default: all). A cap bounds the cost
+     * for very active users, but older items may then be recommended again.
+     */
     historyLimit: z.number().int().min(1).optional(),
   }).strict().optional(),
   recipes: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'recipe names are lower-case words joined by "-"'), RecipeSchema).optional(),

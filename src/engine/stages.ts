@@ -147,8 +147,8 @@ class CoOccurrenceScorer implements Scorer {
     const name = withC >= 0 ? quote(ctx.parts, withC) : `"${snap.x.items.id(ev.with)}"`;
     return {
       kind: views ? 'also-viewed' : 'cooccurrence',
-      text: views ? `viewed by ${count(ev.count)} people who viewed ${name}` : `${count(ev.count)} people who chose ${name} also chose it`,
-      evidence: { with: snap.x.items.id(ev.with), count: ev.count, ...(this.config.types ? { types: this.config.types } : {}) },
+      text: views ? `viewed with ${name} in ${count(ev.count)} sessions` : `used with ${name} in ${count(ev.count)} sessions`,
+      evidence: { with: snap.x.items.id(ev.with), sessions: ev.count, ...(this.config.types ? { types: this.config.types } : {}) },
     };
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_DATA } from './demo.ts';
@@ -72,6 +72,14 @@ test('every recipe command answers through the engine, on the real binary and a 
   assert.equal(curio('new-arrivals', '-k', '3').code, 0);
   assert.equal(curio('also-viewed', '--item', '85123A', '-k', '3').code, 0);
 
+  // A recipe from a pipeline file, run through --recipe.
+  writeFileSync(join(dir, 'pipeline.json'), JSON.stringify({ recipes: { 'cheap-popular': { scorers: [{ kind: 'popular' }], filter: 'price < 1' } } }));
+  const cheapPop = json('recommend', '--config', 'pipeline.json', '--recipe', 'cheap-popular', '-k', '3');
+  assert.equal(cheapPop.length, 3);
+  assert.match(cheapPop[0]!.reasons[0]!.text, /^popular: \d+ events$/);
+  r = curio('recommend', '--recipe', 'nope');
+  assert.match(r.err, /recipe: unknown recipe "nope"; available: also-viewed, bought-together, continue/);
+
   // The table form names the reasons too.
   r = curio('bought-together', '--item', '22727', '-k', '2');
   assert.match(r.out, /rank\s+item\s+score\s+title\s+why\n\s+1\s+\S+\s+[\d.]+\s+.*bought with/);
@@ -84,7 +92,7 @@ test('recipe commands reject bad rules naming the flag or field', () => {
   r = curio('recommend', '--user', '15311', '--cap', 'category=0');
   assert.match(r.err, /cap\[0\]\.max: a cap must allow at least 1 item/);
   r = curio('recommend', '--user', '15311', '--pin', '85123A');
-  assert.match(r.err, /--pin: "85123A" is not ITEM@POSITION/);
+  assert.match(r.err, /--pin: expected ITEM@POSITION/);
   r = curio('related');
   assert.match(r.err, /context\.item: the "related" recipe needs an item/);
   r = curio('recommend', '--user', 'nobody');

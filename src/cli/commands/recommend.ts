@@ -8,10 +8,11 @@ import { intOption, parse, type Options } from '../args.ts';
 import { ConfigError } from '../../errors.ts';
 import { Engine, type EngineResponse } from '../../engine/engine.ts';
 import type { EngineRequest } from '../../engine/schema.ts';
+import { parseBoostArg, parseCapArg, parsePinArg } from '../../rules/index.ts';
 import { defaultDb, defaultModel, openCliStore } from './paths.ts';
 
 const common = {
-  model: { type: 'string' }, db: { type: 'string' }, config: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' },
+  model: { type: 'string' }, db: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' }, config: { type: 'string' },
   user: { type: 'string' }, filter: { type: 'string' }, boost: { type: 'string', multiple: true }, pin: { type: 'string', multiple: true },
   cap: { type: 'string', multiple: true }, exclude: { type: 'string' }, 'exclude-shown': { type: 'string' },
   'include-non-products': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
@@ -76,28 +77,9 @@ function rulesRequest(v: Record<string, string | boolean | string[] | undefined>
   if (v.k !== undefined) r.k = intOption(v.k as string, 'k', 10);
   if (v.user) r.user = v.user as string;
   if (v.filter) r.filter = v.filter as string;
-  if (v.boost) {
-    r.boost = (v.boost as string[]).map((b) => {
-      const m = /^(.*)=([+-]?)(\d+(?:\.\d+)?)$/s.exec(b);
-      if (!m || !m[1]!.trim()) throw new ConfigError('--boost', `"${b}" is not EXPR=FACTOR (multiply) or EXPR=+N / EXPR=-N (add)`);
-      const n = Number(m[3]);
-      return m[2] ? { filter: m[1]!.trim(), add: m[2] === '-' ? -n : n } : { filter: m[1]!.trim(), multiply: n };
-    });
-  }
-  if (v.pin) {
-    r.pin = (v.pin as string[]).map((p) => {
-      const m = /^(.+)@(\d+)$/.exec(p);
-      if (!m) throw new ConfigError('--pin', `"${p}" is not ITEM@POSITION (e.g. 85123A@1)`);
-      return { item: m[1]!, position: Number(m[2]) };
-    });
-  }
-  if (v.cap) {
-    r.cap = (v.cap as string[]).map((c) => {
-      const m = /^(.+)=(-?\d+)$/.exec(c);
-      if (!m) throw new ConfigError('--cap', `"${c}" is not FIELD=N (e.g. category=2)`);
-      return { field: m[1]!, max: Number(m[2]) };
-    });
-  }
+  if (v.boost) r.boost = (v.boost as string[]).map((b) => parseBoostArg(b));
+  if (v.pin) r.pin = (v.pin as string[]).map((p) => parsePinArg(p));
+  if (v.cap) r.cap = (v.cap as string[]).map((c) => parseCapArg(c));
   if (v.exclude) r.exclude = list(v.exclude);
   if (v['exclude-shown']) r.excludeShown = v['exclude-shown'] as string;
   if (v['include-non-products']) r.includeNonProducts = true;
@@ -134,9 +116,9 @@ const fmtScore = (s: number) => (Math.abs(s) >= 1e5 ? s.toExponential(3) : s.toF
 export const recommendCommand = recipeCommand({
   recipe: 'recommend',
   summary: 'top-k items for a user (a user unseen in training is folded in from the store or --history)',
-  usage: 'curio recommend --user U [--history ITEM,ITEM] [-k 10]',
-  options: { history: { type: 'string' } },
-  request: (v) => (v.history ? { history: list(v.history) } : {}),
+  usage: 'curio recommend --user U [--history ITEM,ITEM] [--recipe NAME] [-k 10]\n  (--recipe runs another recipe, e.g. one defined in the --config pipeline file)',
+  options: { history: { type: 'string' }, recipe: { type: 'string' } },
+  request: (v) => ({ ...(v.history ? { history: list(v.history) } : {}), ...(v.recipe ? { recipe: v.recipe as string } : {}) }),
 });
 
 const relatedSpec = (recipe: string): RecipeCommand => ({
@@ -169,7 +151,7 @@ export const newArrivalsCommand = recipeCommand(windowed('new-arrivals', 'newest
 
 export const alsoViewedCommand = recipeCommand({
   recipe: 'also-viewed',
-  summary: 'items viewed by the people who viewed an item',
+  summary: 'items viewed in the same sessions as an item',
   usage: 'curio also-viewed --item I [-k 10]',
   options: item,
   request: (v) => (v.item ? { context: { item: v.item as string } } : {}),
