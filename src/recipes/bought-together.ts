@@ -56,7 +56,7 @@ export interface BoughtTogetherEvidence {
 export class BoughtTogether {
   private constructor(readonly config: Readonly<BoughtTogetherConfig>, private readonly counts: PairCounts) {}
 
-  static fit(x: Interactions, config: Partial<BoughtTogetherConfig> = {}): BoughtTogether {
+  static fit(x: Interactions, config: z.input<typeof BoughtTogetherConfigSchema> = {}): BoughtTogether {
     const c = parseConfig(BoughtTogetherConfigSchema, config, 'boughtTogether');
     const baskets = sessionMatrix(x, { types: c.types, gapMs: c.gapMs });
     let sessionWeight: Float32Array | undefined;

@@ -9,8 +9,11 @@ import { sessionMatrix } from './sessions.ts';
 export const CoOccurrenceConfigSchema = z.object({
   /** Events that count (default: all; 'view' and 'click' for also-viewed). */
   types: z.array(z.enum(INTERACTION_TYPES)).optional(),
-  /** Two events of a user co-occur when in one session: consecutive events at most gapMs apart (default 30 min). */
-  gapMs: z.number().nonnegative().default(30 * 60_000),
+  /**
+   * Two events of a user co-occur when in one session: consecutive events at most gapMs apart (default 30 min);
+   * Infinity (or "user" in JSON) = the user's whole history.
+   */
+  gapMs: z.union([z.number().nonnegative(), z.literal(Infinity), z.literal('user').transform(() => Infinity)]).default(30 * 60_000),
   /** Sessions larger than this add sampled, reweighted pairs (see countPairs). */
   maxSessionSize: z.number().int().min(2).default(64),
   /** Pairs seen in fewer sessions than this score nothing. */
@@ -32,7 +35,7 @@ export type CoOccurrenceConfig = z.infer<typeof CoOccurrenceConfigSchema>;
 export class CoOccurrence {
   private constructor(readonly config: Readonly<CoOccurrenceConfig>, private readonly counts: PairCounts) {}
 
-  static fit(x: Interactions, config: Partial<CoOccurrenceConfig> = {}): CoOccurrence {
+  static fit(x: Interactions, config: z.input<typeof CoOccurrenceConfigSchema> = {}): CoOccurrence {
     const c = parseConfig(CoOccurrenceConfigSchema, config, 'coOccurrence');
     const sessions = sessionMatrix(x, { types: c.types, gapMs: c.gapMs });
     return new CoOccurrence(c, countPairs(sessions, { maxSessionSize: c.maxSessionSize }));

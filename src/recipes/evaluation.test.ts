@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionsBuilder } from '../data/interactions.ts';
-import { basketTasks, dailyCounts, evaluateBaskets, precisionAt, risingItems } from './evaluation.ts';
+import { basketTasks, dailyCounts, evaluateBaskets, pairedDifference, precisionAt, risingItems } from './evaluation.ts';
 
 const DAY = 86_400_000;
 
@@ -29,7 +29,9 @@ test('evaluateBaskets: HR@k and NDCG@k of the hidden item by hand; given items a
   const r2 = evaluateBaskets(tasks, 5, scorer, { k: 2 });
   assert.equal(r2.hr, 0.5);
   assert.ok(Math.abs(r2.ndcg - (1 / Math.log2(3)) / 2) < 1e-12, 'Math.abs(r2.ndcg - (1 / Math.log2(3)) / 2) < 1e-12');
-  const r4 = evaluateBaskets(tasks, 5, scorer, { k: 4 });
+  const hits = new Uint8Array(2);
+  const r4 = evaluateBaskets(tasks, 5, scorer, { k: 4, hits });
+  assert.deepEqual(Array.from(hits), [1, 1]);
   assert.equal(r4.hr, 1);
   assert.ok(Math.abs(r4.ndcg - (1 / Math.log2(3) + 1 / Math.log2(5)) / 2) < 1e-12, 'Math.abs(r4.ndcg - (1 / Math.log2(3) + 1 / Math.log2(5)) / 2) < 1e-12');
   const masked = evaluateBaskets(tasks, 5, scorer, { k: 2, candidates: Uint8Array.of(1, 1, 1, 0, 1) });
@@ -50,4 +52,11 @@ test('dailyCounts, risingItems and precisionAt on a tiny series', () => {
   assert.deepEqual(Array.from(risingItems(c, 3, 2, [0, 1], 5)), [1, 0]);
   assert.deepEqual(Array.from(risingItems(c, 3, 2, [0, 1], 5, Uint8Array.of(1, 0, 1))), [0]);
   assert.equal(precisionAt(Int32Array.of(2, 1, 0), Int32Array.of(1, 0), 2), 0.5);
+});
+
+test('pairedDifference: mean and 95% half-width of paired 0/1 differences', () => {
+  // Differences 1, 0, 0, -1, 1: mean 0.2, sample variance (3 - 5·0.04) / 4 = 0.7.
+  const r = pairedDifference(Uint8Array.of(1, 1, 0, 0, 1), Uint8Array.of(0, 1, 0, 1, 0));
+  assert.ok(Math.abs(r.mean - 0.2) < 1e-12, 'mean');
+  assert.ok(Math.abs(r.halfWidth - 1.96 * Math.sqrt(0.7 / 5)) < 1e-12, 'half-width');
 });

@@ -73,7 +73,12 @@ export type BasketScorer = (given: Int32Array, out: Float32Array) => void;
  * HR@k and NDCG@k of the hidden item (one relevant item per task) over all tasks. The given items and items
  * with candidates[i] = 0 are never ranked. Uses the metric definitions of src/eval/metrics.ts.
  */
-export function evaluateBaskets(tasks: BasketTasks, nItems: number, scorer: BasketScorer, o: { k?: number; candidates?: Uint8Array } = {}): { hr: number; ndcg: number; tasks: number } {
+export function evaluateBaskets(
+  tasks: BasketTasks,
+  nItems: number,
+  scorer: BasketScorer,
+  o: { k?: number; candidates?: Uint8Array; /** Filled with each task's hit@k (for paired comparisons). */ hits?: Uint8Array } = {},
+): { hr: number; ndcg: number; tasks: number } {
   const k = o.k ?? 10;
   const out = new Float32Array(nItems);
   let hr = 0, ndcg = 0;
@@ -86,7 +91,9 @@ export function evaluateBaskets(tasks: BasketTasks, nItems: number, scorer: Bask
     const ranked = topK(out, k).items;
     const target = tasks.hidden[t]!;
     const hits = hitsOf(ranked, { size: 1, has: (i) => i === target }, k);
-    hr += hitFromHits(hits, 1, k);
+    const hit = hitFromHits(hits, 1, k);
+    if (o.hits) o.hits[t] = hit;
+    hr += hit;
     ndcg += ndcgFromHits(hits, 1, k);
   }
   return { hr: n ? hr / n : NaN, ndcg: n ? ndcg / n : NaN, tasks: n };
@@ -126,4 +133,13 @@ export function risingItems(counts: Float32Array, nItems: number, target: number
 /** |top-k of `ranked` ∩ relevant| / k (precision@k of src/eval/metrics.ts). */
 export function precisionAt(ranked: Int32Array, relevant: Int32Array, k: number): number {
   return precisionAtK(ranked, new Set(relevant), k);
+}
+
+/** Mean of a − b over paired 0/1 outcomes with a normal-approximation 95% half-width. */
+export function pairedDifference(a: Uint8Array, b: Uint8Array): { mean: number; halfWidth: number } {
+  const n = a.length;
+  let sum = 0, sq = 0;
+  for (let t = 0; t < n; t++) { const d = a[t]! - b[t]!; sum += d; sq += d * d; }
+  const mean = sum / n, variance = n > 1 ? (sq - n * mean * mean) / (n - 1) : 0;
+  return { mean, halfWidth: 1.96 * Math.sqrt(variance / n) };
 }

@@ -138,6 +138,12 @@ test('CoOccurrence: cosine shrunk by count, views within a session gap', () => {
   merged.score(Int32Array.of(C), out);
   assert.ok(Number.isNaN(out[C]!), 'Number.isNaN(out[C]!)');
   assert.equal(out[D], 1, 'C and D are both viewed by u0 (baskets 1, 3, 5)');
+  // The whole history of a user as one session, in code and in JSON.
+  for (const gapMs of [Infinity, 'user' as const]) {
+    CoOccurrence.fit(x, { minCount: 1, normalize: 'count', gapMs }).score(Int32Array.of(A), out);
+    assert.deepEqual(Array.from(out), [NaN, 2, 2, 1]);
+  }
+  assert.throws(() => CoOccurrence.fit(x, { gapMs: -1 }), ConfigError);
 });
 
 test('trendingScores: the riser tops the list; a single new event does not; no recent event = NaN', () => {
