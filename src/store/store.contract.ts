@@ -162,6 +162,18 @@ export function runStoreContract(name: string, open: () => Promise<DataStore>): 
       await assert.rejects(s.info(), closed);
     }));
 
+    test('read options that would silently select nothing are StoreErrors: NaN times, unknown types, bad limits', () => fresh(async (s) => {
+      await s.addInteractions([ev('u', 'a', 1, 1)]);
+      for (const o of [{ since: NaN }, { until: NaN }, { types: ['poke' as InteractionRow['type']] }]) {
+        await assert.rejects(s.snapshot(o), StoreError, JSON.stringify(o));
+      }
+      for (const limit of [NaN, 2.5, -1]) await assert.rejects(s.history('u', { limit }), /history limit must be a non-negative integer/);
+      await assert.rejects(collect(s.scan({ batch: 10, since: NaN })), /scan since must be a time/);
+      // Infinite bounds are fine: everything, or nothing, on purpose.
+      assert.equal((await s.snapshot({ since: -Infinity, until: Infinity })).length, 1);
+      assert.deepEqual(await s.history('u', { limit: 0 }), []);
+    }));
+
     test('history is newest first and honours limit', () => fresh(async (s) => {
       await s.addInteractions([ev('u', 'a', 1, 300), ev('u', 'b', 2, 100), ev('u', 'c', 3, 200, { text: 'nice', session: 'x' }), ev('v', 'a', 1, 999)]);
       const h = await s.history('u');

@@ -145,6 +145,20 @@ export class SqliteCore {
     return toStoreError(e, this.url, this);
   }
 
+  /**
+   * Drops the id caches when another connection (another process, or another store handle on the same file) has
+   * committed since we last looked: it may have deleted a user whose rowid SQLite then gave to a new user, and a
+   * cached rowid would credit our events to that other user. Called inside the write transaction.
+   */
+  private syncIdCaches(): void {
+    const v = this.db.pragma('data_version', { simple: true }) as number;
+    if (v !== this.dataVersion) {
+      this.forgetIds();
+      this.dataVersion = v;
+    }
+  }
+  private dataVersion = -1;
+
   forgetIds(): void {
     this.userIds.clear();
     this.itemIds.clear();
@@ -216,6 +230,7 @@ export class SqliteCore {
   addInteractions(rows: InteractionRow[]): WriteReport {
     validateInteractions(rows);
     return this.atomic(() => {
+      this.syncIdCaches();
       let inserted = 0, updated = 0, unchanged = 0;
       const { eventIns, eventUpd } = this.q;
       for (const r of rows) {

@@ -110,3 +110,17 @@ test('an interaction whose user or item is missing makes snapshot fail with a St
     await again.close();
   }
 });
+
+test('a user deleted through another connection and its rowid reused: events are never credited to the new user', async () => {
+  const file = join(dir, 'two-handles.db');
+  const a = SqliteStore.open(file), b = SqliteStore.open(file);
+  await a.addInteractions([{ user: 'alice', item: 'i1', type: 'view', value: 1, timestamp: 1 }]);
+  // Another connection (as another process would) deletes alice; SQLite gives her rowid to bob.
+  await b.deleteUser('alice');
+  await b.addInteractions([{ user: 'bob', item: 'i2', type: 'view', value: 1, timestamp: 2 }]);
+  await a.addInteractions([{ user: 'alice', item: 'i3', type: 'view', value: 1, timestamp: 3 }]);
+  assert.deepEqual((await a.history('alice')).map((r) => r.item), ['i3']);
+  assert.deepEqual((await a.history('bob')).map((r) => r.item), ['i2']);
+  await a.close();
+  await b.close();
+});

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { StoreError } from '../../errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
-import type { InteractionRow, ItemRow, UserRow } from '../../data/types.ts';
+import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { DataStore, ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { SqliteCore, type SqliteOpenOptions } from './core.ts';
 
@@ -157,11 +157,15 @@ export class SqliteStore implements DataStore {
     return this.run(() => this.core.getItems(ids));
   }
   history(user: string, o: { limit?: number } = {}): Promise<InteractionRow[]> {
-    return this.run(() => this.core.history(user, o.limit));
+    return this.run(() => {
+      if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 0)) throw new StoreError(`history limit must be a non-negative integer, got ${o.limit}`);
+      return this.core.history(user, o.limit);
+    });
   }
 
   async *scan(o: { batch: number; since?: number }): AsyncIterable<InteractionRow[]> {
     checkBatch(o.batch);
+    checkTime('scan since', o.since);
     // Keyset paging on (ts, id): no cursor stays open between batches, so the caller may write meanwhile.
     let ts = o.since ?? -Number.MAX_VALUE, id = -1;
     for (;;) {
@@ -184,7 +188,13 @@ export class SqliteStore implements DataStore {
   }
 
   snapshot(o?: SnapshotOptions): Promise<Interactions> {
-    return this.run(() => this.core.snapshot(o));
+    return this.run(() => {
+      // A NaN bound or a misspelt type would silently select nothing: training on an empty snapshot.
+      checkTime('snapshot since', o?.since);
+      checkTime('snapshot until', o?.until);
+      for (const t of o?.types ?? []) if (!isInteractionType(t)) throw new StoreError(`snapshot types: unknown interaction type "${String(t)}"`);
+      return this.core.snapshot(o);
+    });
   }
   deleteUser(user: string): Promise<number> {
     return this.run(() => this.core.deleteUser(user));
@@ -227,3 +237,6 @@ function checkBatch(batch: number): void {
   if (!Number.isInteger(batch) || batch < 1) throw new StoreError(`scan batch must be a positive integer, got ${batch}`);
 }
 
+function checkTime(what: string, t: number | undefined): void {
+  if (t !== undefined && (typeof t !== 'number' || Number.isNaN(t))) throw new StoreError(`${what} must be a time in ms since the epoch, got ${String(t)}`);
+}
