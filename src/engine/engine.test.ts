@@ -155,7 +155,8 @@ test('bad requests are ConfigErrors naming the field', async () => {
     assert.match(e.message, /valid fields: recipe, user, history, context/);
     e = await field({ recipe: 'popular', pin: [{ item: 'nope', position: 1 }] });
     assert.equal(e.field, 'pin[0].item');
-    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), UnknownItemError);
+    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), (x: unknown) =>
+      x instanceof UnknownItemError && x.message === 'unknown item "nope": it is not in the store (import it first)');
     e = await field({ recipe: 'related' });
     assert.equal(e.field, 'context.item');
     e = await field({ recipe: 'popular', excludeShown: '7 days' });

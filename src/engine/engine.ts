@@ -241,7 +241,7 @@ export class Engine implements EngineParts {
     const c = this.catalog.ids.get(id);
     if (c >= 0) return c;
     if (field) throw new ConfigError(field, `unknown item "${id}": the store has no such item`);
-    throw new UnknownItemError(id);
+    throw new UnknownItemError(id, 'the store (import it first)');
   }
 
   /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */
