@@ -370,3 +370,21 @@ test('seen items are excluded however long the history (the oldest purchase of a
     await store.close();
   }
 });
+
+test('concurrent first requests share one snapshot and one fit, and agree', async () => {
+  const store = await shop();
+  try {
+    const engine = await Engine.open({ store });
+    let snapshots = 0;
+    const snapshot = store.snapshot.bind(store);
+    store.snapshot = (o) => { snapshots++; return snapshot(o); };
+    const rs = await Promise.all(Array.from({ length: 4 }, () => engine.recommend({ recipe: 'bought-together', context: { item: 'A' }, k: 2 })));
+    assert.equal(snapshots, 1);
+    for (const r of rs) assert.deepEqual(ids(r), ['B', 'C']);
+    engine.refresh();
+    await engine.recommend({ recipe: 'popular', k: 1 });
+    assert.equal(snapshots, 2, 'refresh() refits from the store');
+  } finally {
+    await store.close();
+  }
+});
