@@ -112,12 +112,21 @@ function normalize(a: Float32Array): void {
 }
 
 /** related = (1 - w) · model similarity summed over the basket + w · co-occurrence, each max-normalised. */
+const similarCache = new WeakMap<Recommender, Map<number, ReturnType<Recommender['similarItems']>>>();
+function similar(m: Recommender, item: number) {
+  let c = similarCache.get(m);
+  if (!c) similarCache.set(m, (c = new Map()));
+  let r = c.get(item);
+  if (!r) c.set(item, (r = m.similarItems(item, 200)));
+  return r;
+}
+
 function relatedScorer(m: Recommender, co: CoOccurrence, w: number, fill: Float32Array): BasketScorer {
   const sim = new Float32Array(nItems), cs = new Float32Array(nItems);
   return (given, out) => {
     sim.fill(NaN);
     for (let q = 0; q < given.length; q++) {
-      const r = m.similarItems(given[q]!, 200);
+      const r = similar(m, given[q]!);
       for (let p = 0; p < r.items.length; p++) {
         const j = r.items[p]!, prev = sim[j]!;
         sim[j] = Number.isNaN(prev) ? r.scores[p]! : prev + r.scores[p]!;
@@ -173,7 +182,7 @@ tuned.popularity = `window ${popChoice.choice}`;
 
 // Bought-together: one count, a grid of scoring parameters.
 const btVal0 = BoughtTogether.fit(val.train);
-const btGrid = cross(cross([0, 0.25, 0.5, 1], [1, 2, 3, 5]), cross([0, 2, 10], ['sum', 'max'] as const))
+const btGrid = cross(cross([0, 0.5, 1], [1, 3]), cross([2, 10, 50], ['sum', 'max'] as const))
   .map(([[liftExponent, minSupport], [shrink, combine]]) => ({ liftExponent, minSupport, shrink, combine }));
 const fillV = fillVal[popChoice.choice];
 const btChoice = best(btGrid, (c) => evalTasks(val, btScorer(btVal0.withConfig(c), fillV)));
@@ -202,7 +211,7 @@ const relEase = best(wGrid, (w) => evalTasks(val, relatedScorer(easeVal.get(ease
 tuned['related (ItemKNN + co-occurrence)'] = `w ${relKnn.choice}`;
 tuned['related (EASE + co-occurrence)'] = `w ${relEase.choice}`;
 const btValBest = btVal0.withConfig(btChoice.choice);
-const blendChoice = best([0.1, 0.3, 1, 3], (l) => evalTasks(val, blendScorer(btValBest, easeVal.get(easeChoice.choice)!, l, fillV)));
+const blendChoice = best([0.3, 0.5, 1, 2], (l) => evalTasks(val, blendScorer(btValBest, easeVal.get(easeChoice.choice)!, l, fillV)));
 tuned['blend: bought-together + EASE fold-in'] = `lambda ${blendChoice.choice}`;
 console.log(`(validation done, ${secs()} s)\n`);
 const validHr: Record<string, number> = {
@@ -258,18 +267,19 @@ for (let d = 0; d < nDays; d++) {
 }
 // The last trading day is partial (data ends at midday): never a target.
 const RISE_TOP = 20, BASE_DAYS = 5, PERIOD = 20;
+// Validation days must leave 4 × BASE_DAYS trading days of history before them.
 const lastTarget = trading.length - 2; // index in trading[] of the last full day
 const testIdx = Array.from({ length: PERIOD }, (_, q) => lastTarget - PERIOD + q); // predict on trading[q], target trading[q + 1]
 const validIdx = testIdx.map((q) => q - PERIOD);
 const eligible = nonProduct.map((v) => (v ? 0 : 1));
 
 type Predictor = (now: number, out: Float32Array) => void;
-function nextDay(idx: number[], predict: Predictor): { p10: number; p20: number } {
+function nextDay(idx: number[], baseDays: number, predict: Predictor): { p10: number; p20: number } {
   const out = new Float32Array(nItems);
   let p10 = 0, p20 = 0;
   for (const q of idx) {
     const d = trading[q]!, target = trading[q + 1]!;
-    const baseline = trading.slice(q - BASE_DAYS + 1, q + 1);
+    const baseline = trading.slice(q - baseDays + 1, q + 1);
     const rising = risingItems(counts, nItems, target, baseline, RISE_TOP, eligible);
     predict(start + (d + 1) * DAY, out);
     for (let i = 0; i < nItems; i++) if (nonProduct[i]) out[i] = NaN;
@@ -283,20 +293,27 @@ const bestBy = <T>(grid: T[], f: (c: T) => { p10: number; p20: number }) => {
   for (const c of grid) { const r = f(c); if (!b || r.p20 > b.p20 || (r.p20 === b.p20 && r.p10 > b.p10)) b = { choice: c, ...r }; }
   return b!;
 };
-const trendPredictor = (c: { w: number; h: number; z: number }): Predictor => (now, out) =>
-  trendingScores(x, { now, windowMs: c.w * DAY, baselineMs: 4 * c.w * DAY, halfLifeMs: c.h * c.w * DAY, z: c.z }, out);
+interface TrendConfig { w: number; h: number; z: number; measure: 'ratio' | 'difference' }
+const trendPredictor = (c: TrendConfig): Predictor => (now, out) =>
+  trendingScores(x, { now, windowMs: c.w * DAY, baselineMs: 4 * c.w * DAY, halfLifeMs: c.h * c.w * DAY, z: c.z, measure: c.measure }, out);
 const popPredictor = (w: number): Predictor => (now, out) => popularScores(x, { since: now - w * DAY, until: now }, out);
-const trendGrid = cross(cross([1, 3, 7], [0.5, Infinity]), [0, 1, 1.645]).map(([[w, h], z]) => ({ w, h, z }));
-const trendChoice = bestBy(trendGrid, (c) => nextDay(validIdx, trendPredictor(c)));
-const popTrendChoice = bestBy([1, 3, 7, 28], (w) => nextDay(validIdx, popPredictor(w)));
-const trendRows = [
-  { method: 'trending', ...nextDay(testIdx, trendPredictor(trendChoice.choice)), valid: trendChoice, chosen: `window ${trendChoice.choice.w}d, half-life ${trendChoice.choice.h === Infinity ? 'none' : `${trendChoice.choice.h * trendChoice.choice.w}d`}, z ${trendChoice.choice.z}, baseline ${4 * trendChoice.choice.w}d` },
-  { method: 'popular (same window as trending)', ...nextDay(testIdx, popPredictor(trendChoice.choice.w)), valid: undefined, chosen: `window ${trendChoice.choice.w}d` },
-  { method: 'popular (window tuned)', ...nextDay(testIdx, popPredictor(popTrendChoice.choice)), valid: popTrendChoice, chosen: `window ${popTrendChoice.choice}d` },
-];
+const trendGrid = cross(cross(cross([1, 3, 7], [0.5, Infinity]), [0, 1, 1.645]), ['ratio', 'difference'] as const)
+  .map(([[[w, h], z], measure]): TrendConfig => ({ w, h, z, measure }));
+const describe = (c: TrendConfig) => `${c.measure}, window ${c.w}d, half-life ${c.h === Infinity ? 'none' : `${c.h * c.w}d`}, z ${c.z}, baseline ${4 * c.w}d`;
+const trendRows: Record<string, string | number>[] = [];
+for (const baseDays of [BASE_DAYS, 4 * BASE_DAYS]) {
+  const trendChoice = bestBy(trendGrid, (c) => nextDay(validIdx, baseDays, trendPredictor(c)));
+  const popChoiceT = bestBy([1, 3, 7, 28], (w) => nextDay(validIdx, baseDays, popPredictor(w)));
+  const target = `rise vs ${baseDays}-day mean`;
+  const row = (method: string, r: { p10: number; p20: number }, valid: number | string, parameters: string) =>
+    trendRows.push({ target, method, 'precision@10': r.p10, 'precision@20': r.p20, 'valid precision@20': valid, parameters });
+  row('trending', nextDay(testIdx, baseDays, trendPredictor(trendChoice.choice)), trendChoice.p20, describe(trendChoice.choice));
+  row('popular (window tuned)', nextDay(testIdx, baseDays, popPredictor(popChoiceT.choice)), popChoiceT.p20, `window ${popChoiceT.choice}d`);
+  row('popular (trending\'s window)', nextDay(testIdx, baseDays, popPredictor(trendChoice.choice.w)), '-', `window ${trendChoice.choice.w}d`);
+}
 console.log(`Protocol: trading days (days with any purchase; the shop does not sell on Saturdays). For each of the last ${PERIOD} full trading days d ` +
   `(${day(start + trading[testIdx[0]!]! * DAY)}..${day(start + trading[testIdx.at(-1)!]! * DAY)}), rank items at the end of d and compare with the items that rose on the next trading day: ` +
-  `rise = purchase events (invoice lines) on that day minus the item's mean over the ${BASE_DAYS} trading days up to d; the ${RISE_TOP} largest positive rises are relevant. ` +
-  `precision@k = relevant items in the top k / k. Parameters chosen by precision@20 on the ${PERIOD} trading days before.\n`);
-printTable(trendRows.map((r) => ({ method: r.method, 'precision@10': r.p10, 'precision@20': r.p20, 'valid precision@20': r.valid ? r.valid.p20 : '-', parameters: r.chosen })));
+  `rise = purchase events (invoice lines) on that day minus the item's mean daily count over the ${BASE_DAYS} (short) or ${4 * BASE_DAYS} (long) trading days up to d; the ${RISE_TOP} largest positive rises are relevant ` +
+  `(fees/postage excluded). precision@k = relevant items in the top k / k. Parameters chosen by precision@20 on the ${PERIOD} trading days before, separately per target.\n`);
+printTable(trendRows);
 console.log(`\n(${secs()} s in all; a loaded 2-core machine)`);

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, rmSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +13,7 @@ import { ConfigError, StoreError } from '../errors.ts';
 const bin = resolve(import.meta.dirname, '../../bin/curio.js');
 const dir = mkdtempSync(join(tmpdir(), 'curio-failure-'));
 chmodSync(dir, 0o755); // readable by the unprivileged user of the permission tests
+after(() => rmSync(dir, { recursive: true, force: true }));
 const db = join(dir, 'shop.db');
 const MAP = 'user=user,item=item,type=type,value=value,timestamp=timestamp';
 // Root ignores file permissions: the permission tests then run the binary as `nobody`.
@@ -53,6 +54,7 @@ test('an unknown flag is one line listing the command\'s flags once, exit code 2
   const global = curio(['--bogus']);
   assert.equal(global.code, 2);
   assert.equal(global.err, 'curio: --bogus: unknown option; the global options are --help, --version, --debug (a command\'s own options follow it: curio <command> --help)\n');
+  assert.match(curio(['toString']).err, /^curio: unknown command "toString"; /, 'only own commands, not Object.prototype');
   const cmd = curio(['frobnicate']);
   assert.equal(cmd.code, 2);
   assert.match(cmd.err, /^curio: unknown command "frobnicate"; the commands are import, train, .*\n$/);

@@ -103,7 +103,8 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug') || process.env.CURIO_DEBUG === '1';
   argv = argv.filter((a) => a !== '--debug');
   const [name, ...rest] = argv;
-  const ctx = { command: name && name in commands ? name : undefined, db: flagValue(rest, '--db') ?? defaultDb(), config: flagValue(rest, '--config'), debug };
+  const known = name !== undefined && Object.hasOwn(commands, name);
+  const ctx = { command: known ? name : undefined, db: flagValue(rest, '--db') ?? defaultDb(), config: flagValue(rest, '--config'), debug };
   if (!running) {
     // Failures outside the awaited chain (an 'error' event nobody listens to, a stray rejection, also
     // after main returned) end the process the same way, instead of as Node's own trace.
@@ -121,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(await version());
       return 0;
     }
-    const load = commands[name];
+    const load = known ? commands[name] : undefined;
     if (!load && name.startsWith('-')) {
       console.error(`curio: ${name}: unknown option; the global options are --help, --version, --debug (a command's own options follow it: curio <command> --help)`);
       return 2;

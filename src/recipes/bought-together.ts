@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../config.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { INTERACTION_TYPES } from '../data/types.ts';
-import { countPairs, pairCount, type PairCounts } from './pairs.ts';
+import { countPairs, pairIndex, type PairCounts } from './pairs.ts';
 import { sessionMatrix } from './sessions.ts';
 
 export const BoughtTogetherConfigSchema = z.object({
@@ -10,6 +10,11 @@ export const BoughtTogetherConfigSchema = z.object({
   types: z.array(z.enum(INTERACTION_TYPES)).default(['purchase']),
   /** A basket = one user's events at most this many ms apart; 0 = the same timestamp (one invoice). */
   gapMs: z.number().nonnegative().default(0),
+  /**
+   * Halve a basket's weight in confidence and lift every this many days before the latest basket (assortments
+   * and seasons change); the minimum-support guard and the evidence still count baskets unweighted.
+   */
+  halfLifeDays: z.number().positive().optional(),
   /** Baskets larger than this add sampled, reweighted pairs (see countPairs): keeps counting linear. */
   maxBasketSize: z.number().int().min(2).default(64),
   /** Pairs seen together in fewer baskets than this are not trusted: they score nothing. */
@@ -54,7 +59,14 @@ export class BoughtTogether {
   static fit(x: Interactions, config: Partial<BoughtTogetherConfig> = {}): BoughtTogether {
     const c = parseConfig(BoughtTogetherConfigSchema, config, 'boughtTogether');
     const baskets = sessionMatrix(x, { types: c.types, gapMs: c.gapMs });
-    return new BoughtTogether(c, countPairs(baskets, { maxSessionSize: c.maxBasketSize }));
+    let sessionWeight: Float32Array | undefined;
+    if (c.halfLifeDays !== undefined) {
+      let latest = -Infinity;
+      for (const t of baskets.time) if (t > latest) latest = t;
+      const rate = Math.LN2 / (c.halfLifeDays * 86_400_000);
+      sessionWeight = Float32Array.from(baskets.time, (t) => Math.exp(-rate * (latest - t)));
+    }
+    return new BoughtTogether(c, countPairs(baskets, { maxSessionSize: c.maxBasketSize, sessionWeight }));
   }
 
   /** Same counts, other scoring parameters (for tuning without recounting). */
@@ -80,19 +92,21 @@ export class BoughtTogether {
    * (length nItems): NaN for items without trusted evidence and for the basket's own items.
    */
   score(basket: Int32Array, out: Float32Array): { supported: boolean } {
-    const { pairs, itemSessions, sessions } = this.counts;
+    const { pairs } = this.counts;
+    // Ranking uses the (possibly time-weighted) counts, the guard the raw ones.
+    const w = this.counts.weighted;
+    const pairW = w ? w.pairs : pairs.data, itemW = w ? w.itemSessions : this.counts.itemSessions, sessions = w ? w.sessions : this.counts.sessions;
     const { minSupport, shrink, liftExponent: beta, combine } = this.config;
     out.fill(NaN);
     const max = combine === 'max';
     for (let q = 0; q < basket.length; q++) {
       const i = basket[q]!;
       if (i < 0 || i >= this.nItems) continue;
-      const ci = itemSessions[i]!, confNorm = 1 / (ci + shrink), liftNorm = sessions / ci;
+      const ci = itemW[i]!, confNorm = 1 / (ci + shrink), liftNorm = sessions / ci;
       for (let p = pairs.indptr[i]!, e = pairs.indptr[i + 1]!; p < e; p++) {
-        const cij = pairs.data[p]!;
-        if (cij < minSupport) continue;
-        const j = pairs.indices[p]!;
-        const s = cij * confNorm * liftPower((cij * liftNorm) / itemSessions[j]!, beta);
+        if (pairs.data[p]! < minSupport) continue;
+        const j = pairs.indices[p]!, cij = pairW[p]!;
+        const s = cij * confNorm * liftPower((cij * liftNorm) / itemW[j]!, beta);
         const prev = out[j]!;
         out[j] = Number.isNaN(prev) ? s : max ? Math.max(prev, s) : prev + s;
       }
@@ -106,18 +120,25 @@ export class BoughtTogether {
     return { supported };
   }
 
-  /** The strongest trusted association of `item` with a basket item, or undefined when there is none. */
+  /**
+   * The strongest trusted association of `item` with a basket item, or undefined when there is none.
+   * The figures are plain basket counts (also under halfLifeDays), so a reason can quote them as they are.
+   */
   evidence(item: number, basket: Int32Array): BoughtTogetherEvidence | undefined {
     const { pairs, itemSessions, sessions } = this.counts;
+    const w = this.counts.weighted;
     const { minSupport, shrink, liftExponent: beta } = this.config;
     let best: BoughtTogetherEvidence | undefined, bestScore = -Infinity;
     for (let q = 0; q < basket.length; q++) {
       const i = basket[q]!;
       if (i < 0 || i >= this.nItems || i === item) continue;
-      const cij = pairCount(pairs, i, item);
-      if (cij < minSupport) continue;
-      const ci = itemSessions[i]!, lift = (cij * sessions) / (ci * itemSessions[item]!);
-      const s = (cij / (ci + shrink)) * liftPower(lift, beta);
+      const p = pairIndex(pairs, i, item);
+      if (p < 0 || pairs.data[p]! < minSupport) continue;
+      const cij = pairs.data[p]!, ci = itemSessions[i]!, lift = (cij * sessions) / (ci * itemSessions[item]!);
+      // The same ordering as score(): weighted counts when there are any.
+      const wij = w ? w.pairs[p]! : cij, wi = w ? w.itemSessions[i]! : ci;
+      const wLift = w ? (wij * w.sessions) / (wi * w.itemSessions[item]!) : lift;
+      const s = (wij / (wi + shrink)) * liftPower(wLift, beta);
       if (s > bestScore) {
         bestScore = s;
         best = { with: i, count: cij, support: cij / sessions, confidence: cij / ci, lift };

@@ -28,10 +28,10 @@ test('evaluateBaskets: HR@k and NDCG@k of the hidden item by hand; given items a
   // Task 1: 4 given -> ranking 3, 2, ...: hidden 2 at rank 2. Task 2: 0 given -> 4, 3, 2, 1: hidden 1 at rank 4.
   const r2 = evaluateBaskets(tasks, 5, scorer, { k: 2 });
   assert.equal(r2.hr, 0.5);
-  assert.ok(Math.abs(r2.ndcg - (1 / Math.log2(3)) / 2) < 1e-12);
+  assert.ok(Math.abs(r2.ndcg - (1 / Math.log2(3)) / 2) < 1e-12, 'Math.abs(r2.ndcg - (1 / Math.log2(3)) / 2) < 1e-12');
   const r4 = evaluateBaskets(tasks, 5, scorer, { k: 4 });
   assert.equal(r4.hr, 1);
-  assert.ok(Math.abs(r4.ndcg - (1 / Math.log2(3) + 1 / Math.log2(5)) / 2) < 1e-12);
+  assert.ok(Math.abs(r4.ndcg - (1 / Math.log2(3) + 1 / Math.log2(5)) / 2) < 1e-12, 'Math.abs(r4.ndcg - (1 / Math.log2(3) + 1 / Math.log2(5)) / 2) < 1e-12');
   const masked = evaluateBaskets(tasks, 5, scorer, { k: 2, candidates: Uint8Array.of(1, 1, 1, 0, 1) });
   // Item 3 not a candidate: task 1 ranks 2, 1 (hit at rank 1); task 2 ranks 4, 2 (miss).
   assert.equal(masked.hr, 0.5);

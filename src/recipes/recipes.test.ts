@@ -68,9 +68,9 @@ test('BoughtTogether: support, confidence and lift by hand on five baskets', () 
   assert.equal(e.with, A); assert.equal(e.count, 3);
   assert.equal(e.support, 3 / 5);
   assert.equal(e.confidence, 3 / 4);
-  assert.ok(Math.abs(e.lift - 0.75 / (4 / 5)) < 1e-12);
+  assert.ok(Math.abs(e.lift - 0.75 / (4 / 5)) < 1e-12, 'Math.abs(e.lift - 0.75 / (4 / 5)) < 1e-12');
   const d = bt.evidence(A, Int32Array.of(D))!;
-  assert.equal(d.confidence, 1); assert.ok(Math.abs(d.lift - 1.25) < 1e-12);
+  assert.equal(d.confidence, 1); assert.ok(Math.abs(d.lift - 1.25) < 1e-12, 'Math.abs(d.lift - 1.25) < 1e-12');
   assert.equal(bt.evidence(D, Int32Array.of(C)), undefined);
 });
 
@@ -78,15 +78,15 @@ test('BoughtTogether.score: confidence, lift exponent, sum and max over a basket
   const bt = BoughtTogether.fit(baskets(FIVE), { minSupport: 1, shrink: 0, liftExponent: 0 });
   const out = new Float32Array(4);
   assert.deepEqual(bt.score(Int32Array.of(A), out), { supported: true });
-  assert.ok(Number.isNaN(out[A]!));
-  assert.ok(Math.abs(out[B]! - 0.75) < 1e-6 && Math.abs(out[C]! - 0.5) < 1e-6 && Math.abs(out[D]! - 0.25) < 1e-6);
+  assert.ok(Number.isNaN(out[A]!), 'Number.isNaN(out[A]!)');
+  assert.ok(Math.abs(out[B]! - 0.75) < 1e-6 && Math.abs(out[C]! - 0.5) < 1e-6 && Math.abs(out[D]! - 0.25) < 1e-6, 'Math.abs(out[B]! - 0.75) < 1e-6 && Math.abs(out[C]! - 0.5) < 1e-6 && Math.abs(out[D]! - 0.25) < 1e-6');
   bt.score(Int32Array.of(A, C), out);
   assert.ok(Math.abs(out[B]! - (0.75 + 2 / 3)) < 1e-6, `sum: ${out[B]}`);
-  assert.ok(Math.abs(out[D]! - 0.25) < 1e-6);
+  assert.ok(Math.abs(out[D]! - 0.25) < 1e-6, 'Math.abs(out[D]! - 0.25) < 1e-6');
   bt.withConfig({ combine: 'max' }).score(Int32Array.of(A, C), out);
   assert.ok(Math.abs(out[B]! - 0.75) < 1e-6, `max: ${out[B]}`);
   bt.withConfig({ liftExponent: 1 }).score(Int32Array.of(A), out);
-  assert.ok(Math.abs(out[B]! - 0.75 * 0.9375) < 1e-6 && Math.abs(out[D]! - 0.25 * 1.25) < 1e-6);
+  assert.ok(Math.abs(out[B]! - 0.75 * 0.9375) < 1e-6 && Math.abs(out[D]! - 0.25 * 1.25) < 1e-6, 'Math.abs(out[B]! - 0.75 * 0.9375) < 1e-6 && Math.abs(out[D]! - 0.25 * 1.25) < 1e-6');
   bt.withConfig({ shrink: 4 }).score(Int32Array.of(A), out);
   assert.ok(Math.abs(out[B]! - 3 / 8) < 1e-6, 'shrunk confidence 3 / (4 + 4)');
 });
@@ -97,9 +97,27 @@ test('BoughtTogether: the minimum-support guard drops rare pairs and reports uns
   assert.deepEqual(bt.score(Int32Array.of(A), out), { supported: true });
   assert.ok(Number.isNaN(out[D]!), 'AD seen once: not trusted');
   assert.deepEqual(bt.score(Int32Array.of(D), out), { supported: false });
-  assert.ok(out.every((v) => Number.isNaN(v)));
+  assert.ok(out.every((v) => Number.isNaN(v)), 'out.every((v) => Number.isNaN(v))');
   assert.deepEqual(bt.score(Int32Array.of(-1), out), { supported: false });
   assert.throws(() => BoughtTogether.fit(baskets(FIVE), { minSupport: 0 }), ConfigError);
+});
+
+test('BoughtTogether: halfLifeDays ranks recent associations first; the guard and the evidence count plain baskets', () => {
+  const b = new InteractionsBuilder();
+  const at = (u: string, items: string[], t: number) => { for (const it of items) b.add(u, it, 1, t, 'purchase'); };
+  at('u', ['A', 'B'], 0); at('v', ['A', 'B'], 0); at('w', ['A', 'C'], 100 * DAY); at('z', ['A', 'C'], 100 * DAY);
+  const x = b.build();
+  const [a, bb, c] = [x.items.get('A'), x.items.get('B'), x.items.get('C')];
+  const out = new Float32Array(3);
+  const plain = BoughtTogether.fit(x, { minSupport: 2, shrink: 0, liftExponent: 0 });
+  plain.score(Int32Array.of(a), out);
+  assert.equal(out[bb], out[c]);
+  const decayed = BoughtTogether.fit(x, { minSupport: 2, shrink: 0, liftExponent: 0, halfLifeDays: 50 });
+  decayed.score(Int32Array.of(a), out);
+  // Weighted: c(A) = 2·0.25 + 2·1 = 2.5, c(A,B) = 0.5, c(A,C) = 2.
+  assert.ok(Math.abs(out[bb]! - 0.5 / 2.5) < 1e-6 && Math.abs(out[c]! - 2 / 2.5) < 1e-6, `${out[bb]} ${out[c]}`);
+  assert.deepEqual(decayed.evidence(bb, Int32Array.of(a)), { with: a, count: 2, support: 0.5, confidence: 0.5, lift: 1 });
+  assert.equal(BoughtTogether.fit(x, { minSupport: 3, halfLifeDays: 50 }).score(Int32Array.of(a), out).supported, false);
 });
 
 test('CoOccurrence: cosine shrunk by count, views within a session gap', () => {
@@ -107,18 +125,18 @@ test('CoOccurrence: cosine shrunk by count, views within a session gap', () => {
   const co = CoOccurrence.fit(x, { gapMs: 0, minCount: 1, shrink: 0 });
   const out = new Float32Array(4);
   co.score(Int32Array.of(A), out);
-  assert.ok(Math.abs(out[B]! - 3 / Math.sqrt(16)) < 1e-6);
-  assert.ok(Math.abs(out[C]! - 2 / Math.sqrt(12)) < 1e-6);
-  assert.ok(Number.isNaN(out[A]!));
+  assert.ok(Math.abs(out[B]! - 3 / Math.sqrt(16)) < 1e-6, 'Math.abs(out[B]! - 3 / Math.sqrt(16)) < 1e-6');
+  assert.ok(Math.abs(out[C]! - 2 / Math.sqrt(12)) < 1e-6, 'Math.abs(out[C]! - 2 / Math.sqrt(12)) < 1e-6');
+  assert.ok(Number.isNaN(out[A]!), 'Number.isNaN(out[A]!)');
   assert.deepEqual(Array.from(co.neighbors(A, 2).items), [B, C]);
   const shrunk = co.withConfig({ shrink: 3 });
   shrunk.score(Int32Array.of(A), out);
-  assert.ok(Math.abs(out[B]! - (3 / 4) * (3 / 6)) < 1e-6);
+  assert.ok(Math.abs(out[B]! - (3 / 4) * (3 / 6)) < 1e-6, 'Math.abs(out[B]! - (3 / 4) * (3 / 6)) < 1e-6');
   assert.deepEqual(co.evidence(B, Int32Array.of(C, A)), { with: A, count: 3, strength: 0.75 });
   // Baskets 1 second apart: one 30-minute session per user merges them.
   const merged = CoOccurrence.fit(x, { minCount: 1, normalize: 'count' });
   merged.score(Int32Array.of(C), out);
-  assert.ok(Number.isNaN(out[C]!));
+  assert.ok(Number.isNaN(out[C]!), 'Number.isNaN(out[C]!)');
   assert.equal(out[D], 1, 'C and D are both viewed by u0 (baskets 1, 3, 5)');
 });
 
@@ -139,17 +157,22 @@ test('trendingScores: the riser tops the list; a single new event does not; no r
   trendingScores(x, { now, windowMs: 7 * DAY, baselineMs: 28 * DAY, recent, baseline }, out);
   const s = (id: string) => out[x.items.get(id)]!;
   assert.ok(s('riser') > s('once'), `riser ${s('riser')} vs once ${s('once')}`);
-  assert.ok(s('riser') > s('steady') && s('steady') > s('faller'));
+  assert.ok(s('riser') > s('steady') && s('steady') > s('faller'), 'riser > steady > faller');
   assert.ok(Math.abs(s('steady')) < 0.5, `steady near 0, got ${s('steady')}`);
-  assert.ok(Number.isNaN(s('gone')));
+  assert.ok(Number.isNaN(s('gone')), 'gone: no recent event');
   assert.equal(baseline[x.items.get('riser')], 56);
   // What the bound and the prior prevent: the plain ratio puts the single event first.
   trendingScores(x, { now, windowMs: 7 * DAY, z: 0, prior: 0.01 }, out);
-  assert.ok(s('once') > s('riser'));
+  assert.ok(s('once') > s('riser'), 'plain ratio: once first');
   // Without decay the recent count is the plain count.
   trendingScores(x, { now, windowMs: 7 * DAY, halfLifeMs: Infinity, recent }, out);
   assert.equal(recent[x.items.get('riser')], 56);
   assert.throws(() => trendingScores(x, { now, windowMs: 0 }, out), RangeError);
+  // By difference: riser +42 events a week (56 vs 14 expected) first; once (+1, bound 1 - sqrt 2) far below.
+  trendingScores(x, { now, windowMs: 7 * DAY, halfLifeMs: Infinity, measure: 'difference', z: 1, prior: 1 }, out);
+  assert.ok(Math.abs(s('riser') - (56 - 14 - Math.sqrt(56 + 56 / 16 + 1))) < 1e-4, `riser ${s('riser')}`);
+  assert.ok(Math.abs(s('once') - (1 - Math.sqrt(2))) < 1e-6, 'Math.abs(s("once") - (1 - Math.sqrt(2))) < 1e-6');
+  assert.ok(s('riser') > s('once') && s('once') > s('faller') && s('steady') > s('faller'), 'riser first, faller last');
 });
 
 test('popularScores: counts in the window, NaN without events, half-life decay', () => {
@@ -160,9 +183,9 @@ test('popularScores: counts in the window, NaN without events, half-life decay',
   const out = new Float32Array(3);
   popularScores(x, { since: 5 * DAY }, out);
   assert.deepEqual(Array.from(out.subarray(0, 2)), [3, 1]);
-  assert.ok(Number.isNaN(out[2]!));
+  assert.ok(Number.isNaN(out[2]!), 'Number.isNaN(out[2]!)');
   popularScores(x, { since: 5 * DAY, types: ['view'] }, out);
   assert.equal(out[0], 2);
   popularScores(x, { until: 11 * DAY, halfLifeMs: DAY, types: ['view'] }, out);
-  assert.ok(Math.abs(out[0]! - 2 * 0.5) < 1e-6 && Math.abs(out[1]! - 0.25) < 1e-6 && Math.abs(out[2]! - 2 ** -9) < 1e-8);
+  assert.ok(Math.abs(out[0]! - 2 * 0.5) < 1e-6 && Math.abs(out[1]! - 0.25) < 1e-6 && Math.abs(out[2]! - 2 ** -9) < 1e-8, 'Math.abs(out[0]! - 2 * 0.5) < 1e-6 && Math.abs(out[1]! - 0.25) < 1e-6 && Math.abs(out[2]! - 2 ** -9) < 1e-8');
 });

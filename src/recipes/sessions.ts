@@ -16,12 +16,18 @@ export interface SessionOptions {
   until?: number;
 }
 
+/** A session × item binary matrix, with each session's user and the time of its last event. */
+export interface Sessions extends Csr {
+  readonly user: Int32Array;
+  readonly time: Float64Array;
+}
+
 /**
  * Groups events into sessions (baskets): a session × item binary matrix, each row the distinct items of one
  * session, columns sorted. Users are bucketed by a counting pass and each user's events sorted by time, so the
  * cost is O(n log(events per user)) with no per-event objects.
  */
-export function sessionMatrix(x: Interactions, o: SessionOptions = {}): Csr {
+export function sessionMatrix(x: Interactions, o: SessionOptions = {}): Sessions {
   const gap = o.gapMs ?? 0;
   const allowed = o.types ? new Uint8Array(256) : undefined;
   if (allowed) for (const t of o.types!) allowed[TYPE_CODE[t]] = 1;
@@ -35,7 +41,7 @@ export function sessionMatrix(x: Interactions, o: SessionOptions = {}): Csr {
   const pos = start.slice(0, nUsers);
   for (let k = 0; k < x.length; k++) if (keep(k)) order[pos[x.user[k]!]!++] = k;
   const time = x.time;
-  const indptr: number[] = [0];
+  const indptr: number[] = [0], users: number[] = [], times: number[] = [];
   const indices = new Int32Array(order.length);
   let out = 0;
   const mark = new Int32Array(x.items.size).fill(-1);
@@ -51,16 +57,19 @@ export function sessionMatrix(x: Interactions, o: SessionOptions = {}): Csr {
     for (let q = 0; q < ev.length; q++) {
       const k = ev[q]!, t = time[k]!;
       if (q > 0 && t - last > gap) {
-        closeRow(indices, rowStart, out); indptr.push(out); rowStart = out; session++;
+        closeRow(indices, rowStart, out); indptr.push(out); users.push(u); times.push(last); rowStart = out; session++;
       }
       last = t;
       const i = x.item[k]!;
       if (mark[i] !== session) { mark[i] = session; indices[out++] = i; }
     }
-    closeRow(indices, rowStart, out); indptr.push(out); session++;
+    closeRow(indices, rowStart, out); indptr.push(out); users.push(u); times.push(last); session++;
   }
   const idx = indices.slice(0, out);
-  return { rows: indptr.length - 1, cols: x.items.size, indptr: Int32Array.from(indptr), indices: idx, data: new Float32Array(out).fill(1) };
+  return {
+    rows: indptr.length - 1, cols: x.items.size, indptr: Int32Array.from(indptr), indices: idx, data: new Float32Array(out).fill(1),
+    user: Int32Array.from(users), time: Float64Array.from(times),
+  };
 }
 
 function closeRow(indices: Int32Array, s: number, e: number): void {

@@ -14,6 +14,11 @@ export interface TrendingOptions {
   types?: readonly InteractionType[];
   /** Pseudo-events added to both the recent and the expected count (default 1). */
   prior?: number;
+  /**
+   * 'ratio' (default): how many times the rate rose (finds risers of any size); 'difference': by how many
+   * events per window it rose (favours big sellers, like "top movers" by volume). Both as lower bounds.
+   */
+  measure?: 'ratio' | 'difference';
   /** Width of the lower confidence bound in standard deviations (default 1.645: one-sided 95%). */
   z?: number;
   /** When given (length nItems), filled with each item's decayed recent count and raw baseline count (for reasons). */
@@ -38,6 +43,9 @@ function typeMask(types: readonly InteractionType[] | undefined): Uint8Array | u
  * bound: a raw ratio ranks an item with 1 recent event and none before (ratio ∞) above one going 200 -> 600;
  * the bound charges small counts for their uncertainty, and α keeps the ratio finite. Items without a recent
  * event get NaN (nothing is trending there); so do items with no event at all.
+ * With measure 'difference' the score is the lower bound of the rise in events per (effective) window,
+ *   (r − e) − z · sqrt(Var r + (W/B)² b + α),
+ * which a single event cannot top either: its bound is 1 − z·sqrt(1 + α) < 0.
  * Writes into `out` (length x.items.size).
  */
 export function trendingScores(x: Interactions, o: TrendingOptions, out: Float32Array): void {
@@ -62,10 +70,15 @@ export function trendingScores(x: Interactions, o: TrendingOptions, out: Float32
       r[i]! += wt; r2[i]! += wt * wt;
     } else b[i]!++;
   }
+  const difference = o.measure === 'difference';
   for (let i = 0; i < n; i++) {
     const ri = r[i]!;
     if (ri === 0) { out[i] = NaN; continue; }
     const bi = b[i]!, e = rho * bi;
+    if (difference) {
+      out[i] = ri - e - z * Math.sqrt(r2[i]! + rho * rho * bi + alpha);
+      continue;
+    }
     const sd = Math.sqrt((r2[i]! + alpha) / ((ri + alpha) * (ri + alpha)) + 1 / (bi + alpha));
     out[i] = Math.log((ri + alpha) / (e + alpha)) - z * sd;
   }

@@ -117,6 +117,51 @@ export function runStoreContract(name: string, open: () => Promise<DataStore>): 
       assert.equal(outsideSaw, 2);
     }));
 
+    test('the outer store used inside its own transaction() is a StoreError naming the tx argument, never a hang', () => fresh(async (s) => {
+      const useTx = (e: unknown) => e instanceof StoreError && /inside its own transaction\(\).*call the tx argument/.test(e.message);
+      const outcome = await Promise.race([
+        s.transaction(async (tx) => {
+          await tx.addInteractions([ev('u', 'a', 1, 1)]);
+          await assert.rejects(s.addInteractions([ev('u', 'b', 1, 2)]), useTx);
+          await assert.rejects(s.stats(), useTx);
+          await assert.rejects(s.transaction(async () => undefined), useTx);
+          await assert.rejects(s.close(), useTx);
+          // Also from a callback started inside the body.
+          await new Promise<void>((resolve, reject) => setTimeout(() => s.history('u').then(() => reject(new Error('no error')), (e) => (useTx(e) ? resolve() : reject(e))), 1));
+          return 'done';
+        }),
+        new Promise((resolve) => setTimeout(() => resolve('hung'), 5000)),
+      ]);
+      assert.equal(outcome, 'done');
+      // The transaction committed; the store works normally afterwards.
+      assert.equal((await s.stats()).interactions, 1);
+    }));
+
+    test('a tx handle used after its transaction ended is a StoreError, not a write outside any transaction', () => fresh(async (s) => {
+      let leaked: DataStore | undefined;
+      await s.transaction(async (tx) => { leaked = tx; });
+      await assert.rejects(leaked!.addInteractions([ev('u', 'a', 1, 1)]), (e: unknown) => e instanceof StoreError && /used after its transaction\(\) ended/.test(e.message));
+      await assert.rejects(leaked!.stats(), StoreError);
+      assert.equal((await s.stats()).interactions, 0);
+    }));
+
+    test('calls after close() are StoreErrors; closing twice is harmless; close waits for a running transaction', () => fresh(async (s) => {
+      const tx = s.transaction(async (t) => {
+        await t.addInteractions([ev('u', 'a', 1, 1)]);
+        await new Promise((r) => setTimeout(r, 20));
+        await t.addInteractions([ev('u', 'b', 1, 2)]);
+      });
+      const closing = s.close();
+      await tx;
+      await closing;
+      await s.close();
+      const closed = (e: unknown) => e instanceof StoreError && /store is closed/.test(e.message);
+      await assert.rejects(s.addInteractions([ev('u', 'c', 1, 3)]), closed);
+      await assert.rejects(s.snapshot(), closed);
+      await assert.rejects(s.transaction(async () => undefined), closed);
+      await assert.rejects(s.info(), closed);
+    }));
+
     test('history is newest first and honours limit', () => fresh(async (s) => {
       await s.addInteractions([ev('u', 'a', 1, 300), ev('u', 'b', 2, 100), ev('u', 'c', 3, 200, { text: 'nice', session: 'x' }), ev('v', 'a', 1, 999)]);
       const h = await s.history('u');

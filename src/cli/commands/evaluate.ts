@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Command } from '../main.ts';
 import { distinctList, intOption, loadConfigFile, parse } from '../args.ts';
 import { checkOutputDir } from '../outputs.ts';
-import { openStore } from '../../store/registry.ts';
 import { runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
 import { prepareInteractions, DataConfigSchema } from '../../pipeline/prepare.ts';
 import { parseConfig, strictObject } from '../../config.ts';
@@ -13,7 +12,7 @@ import { PRESETS } from '../../eval/presets.ts';
 import { modelKinds } from '../../models/registry.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { progress } from '../progress.ts';
-import { defaultDb } from './paths.ts';
+import { defaultDb, openCliStore } from './paths.ts';
 
 /** An experiment config file plus the data filters; each part is checked by its own schema. */
 const EvaluateFileSchema = strictObject({
@@ -51,7 +50,7 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
     validateExperiment(config); // models, preset and tuning spaces fail here, before the store is read
     const dir = v.report ?? 'curio-report';
     checkOutputDir(dir, '--report');
-    const store = await openStore(db);
+    const store = await openCliStore(db, 'use');
     config.name = file.name ?? store.url;
     let snapshot: Interactions;
     try {

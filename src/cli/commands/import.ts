@@ -1,10 +1,9 @@
 import type { Command } from '../main.ts';
 import { parse } from '../args.ts';
-import { openStore } from '../../store/registry.ts';
 import { importData, IMPORT_FORMATS, type GenericMapping, type ImportReport } from '../../data/importers/index.ts';
 import { ConfigError } from '../../errors.ts';
 import { progress } from '../progress.ts';
-import { defaultDb } from './paths.ts';
+import { openCliStore } from './paths.ts';
 
 const MAPPING_KEYS = ['user', 'item', 'value', 'type', 'timestamp', 'session', 'text'] as const;
 
@@ -24,15 +23,18 @@ A malformed row stops the import with its file, line and field, and nothing is w
     const [format, path] = positionals;
     if (!format || !path) throw new ConfigError('import', `give a format and a path: curio import <format> <path> (formats: ${IMPORT_FORMATS.join(', ')})`);
     const mapping = v.map ? parseMapping(v.map, v.type, v.value) : undefined;
-    const store = await openStore(v.db ?? defaultDb());
+    const store = await openCliStore(v.db, 'create');
+    let imported = false;
     try {
       const bar = progress(`import ${format}`, 0, { quiet: v.quiet });
       const rep = await importData(store, { format, path, mapping, skipInvalid: v['skip-invalid'], onProgress: (d, n) => bar.update(d, n) });
+      imported = true;
       bar.finish();
       if (v.json) console.log(JSON.stringify(rep));
       else printReport(rep, store.url);
     } finally {
-      await store.close();
+      // A failed first import must not leave a new, empty store behind (the import is one transaction: empty).
+      await store.close({ removeIfNewAndEmpty: !imported });
     }
     return 0;
   },

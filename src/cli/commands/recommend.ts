@@ -8,9 +8,8 @@ import { intOption, parse, type Options } from '../args.ts';
 import { ConfigError } from '../../errors.ts';
 import { Engine, type EngineResponse } from '../../engine/engine.ts';
 import type { EngineRequest } from '../../engine/schema.ts';
-import { openStore } from '../../store/registry.ts';
 import { parseBoostArg, parseCapArg, parsePinArg } from '../../rules/index.ts';
-import { defaultDb, defaultModel } from './paths.ts';
+import { defaultDb, defaultModel, openCliStore } from './paths.ts';
 
 const common = {
   model: { type: 'string' }, db: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' }, config: { type: 'string' },
@@ -62,7 +61,7 @@ async function openEngine(v: Record<string, unknown>): Promise<Engine> {
   const db = (v.db as string | undefined) ?? defaultDb();
   if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
   const modelPath = (v.model as string | undefined) ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
-  const store = await openStore(db);
+  const store = await openCliStore(db, 'use');
   try {
     return await Engine.open({ store, model: modelPath, config: v.config as string | undefined, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
   } catch (e) {

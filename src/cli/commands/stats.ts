@@ -1,14 +1,13 @@
 import type { Command } from '../main.ts';
 import { parse } from '../args.ts';
-import { openStore } from '../../store/registry.ts';
-import { defaultDb } from './paths.ts';
+import { openCliStore } from './paths.ts';
 
 export const statsCommand: Command = {
   summary: 'what the store holds: users, items, interactions by type, past imports',
   usage: 'curio stats [--db curio.db] [--json]',
   async run(argv) {
     const { values: v } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, 'stats');
-    const store = await openStore(v.db ?? defaultDb());
+    const store = await openCliStore(v.db, 'use');
     try {
       const s = await store.stats();
       const imports = await store.imports();

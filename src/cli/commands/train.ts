@@ -2,12 +2,11 @@ import { z } from 'zod';
 import type { Command } from '../main.ts';
 import { distinctList, loadConfigFile, numberOption, parse, parseSets } from '../args.ts';
 import { checkOutputFile } from '../outputs.ts';
-import { openStore } from '../../store/registry.ts';
 import { chooseFromReport, trainFromStore, TrainConfigSchema, type ChosenModel } from '../../pipeline/train.ts';
 import { saveModelFile } from '../../pipeline/model-file.ts';
 import { parseConfig, strictObject } from '../../config.ts';
 import { progress } from '../progress.ts';
-import { defaultDb, defaultModel } from './paths.ts';
+import { defaultDb, defaultModel, openCliStore } from './paths.ts';
 import { createModel, modelKinds } from '../../models/registry.ts';
 import { ConfigError } from '../../errors.ts';
 
@@ -52,7 +51,7 @@ with the parameters and data filters it was evaluated with; --set still override
     if (chosen && !v.quiet) {
       console.log(`training ${kind} as evaluated in ${reportPath} (${chosen.metric} ${chosen.score.toFixed(4)}): ${JSON.stringify(config.model.config)}`);
     }
-    const store = await openStore(v.db ?? defaultDb());
+    const store = await openCliStore(v.db, 'use');
     try {
       const snapBar = progress('snapshot', 0, { quiet: v.quiet });
       const fitBar = progress(`fit ${kind}`, 0, { quiet: v.quiet });

@@ -294,6 +294,8 @@ test('more of the class: UTF-16 files, runaway ids, spaced header names, ratings
   const r = await importData(s, { format: 'csv', path: csv, mapping: { user: 'who', item: 'what' }, skipInvalid: true });
   assert.deepEqual(r.skippedByReason, { 'invalid what': 1 });
   assert.match(r.firstErrors[0]!.reason, /1025 characters long, more than 1024/);
+  const far = await importData(s, { format: 'csv', path: write('more/far.csv', 'who,what,when\na,x,1e300\nb,x,2021-02-30\n'), mapping: { user: 'who', item: 'what', timestamp: 'when' }, skipInvalid: true });
+  assert.deepEqual(far.firstErrors.map((e) => e.reason), ['1e300 is beyond the dates JavaScript can hold (±8.64e15 ms)', '"2021-02-30" is not unix seconds, ms, or an ISO date']);
   write('more-ml/movies.csv', 'movieId,title,genres\n1,A (1999),Drama\n');
   write('more-ml/ratings.csv', 'userId,movieId,rating,timestamp\n1,1,7,1000\n1,1,0,1000\n1,1,0.5,1000\n');
   const ml = await importData(s, { format: 'movielens-latest', path: join(dir, 'more-ml'), skipInvalid: true });

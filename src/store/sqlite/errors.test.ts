@@ -18,7 +18,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const require = createRequire(import.meta.url);
 const fixture = fileURLToPath(new URL('./concurrent-writer.fixture.ts', import.meta.url));
 const ev = (user: string, item = 'i', timestamp = 1): InteractionRow => ({ user, item, type: 'view', value: 1, timestamp });
-const busy = (e: unknown) => e instanceof StoreError && /another process holds the store \(waited 0\.2 s/.test(e.message) && !/SqliteError/.test(e.message);
+const busy = (e: unknown) => e instanceof StoreError && /the store is busy: another process holds it \(waited 0\.2 s/.test(e.message) && !/SqliteError/.test(e.message);
 
 test('a write while another connection holds the write lock waits, then says another process holds the store', async () => {
   const file = join(dir, 'busy.db');
@@ -36,7 +36,7 @@ test('a write while another connection holds the write lock waits, then says ano
     const fresh = join(dir, 'busy-new.db');
     const locker = new Database(fresh);
     locker.exec('BEGIN IMMEDIATE');
-    assert.throws(() => SqliteStore.open(fresh, undefined, { busyTimeoutMs: 200 }), (e: unknown) => e instanceof StoreError && /cannot open SQLite store: another process holds the store/.test(e.message));
+    assert.throws(() => SqliteStore.open(fresh, undefined, { busyTimeoutMs: 200 }), (e: unknown) => e instanceof StoreError && /cannot open SQLite store: the store is busy: another process holds it/.test(e.message));
     locker.exec('ROLLBACK');
     locker.close();
   } finally {
@@ -82,7 +82,7 @@ test('SQLITE_FULL from SQLite is a StoreError saying the disk is full; nothing o
   const db = (s as unknown as { core: SqliteCore }).core.db;
   db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
   const many = Array.from({ length: 5000 }, (_, k) => ev(`u${k}`, `i${k}`));
-  await assert.rejects(s.addInteractions(many), (e: unknown) => e instanceof StoreError && /: the disk is full \(SQLITE_FULL\); the write was rolled back.*free some disk space/.test(e.message));
+  await assert.rejects(s.addInteractions(many), (e: unknown) => e instanceof StoreError && /: the disk is full \(SQLITE_FULL\); the write was rolled back and the store is as it was; free some space/.test(e.message));
   await assert.rejects(s.transaction((tx) => tx.addInteractions(many)), (e: unknown) => e instanceof StoreError && /the disk is full/.test(e.message));
   assert.deepEqual((await s.stats()).interactions, 1);
   await s.close();

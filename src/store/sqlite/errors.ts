@@ -15,12 +15,12 @@ export function toStoreError(e: unknown, url: string, o: { busyTimeoutMs: number
   switch (family) {
     case 'SQLITE_BUSY':
     case 'SQLITE_LOCKED':
-      text = `another process holds the store (${code === 'SQLITE_BUSY' ? `waited ${o.busyTimeoutMs / 1000} s for it to finish writing` : String(code)}); ` +
-        'nothing was written; run this again when the other process (another curio import?) is done';
+      text = `the store is busy: another process holds it (${code === 'SQLITE_BUSY' ? `waited ${o.busyTimeoutMs / 1000} s for it to finish writing` : String(code)}); ` +
+        'nothing was written; wait for that process to finish (another curio import?), then retry';
       break;
     case 'SQLITE_FULL':
       text = 'the disk is full (SQLITE_FULL); the write was rolled back and the store is as it was; ' +
-        'free some disk space (or use a store on another disk) and run it again';
+        'free some space on that disk (or use a store on another disk), then retry';
       break;
     case 'SQLITE_IOERR':
       text = `disk I/O error (${String(code)}: ${message}); the write was rolled back and the store is as it was; ` +
@@ -29,14 +29,14 @@ export function toStoreError(e: unknown, url: string, o: { busyTimeoutMs: number
     case 'SQLITE_READONLY':
       text = o.readonly
         ? 'the store was opened read-only; open it without { readonly: true } to write to it'
-        : `the store cannot be written (${String(code)}: ${message}); check that the file, its -wal and -shm files and their directory are writable`;
+        : `the store cannot be written (${String(code)}: ${message}); check the permissions of the file, of its -wal and -shm files and of their folder`;
       break;
     case 'SQLITE_NOTADB':
     case 'SQLITE_CORRUPT':
-      text = `not a SQLite database, or a damaged one (${String(code)}: ${message})`;
+      text = `not a SQLite database, or a damaged one (${String(code)}: ${message}); restore it from a backup, or give the path of the right file`;
       break;
     case 'SQLITE_CANTOPEN':
-      text = `cannot open the file (${message}); check that the path and its directory exist and are accessible`;
+      text = `cannot open the file (${message}); check that the path and its folder exist and are accessible`;
       break;
     default:
       text = message;
