@@ -47,8 +47,9 @@ export class UnknownUserError extends CurioError {
 
 export class UnknownItemError extends CurioError {
   override readonly code = 'UNKNOWN_ITEM';
-  constructor(readonly item: string) {
-    super(`unknown item "${item}": it is not in the training data`);
+  /** `where`: what lacks the item, e.g. 'the store' for a request naming an item that was never imported. */
+  constructor(readonly item: string, where = 'the training data') {
+    super(`unknown item "${item}": it is not in ${where}`);
   }
 }
 

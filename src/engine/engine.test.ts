@@ -155,7 +155,8 @@ test('bad requests are ConfigErrors naming the field', async () => {
     assert.match(e.message, /valid fields: recipe, user, history, context/);
     e = await field({ recipe: 'popular', pin: [{ item: 'nope', position: 1 }] });
     assert.equal(e.field, 'pin[0].item');
-    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), UnknownItemError);
+    await assert.rejects(engine.recommend({ recipe: 'related', context: { item: 'nope' } }), (x: unknown) =>
+      x instanceof UnknownItemError && x.message === 'unknown item "nope": it is not in the store (import it first)');
     e = await field({ recipe: 'related' });
     assert.equal(e.field, 'context.item');
     e = await field({ recipe: 'popular', excludeShown: '7 days' });
@@ -365,6 +366,24 @@ test('seen items are excluded however long the history (the oldest purchase of a
     // A cap on the history read is a choice the pipeline file makes, with its cost spelled out.
     const capped = await Engine.open({ store, config: { defaults: { historyLimit: 100 } } });
     assert.deepEqual(ids(await capped.recommend({ recipe: 'popular', user: 'heavy', k: 2 })), ['A', 'B']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('concurrent first requests share one snapshot and one fit, and agree', async () => {
+  const store = await shop();
+  try {
+    const engine = await Engine.open({ store });
+    let snapshots = 0;
+    const snapshot = store.snapshot.bind(store);
+    store.snapshot = (o) => { snapshots++; return snapshot(o); };
+    const rs = await Promise.all(Array.from({ length: 4 }, () => engine.recommend({ recipe: 'bought-together', context: { item: 'A' }, k: 2 })));
+    assert.equal(snapshots, 1);
+    for (const r of rs) assert.deepEqual(ids(r), ['B', 'C']);
+    engine.refresh();
+    await engine.recommend({ recipe: 'popular', k: 1 });
+    assert.equal(snapshots, 2, 'refresh() refits from the store');
   } finally {
     await store.close();
   }

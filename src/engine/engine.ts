@@ -90,6 +90,8 @@ export class Engine implements EngineParts {
   private snap: SnapshotView | undefined;
   private snapP: Promise<SnapshotView> | undefined;
   private readonly fitted = new Map<string, CoOccurrence | BoughtTogether>();
+  /** Fits in flight: concurrent first requests share one fit. */
+  private readonly fitting = new Map<string, Promise<CoOccurrence | BoughtTogether>>();
   private readonly countCache = new Map<string, Int32Array>();
 
   private constructor(
@@ -145,6 +147,7 @@ export class Engine implements EngineParts {
     this.snap = undefined;
     this.snapP = undefined;
     this.fitted.clear();
+    this.fitting.clear();
     this.countCache.clear();
   }
 
@@ -241,7 +244,7 @@ export class Engine implements EngineParts {
     const c = this.catalog.ids.get(id);
     if (c >= 0) return c;
     if (field) throw new ConfigError(field, `unknown item "${id}": the store has no such item`);
-    throw new UnknownItemError(id);
+    throw new UnknownItemError(id, 'the store (import it first)');
   }
 
   /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */
@@ -384,13 +387,17 @@ export class Engine implements EngineParts {
     return snapshotView(x, this.catalog);
   }
 
-  private async fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {
-    let m = this.fitted.get(key);
-    if (!m) {
-      m = make((await this.snapshot()).x);
-      this.fitted.set(key, m);
+  private fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {
+    let p = this.fitting.get(key);
+    if (!p) {
+      p = this.snapshot().then((s) => {
+        const m = make(s.x);
+        this.fitted.set(key, m);
+        return m;
+      });
+      this.fitting.set(key, p);
     }
-    return m as T;
+    return p as Promise<T>;
   }
 
   coOccurrence(types?: InteractionType[]): Promise<CoOccurrence> {
