@@ -51,7 +51,8 @@ const summaries: Record<string, string> = {
 
 async function help(): Promise<string> {
   const lines = ['curio — recommendations for Node.js', '', 'Usage: curio <command> [options]', ''];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${summaries[name] ?? (await load()).summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${summaries[name] ?? (await load()).summary}`);
   lines.push(
     '',
     'Run `curio <command> --help` for the options of one command.',
