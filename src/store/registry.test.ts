@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, StoreError } from '../errors.ts';
 import { openStore, registerStore, registeredSchemes } from './registry.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite/schema.ts';
 import type { DataStore } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-registry-'));
@@ -111,4 +112,21 @@ test('close({ removeIfNewAndEmpty }) removes only a store this open created and 
   await c.deleteUser('nobody');
   await c.close({ removeIfNewAndEmpty: true });
   assert.ok(existsSync(file), 'a store this open did not create is kept');
+});
+
+test('{ readonly: true } on a store of an older schema says to open it once read-write, and leaves it unchanged', async () => {
+  const file = join(dir, 'old-schema.db');
+  const db = new Database(file);
+  for (const m of MIGRATIONS.slice(0, 2)) m(db);
+  db.pragma('user_version = 2');
+  db.close();
+  const before = sha(file);
+  await assert.rejects(openStore(file, { readonly: true }), (e: unknown) => e instanceof StoreError && /schema version 2 is older .*open it once without readonly/.test(e.message));
+  assert.equal(sha(file), before);
+  const s = await openStore(file, { create: false });
+  assert.equal((await s.info()).schemaVersion, SCHEMA_VERSION);
+  await s.close();
+  const r = await openStore(file, { readonly: true });
+  assert.equal((await r.snapshot({ types: Array(40_000).fill('view') })).length, 0);
+  await r.close();
 });

@@ -174,6 +174,21 @@ export function runStoreContract(name: string, open: () => Promise<DataStore>): 
       assert.deepEqual(await s.history('u', { limit: 0 }), []);
     }));
 
+    test('two nested transactions started at once on one tx: the second is a StoreError, the first unharmed', () => fresh(async (s) => {
+      await s.transaction(async (tx) => {
+        const first = tx.transaction(async (t1) => {
+          await t1.addInteractions([ev('a', 'i', 1, 1)]);
+          await new Promise((r) => setTimeout(r, 10));
+          throw new Error('first fails');
+        });
+        await assert.rejects(tx.transaction(async (t2) => { await t2.addInteractions([ev('b', 'i', 1, 1)]); }), (e: unknown) => e instanceof StoreError && /already running on this tx; await it/.test(e.message));
+        await assert.rejects(first, /first fails/);
+        // Sequential nested transactions are fine.
+        await tx.transaction(async (t3) => { await t3.addInteractions([ev('c', 'i', 1, 1)]); });
+      });
+      assert.deepEqual((await s.snapshot()).users.toArray(), ['c']);
+    }));
+
     test('history is newest first and honours limit', () => fresh(async (s) => {
       await s.addInteractions([ev('u', 'a', 1, 300), ev('u', 'b', 2, 100), ev('u', 'c', 3, 200, { text: 'nice', session: 'x' }), ev('v', 'a', 1, 999)]);
       const h = await s.history('u');

@@ -296,8 +296,9 @@ export class SqliteCore {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (o.types) {
-      where.push(`type IN (${o.types.map(() => '?').join(', ') || 'NULL'})`);
-      params.push(...o.types);
+      const types = [...new Set(o.types)]; // a long repeated list must not exceed SQLite's bound-variable limit
+      where.push(`type IN (${types.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...types);
     }
     if (o.since !== undefined) { where.push('ts >= ?'); params.push(o.since); }
     if (o.until !== undefined) { where.push('ts < ?'); params.push(o.until); }

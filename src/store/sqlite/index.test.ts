@@ -124,3 +124,18 @@ test('a user deleted through another connection and its rowid reused: events are
   await a.close();
   await b.close();
 });
+
+test('another connection reads the last committed state while an import transaction is open, without waiting', async () => {
+  const file = join(dir, 'reader.db');
+  const writer = SqliteStore.open(file), reader = SqliteStore.open(file, undefined, { create: false, busyTimeoutMs: 100 });
+  await writer.addInteractions([{ user: 'u', item: 'a', type: 'view', value: 1, timestamp: 1 }]);
+  await writer.transaction(async (tx) => {
+    await tx.addInteractions(Array.from({ length: 1000 }, (_, k) => ({ user: `n${k}`, item: 'a', type: 'view' as const, value: 1, timestamp: k })));
+    // A reader that had to wait would fail after its 100 ms busy timeout.
+    assert.equal((await reader.snapshot()).length, 1);
+    assert.deepEqual(await reader.stats(), { users: 1, items: 1, interactions: 1, byType: { view: 1 } });
+  });
+  assert.equal((await reader.snapshot()).length, 1001);
+  await writer.close();
+  await reader.close();
+});

@@ -146,9 +146,22 @@ export class SqliteStore implements DataStore {
         if (!this.tx) running.active = false;
       }
     };
-    if (this.inTransaction) return body();
+    if (this.inTransaction) {
+      // Savepoints nest as a stack: two sibling transactions interleaving across awaits would roll back or
+      // release each other's savepoint (one's writes silently lost, the other a raw "no such savepoint").
+      if (this.nestedOpen) {
+        throw new StoreError(`${this.url}: a nested transaction() is already running on this tx; await it before starting another (or run them inside each other)`);
+      }
+      this.nestedOpen = true;
+      try {
+        return await body();
+      } finally {
+        this.nestedOpen = false;
+      }
+    }
     return this.gate.run(body);
   }
+  private nestedOpen = false;
 
   async getItem(id: string): Promise<ItemRow | undefined> {
     return (await this.getItems([id]))[0];
