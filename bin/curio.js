@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point for `npx curio`: runs the compiled CLI in dist/. In a git checkout (src/ beside dist/) whose
+// Entry point for `npx curio`: runs the compiled CLI bundle in dist/ (see scripts/build.mjs). In a git checkout (src/ beside dist/) whose
 // dist/ is missing or older than a source file, it runs the sources through tsx instead, so an edit is
 // never silently ignored; `npm run build` (or `npm test`) makes it fast again.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ function distIsCurrent() {
 
 let main;
 if (distIsCurrent()) {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main } = await import('../dist/cli-bundle/main.js'));
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -25,6 +25,8 @@ export { Bpr } from './models/bpr.ts';
 export { Ease } from './models/ease.ts';
 export { saveArtifact, loadArtifact } from './models/artifact.ts';
 export { topK } from './linalg/topk.ts';
+export { Catalog, canonicalField } from './catalog/index.ts';
+export { parseFilter, formatFilter, filterNodeSchema, filterSchema, FilterCompiler, matchesFilter, applyBoosts, applyMask, exclusionMask, rankWithRules, applyRules, rulesSchema, type FilterNode, type Filter, type Boost, type Pin, type Cap, type Rules, type RuleReason } from './rules/index.ts';
 
 export { trainFromStore, type TrainConfig } from './pipeline/train.ts';
 export { saveModelFile, loadModelFile, bindModelToStore, type TrainedModel, type LoadModelOptions } from './pipeline/model-file.ts';

@@ -51,7 +51,7 @@ const app = join(work, 'app');
 
 test('the package holds what users need and nothing of the development tree', () => {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-    'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
+    'dist/cli-bundle/main.js', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
     'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv']) {
     assert.ok(packed.includes(f), `${f} is missing from the package`);
   }

@@ -84,7 +84,7 @@ export async function loadConfigFile(path: string | undefined, flag = '--config'
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]})`);
+    throw new ConfigError(flag, `${path}${line ? `:${line}` : ''} is not valid JSON (${msg.replace(/^.*?JSON[^:]*: ?/, '').split('\n')[0]}); fix the file`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(flag, `${path} must hold a JSON object, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
   return value as Record<string, unknown>;

@@ -20,6 +20,8 @@ export interface FailureContext {
   command?: string;
   /** The store the command was working on, for SQLite errors (which do not name their file). */
   db: string;
+  /** The `--config` file, if given: the JSON a SyntaxError most likely comes from. */
+  config?: string;
 }
 
 const DEBUG_HINT = 'run with --debug for the stack';
@@ -115,6 +117,17 @@ export function describeFailure(e: unknown, ctx: FailureContext): Failure {
     const code = (e as NodeJS.ErrnoException).code;
     if (e.name === 'SqliteError' && typeof code === 'string') return { line: what + sqliteReason(code, e.message, ctx.db), exitCode: 1 };
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && 'syscall' in e) return { line: what + fileReason(code, e as NodeJS.ErrnoException), exitCode: 1 };
+    if (e instanceof SyntaxError && /JSON/.test(e.message)) {
+      const file = ctx.config ? `${ctx.config} is not valid JSON` : 'an input is not valid JSON';
+      return { line: `${what}${file} (${oneLine(e.message)}); fix the file, or ${DEBUG_HINT}`, exitCode: 1 };
+    }
+    // Settings checked by a schema outside a ConfigError: name each field.
+    const issues = (e as { issues?: unknown }).issues;
+    if (e.name === 'ZodError' && Array.isArray(issues)) {
+      const fields = issues.map((i: { path?: unknown[]; message?: string }) => `${(i.path ?? []).join('.') || '(value)'}: ${i.message ?? 'invalid'}`);
+      const help = ctx.command ? `curio ${ctx.command} --help` : 'curio --help';
+      return { line: `${what}invalid settings: ${oneLine(fields.join(', '))}; fix them (${help})`, exitCode: 1 };
+    }
     // Typed-array and DataView reads of a crafted or truncated file; other RangeErrors are bugs.
     if (e instanceof RangeError && /offset|bounds|length|buffer|dataview|byte/i.test(e.message)) {
       return { line: `${what}an input file is malformed (${oneLine(e.message)}); the file may be damaged, truncated or not made by Curio — recreate it, or ${DEBUG_HINT}`, exitCode: 1 };

@@ -93,3 +93,19 @@ test('curio --help lists every command with the summary its own --help gives', (
   assert.ok(listed.length >= 8, r.out);
   for (const [name, summary] of listed) assert.equal(curio(name, '--help').out.split('\n')[0], summary, name);
 });
+
+test('the binary trains on worker threads with the TypeScript kernels (the compiled worker entries resolve)', () => {
+  const env = { ...process.env, CURIO_NATIVE: '0', CURIO_DB: join(dir, 'workers.db') };
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env });
+  let r = run('generate', '--users', '400', '--items', '700', '--interactions', '20000', '--out', 'w.csv', '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  r = run('import', 'csv', 'w.csv', '--map', 'user=user,item=item,type=type,value=value,timestamp=timestamp', '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  // iALS splits across workers from 2M nonzeros x factors; EASE's dense inverse from 600 items (2+ cores).
+  for (const sets of [['factors=128', 'iterations=2'], ['l2=100']]) {
+    const model = sets.length === 2 ? 'ials' : 'ease';
+    r = run('train', '--model', model, ...sets.flatMap((s) => ['--set', s]), '--out', `${model}.bin`, '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, `${model}.bin`)));
+  }
+});

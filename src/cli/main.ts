@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { debugDetails, describeFailure } from './failure.ts';
+import { debugDetails, describeFailure, type FailureContext } from './failure.ts';
 import { defaultDb } from './commands/paths.ts';
 import { breakProgressLine } from './progress.ts';
 
@@ -79,19 +79,19 @@ async function version(): Promise<string> {
 kernels: ${kernels}`;
 }
 
-/** The store a command line works on (`--db FILE`, `--db=FILE`, else the default), to name it in errors. */
-function dbOf(argv: string[]): string {
+/** The value of `--name VALUE` or `--name=VALUE` on a command line, to name files in error messages. */
+function flagValue(argv: string[], name: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--db' && argv[i + 1] !== undefined) return argv[i + 1]!;
-    if (argv[i]!.startsWith('--db=')) return argv[i]!.slice(5);
+    if (argv[i] === name && argv[i + 1] !== undefined) return argv[i + 1]!;
+    if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1);
   }
-  return defaultDb();
+  return undefined;
 }
 
 /** What the last `main` call runs, for failures that surface outside its awaited chain. */
-let running: { command?: string; db: string; debug: boolean } | undefined;
+let running: FailureContext & { debug: boolean } | undefined;
 
-function report(e: unknown, ctx: { command?: string; db: string; debug: boolean }): number {
+function report(e: unknown, ctx: FailureContext & { debug: boolean }): number {
   breakProgressLine();
   const f = describeFailure(e, ctx);
   console.error(f.line);
@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug') || process.env.CURIO_DEBUG === '1';
   argv = argv.filter((a) => a !== '--debug');
   const [name, ...rest] = argv;
-  const ctx = { command: name && name in commands ? name : undefined, db: dbOf(rest), debug };
+  const ctx = { command: name && name in commands ? name : undefined, db: flagValue(rest, '--db') ?? defaultDb(), config: flagValue(rest, '--config'), debug };
   if (!running) {
     // Failures outside the awaited chain (an 'error' event nobody listens to, a stray rejection, also
     // after main returned) end the process the same way, instead of as Node's own trace.
@@ -126,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const load = commands[name];
+    if (!load && name.startsWith('-')) {
+      console.error(`curio: ${name}: unknown option; the global options are --help, --version, --debug (a command's own options follow it: curio <command> --help)`);
+      return 2;
+    }
     if (!load) {
       console.error(`curio: unknown command "${name}"; the commands are ${Object.keys(commands).join(', ')} (curio --help)`);
       return 2;

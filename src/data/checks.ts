@@ -12,9 +12,13 @@ export const MAX_TIME_MS = 8.64e15;
 // Lone UTF-16 surrogates: what bytes that are not UTF-8 decode to here (see INVALID_UTF8), or a JSON "\udc80".
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Longest id, in UTF-16 code units: a longer one is nearly always a column gone wrong (an unclosed quote). */
+export const MAX_ID_LENGTH = 1024;
+
 /** Why `id` is not a usable id, or undefined when it is. Ids are stored exactly as given, so they must be trimmed. */
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'empty';
+  if (id.length > MAX_ID_LENGTH) return `${id.length} characters long, more than ${MAX_ID_LENGTH} (is a quote left open?)`;
   if (id.trim() !== id) return id.trim() === '' ? 'only whitespace' : `"${id}" has leading or trailing whitespace (trim it)`;
   if (id.includes('\0')) return 'contains a NUL character';
   if (LONE_SURROGATE.test(id)) return 'not valid UTF-8 / Unicode text';

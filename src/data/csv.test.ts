@@ -140,6 +140,12 @@ test('readJsonLines parses each line, skips blank ones, and names the line of ba
   // The batch reader hands bad lines over with their error, so an import can count them and go on.
   const lines = (await all(readJsonLinesBatches(bad))).flat();
   assert.deepEqual(lines.map((l) => [l.line, l.error?.reason.slice(0, 12)]), [[1, undefined], [2, 'invalid JSON']]);
+  const cr = fixture('cr.jsonl', '{"u":"1"}\r{"u":"2"}\r\n\r{"u":"3"}');
+  assert.deepEqual((await all(readJsonLines(cr))).map((l) => [l.line, l.value]), [[1, { u: '1' }], [2, { u: '2' }], [4, { u: '3' }]]);
+  // A CRLF split by the 1 MiB read boundary is one line end.
+  const long = `{"u":"${'x'.repeat((1 << 20) - 9)}"}`;
+  const split = fixture('split.jsonl', `${long}\r\n{"u":"2"}\n`);
+  assert.deepEqual((await all(readJsonLines(split))).map((l) => l.line), [1, 2]);
   const latin = fixture('c.jsonl', Buffer.concat([Buffer.from('{"u":"Caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"u":"x"}\n')]));
   assert.deepEqual((await all(readJsonLinesBatches(latin))).flat().map((l) => [l.line, l.error?.reason]), [[1, 'not valid UTF-8'], [2, undefined]]);
 });

@@ -223,6 +223,10 @@ async function* chunks(path: string, encoding: 'utf8' | 'latin1', onBytes?: (n: 
   let first = true;
   for await (const buf of stream as AsyncIterable<Buffer>) {
     onBytes?.(stream.bytesRead);
+    if (first && encoding === 'utf8' && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+      stream.destroy();
+      throw new ImportError(path, 1, undefined, 'the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8');
+    }
     const text = encoding === 'latin1' ? buf.toString('latin1') : decoder.decode(buf, false);
     // A UTF-8 byte-order mark is not part of the first column's name.
     yield first && encoding === 'utf8' && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -274,14 +278,14 @@ export interface JsonLine {
 }
 
 /**
- * Streams a JSON Lines file in batches; blank lines are skipped. A line that is not JSON (or not UTF-8) comes
+ * Streams a JSON Lines file in batches; blank lines are skipped; lines end as in CSV (LF, CRLF or a lone CR). A line that is not JSON (or not UTF-8) comes
  * with an `error` naming it, so the caller decides whether it fails the import or is skipped.
  */
 export async function* readJsonLinesBatches(path: string, o: { onBytes?: (n: number) => void } = {}): AsyncGenerator<JsonLine[]> {
   const decoder = new Utf8Decoder();
-  let pending: string[] = [], line = 1;
+  let pending: string[] = [], line = 1, skipLF = false;
   const parse = (text: string, out: JsonLine[]) => {
-    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    const t = text;
     if (t.trim()) {
       if (decoder.sawInvalid && t.includes(INVALID_UTF8)) {
         out.push({ line, value: undefined, error: new ImportError(path, line, undefined, 'not valid UTF-8') });
@@ -297,13 +301,21 @@ export async function* readJsonLinesBatches(path: string, o: { onBytes?: (n: num
   };
   for await (const text of chunks(path, 'utf8', o.onBytes, decoder)) {
     const out: JsonLine[] = [];
-    // Only the new text is searched for line ends: a long line is never rescanned.
+    // Only the new text is searched for line ends (LF, CRLF or a lone CR, as in CSV; JSON text holds no raw CR
+    // or LF inside strings): a long line is never rescanned.
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      pending.push(text.slice(start, nl));
+    if (skipLF && text.charCodeAt(0) === 10) start = 1;
+    skipLF = false;
+    for (let p = start; p < text.length; p++) {
+      const c = text.charCodeAt(p);
+      if (c !== 10 && c !== 13) continue;
+      pending.push(text.slice(start, p));
       parse(pending.length === 1 ? pending[0]! : pending.join(''), out);
       pending = [];
-      start = nl + 1;
+      if (c === 13) {
+        if (p + 1 < text.length) { if (text.charCodeAt(p + 1) === 10) p++; } else skipLF = true;
+      }
+      start = p + 1;
     }
     if (start < text.length) pending.push(text.slice(start));
     if (out.length) yield out;

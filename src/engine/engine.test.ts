@@ -321,3 +321,32 @@ test('the engine is part of the public API', async () => {
     await store.close();
   }
 });
+
+test('property: whatever the recipe and filter, no returned item violates the filter', async () => {
+  const { parseFilter, matchesFilter } = await import('../rules/index.ts');
+  const { Rng } = await import('../data/random.ts');
+  const { store, engine } = await shopEngine();
+  try {
+    const rng = new Rng(3);
+    const pick = <T,>(xs: readonly T[]) => xs[rng.int(xs.length)]!;
+    const clause = () => pick([
+      () => `category:${JSON.stringify(pick(['Kitchen', 'Textiles', 'Home', 'Books']))}`,
+      () => `price ${pick(['<', '<=', '>', '>='])} ${pick([3, 5, 9, 12, 20])}`,
+      () => `category IN ("Kitchen", "Books")`,
+      () => `title:${JSON.stringify(pick(ITEMS).title)}`,
+      () => 'EXISTS price',
+    ])();
+    const filter = (depth: number): string => depth === 0 || rng.next() < 0.4
+      ? (rng.next() < 0.2 ? `NOT ${clause()}` : clause())
+      : `(${filter(depth - 1)} ${pick(['AND', 'OR'])} ${filter(depth - 1)})`;
+    for (let trial = 0; trial < 60; trial++) {
+      const f = filter(2);
+      const recipe = pick(['recommend', 'popular', 'related', 'bought-together', 'new-arrivals']);
+      const r = await engine.recommend({ recipe, k: 5, filter: f, user: 'c0', ...(recipe === 'related' || recipe === 'bought-together' ? { context: { item: 'A' } } : {}) });
+      const node = parseFilter(f);
+      for (const it of r.items) assert.ok(matchesFilter(node, engine.catalog, engine.catalog.ids.get(it.item)), `${recipe} returned ${it.item} against ${f}`);
+    }
+  } finally {
+    await store.close();
+  }
+});

@@ -169,7 +169,7 @@ export class Engine implements EngineParts {
 
     // The recipe, then its fallbacks (depth-first, each once) until k distinct candidates are found.
     const tiers: Tier[] = [];
-    const taken = new Uint8Array(this.catalog.size);
+    let taken: Uint8Array | undefined; // items of earlier tiers: made only when a fallback runs
     const visit = [req.recipe];
     const visited = new Set<string>();
     let found = 0;
@@ -179,9 +179,16 @@ export class Engine implements EngineParts {
       if (visited.has(name)) continue;
       visited.add(name);
       const r = this.recipe(name);
-      const tier = await this.runTier(ctx, name, r, allowed);
-      let fresh = 0;
-      for (let i = 0; i < taken.length; i++) if (tier.scores[i]! > -Infinity && !taken[i]) { taken[i] = 1; fresh++; }
+      const tier = await this.runTier(ctx, name, r, allowed, boosts.length > 0);
+      let fresh = tier.count;
+      if (tiers.length) {
+        if (!taken) {
+          taken = new Uint8Array(this.catalog.size);
+          for (const t of tiers) for (let i = 0; i < taken.length; i++) if (t.scores[i]! > -Infinity) taken[i] = 1;
+        }
+        fresh = 0;
+        for (let i = 0; i < taken.length; i++) if (tier.scores[i]! > -Infinity && !taken[i]) { taken[i] = 1; fresh++; }
+      }
       if (fresh) {
         if (boosts.length) applyBoosts(tier.scores, boosts, this.filters);
         tiers.push(tier);
@@ -282,7 +289,7 @@ export class Engine implements EngineParts {
   }
 
   /** Runs one recipe's scorers and blends them; disallowed items become NaN. */
-  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array): Promise<Tier> {
+  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array, boosted: boolean): Promise<Tier> {
     const n = this.catalog.size;
     const scorers = r.scorers.map(makeScorer);
     const outs: Float32Array[] = [];
@@ -302,7 +309,8 @@ export class Engine implements EngineParts {
       outs.push(out);
     }
     let scores: Float32Array;
-    if (outs.length === 1) scores = outs[0]!.slice();
+    // One scorer: rank on its own array (boosts then change a copy, so reasons keep the raw score).
+    if (outs.length === 1) scores = boosted ? outs[0]!.slice() : outs[0]!;
     else {
       // Each scorer on its own scale: divide by its largest |score| among allowed items, then weight.
       scores = new Float32Array(n).fill(NaN);

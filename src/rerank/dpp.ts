@@ -20,13 +20,23 @@ import { argmaxFree, checkK, checkUnit, normaliseCandidates, type Candidates } f
 const EPS = 1e-10;
 const LOG_EPS = Math.log(EPS);
 
-export function dppGreedy(c: Candidates, k: number, sim: ItemSimilarity, theta: number): Int32Array {
+export interface DppOptions {
+  /**
+   * β ≥ 0 added to the kernel's diagonal, S + βI (default 0: Chen et al.'s kernel as is). It bounds the
+   * log-det penalty of an item whose features repeat a chosen one's at log β instead of the log 1e-10 floor.
+   */
+  ridge?: number;
+}
+
+export function dppGreedy(c: Candidates, k: number, sim: ItemSimilarity, theta: number, o: DppOptions = {}): Int32Array {
   checkK(k); checkUnit(theta, 'theta');
+  const ridge = o.ridge ?? 0;
+  if (!(ridge >= 0)) throw new RangeError(`ridge must be >= 0, got ${ridge}`);
   const { items, rel } = normaliseCandidates(c);
   const n = items.length, m = Math.min(k, n);
   const C = new Float64Array(n * m); // row q: c_q (the Cholesky row of candidate q), m columns
   const d2 = new Float64Array(n);
-  for (let q = 0; q < n; q++) d2[q] = sim.similarity(items[q]!, items[q]!);
+  for (let q = 0; q < n; q++) d2[q] = sim.similarity(items[q]!, items[q]!) + ridge;
   const gain = new Float64Array(n);
   const taken = new Uint8Array(n);
   const row = new Float64Array(n);

@@ -39,6 +39,10 @@ test('DPP: hand case with duplicate categories, and agreement with greedy log-de
   assert.deepEqual(list(dppGreedy(c, 3, sim, 1)), [0, 1, 2]);
   // θ = .5: after 0, item 1 has d² = 0 (same categories) and item 2 d² = 1: .5·0 + .5·log 1 wins
   assert.deepEqual(list(dppGreedy(c, 3, sim, 0.5)), [0, 2, 1]);
+  // ridge β = 1 (S + I): after 0, d²(1) = 2 − 1/2 = 1.5 and d²(2) = 2: .5·.9 + .5·ln 1.5 = .653 > .5·ln 2 = .347
+  assert.deepEqual(list(dppGreedy(c, 3, sim, 0.5, { ridge: 1 })), [0, 1, 2]);
+  // β = .1: d²(1) = 1.1 − 1/1.1 = .191: .45 + .5·ln .191 = −.378 < .5·ln 1.1 = .048
+  assert.deepEqual(list(dppGreedy(c, 3, sim, 0.5, { ridge: 0.1 })), [0, 2, 1]);
 
   // Reference: greedy on θ·r_i + (1 − θ)·(log det S_{Y∪i} − log det S_Y), determinants by elimination.
   const rng = mulberry32(11);

@@ -45,18 +45,15 @@ export function applyBoosts(scores: Float32Array, boosts: readonly Boost[], fc: 
     const mask = fc.sharedMask(b.filter, { field: `boosts[${j}].filter` });
     const m = b.multiply ?? 1, a = b.add ?? 0;
     let changed = 0;
-    const boost = (i: number) => {
-      const s = scores[i]!;
-      if (s > -Infinity) { scores[i] = s + Math.abs(s) * (m - 1) + a; changed++; }
-    };
     // Masks from the compiler are word-aligned: skip four non-matching items at a time.
     const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2);
-    let i = 0;
-    for (let j = 0; j < words.length; j++, i += 4) {
-      if (words[j] === 0) continue;
-      for (let b = i; b < i + 4; b++) if (mask[b]) boost(b);
+    for (let j = 0, i = 0; i < mask.length; j++, i += 4) {
+      if (j < words.length && words[j] === 0) continue;
+      for (let b = i; b < i + 4 && b < mask.length; b++) {
+        const s = scores[b]!;
+        if (mask[b] && s > -Infinity) { scores[b] = s + Math.abs(s) * (m - 1) + a; changed++; }
+      }
     }
-    for (; i < mask.length; i++) if (mask[i]) boost(i);
     return changed;
   });
 }

@@ -56,3 +56,10 @@ test('CLI forms of boosts, pins and caps', () => {
     assert.throws(() => (fn as (s: string) => unknown)(arg), (e: unknown) => e instanceof ConfigError && e.field === opt, arg);
   }
 });
+
+test('the rules API is reachable from the package entry point', async () => {
+  const curio = await import('../index.ts');
+  const c = curio.Catalog.fromRows([{ id: 'a', price: 1 }, { id: 'b', price: 30 }]);
+  const r = curio.applyRules(Float32Array.from([1, 2]), { filter: curio.parseFilter('price < 20') }, 5, new curio.FilterCompiler(c));
+  assert.deepEqual([...r.items], [0]);
+});

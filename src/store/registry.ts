@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors.ts';
-import type { DataStore } from './types.ts';
+import type { DataStore, OpenOptions } from './types.ts';
 import { SqliteStore } from './sqlite/index.ts';
 
 /** Opens a store from the part of its URL after `scheme:`; `url` is the whole URL, for messages. */
-export type StoreOpener = (location: string, url: string) => Promise<DataStore>;
+export type StoreOpener = (location: string, url: string, o: OpenOptions) => Promise<DataStore>;
 
 const openers = new Map<string, StoreOpener>();
 
@@ -20,10 +20,12 @@ export function registeredSchemes(): string[] {
 /**
  * Opens a store from `sqlite:path/to/file.db`, a bare path ending in .db / .sqlite / .sqlite3, ':memory:',
  * or `<scheme>:...` for any registered scheme (postgres://... registers as 'postgres' and 'postgresql').
+ * By default a missing store is created; `{ create: false }` makes that an error, `{ readonly: true }` also
+ * refuses every write (read-only tools use these, so a typo never leaves a new empty store behind).
  */
-export async function openStore(urlOrPath: string): Promise<DataStore> {
+export async function openStore(urlOrPath: string, o: OpenOptions = {}): Promise<DataStore> {
   if (urlOrPath === ':memory:' || /\.(db|sqlite3?)$/i.test(urlOrPath) && !/^[a-z][a-z0-9+.-]*:/i.test(urlOrPath.replace(/^[a-z]:[\\/]/i, ''))) {
-    return openers.get('sqlite')!(urlOrPath, urlOrPath === ':memory:' ? 'sqlite::memory:' : `sqlite:${urlOrPath}`);
+    return openers.get('sqlite')!(urlOrPath, urlOrPath === ':memory:' ? 'sqlite::memory:' : `sqlite:${urlOrPath}`, o);
   }
   const m = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(urlOrPath);
   const scheme = m?.[1]!.toLowerCase();
@@ -35,10 +37,15 @@ export async function openStore(urlOrPath: string): Promise<DataStore> {
         `use a path ending in .db or .sqlite, ':memory:', or one of the registered schemes: ${registeredSchemes().map((s) => `${s}:`).join(', ')}`,
     );
   }
-  return open(m[2]!, urlOrPath);
+  return open(m[2]!, urlOrPath, o);
 }
 
-registerStore('sqlite', async (location, url) => {
+/** Whether `urlOrPath` names a store that lives only in this process's memory (gone when it exits). */
+export function isMemoryStore(urlOrPath: string): boolean {
+  return urlOrPath === ':memory:' || /^sqlite::memory:$/i.test(urlOrPath);
+}
+
+registerStore('sqlite', async (location, url, o) => {
   if (!location) throw new ConfigError('store', `"${url}": sqlite: needs a file path or :memory:`);
-  return SqliteStore.open(location, url);
+  return SqliteStore.open(location, url, o);
 });

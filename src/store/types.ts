@@ -36,6 +36,14 @@ export interface ImportRecord {
   at: number;
 }
 
+/** How to open a store. */
+export interface OpenOptions {
+  /** Create the store when it does not exist (default true). When false, a missing store is a StoreError. */
+  create?: boolean;
+  /** Open for reading only (implies create: false): writes are StoreErrors and the store is never modified. */
+  readonly?: boolean;
+}
+
 /** Which store this is: `id` is random, written when the store was created, and never changes. */
 export interface StoreInfo {
   id: string;
@@ -71,5 +79,9 @@ export interface DataStore {
   recordImport(r: ImportRecord): Promise<void>;
   imports(): Promise<ImportRecord[]>;
   stats(): Promise<StoreStats>;
-  close(): Promise<void>;
+  /**
+   * Closes the store. `removeIfNewAndEmpty`: if this open created the store and it is still empty (nothing was
+   * written), remove it, so a failed first import leaves no empty store behind.
+   */
+  close(o?: { removeIfNewAndEmpty?: boolean }): Promise<void>;
 }

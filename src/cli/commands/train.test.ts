@@ -64,8 +64,8 @@ test('a missing or malformed --config and an --out in a missing directory fail a
   writeFileSync(join(dir, 'bad.json'), '{\n  "model": {"kind": "ials",}\n}');
   writeFileSync(join(dir, 'list.json'), '[1, 2]');
   const cases: [string[], RegExp][] = [
-    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file$/],
-    [['--config', dir], /^--config: cannot read .*: is a directory$/],
+    [['--config', join(dir, 'nope.json')], /^--config: cannot read .*nope\.json: no such file; check the path$/],
+    [['--config', dir], /^--config: cannot read .*: is a directory; check the path$/],
     [['--config', join(dir, 'bad.json')], /^--config: .*bad\.json:2 is not valid JSON/],
     [['--config', join(dir, 'list.json')], /^--config: .*list\.json must hold a JSON object, not an array$/],
     [['--out', join(dir, 'missing', 'm.bin')], /^--out: .*m\.bin: directory .*missing does not exist; create it first$/],

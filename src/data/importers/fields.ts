@@ -2,13 +2,17 @@ import { ImportError } from '../../errors.ts';
 import { MAX_TIME_MS, parseDecimal, readId, valueProblem } from '../checks.ts';
 import type { DelimitedRecord } from '../csv.ts';
 
-/** Index of each wanted column in the header; a missing or repeated one is an error on line 1 naming it. */
+/**
+ * Index of each wanted column in the header (names compared without surrounding spaces: "user, item" is common);
+ * a missing or repeated one is an error on line 1 naming it.
+ */
 export function columns<K extends string>(file: string, header: string[], wanted: Record<K, string>, optional: NoInfer<K>[] = []): Record<K, number> {
   const out = {} as Record<K, number>;
+  const names = header.map((h) => h.trim());
   for (const key of Object.keys(wanted) as K[]) {
-    const name = wanted[key], idx = header.indexOf(name);
+    const name = wanted[key], idx = names.indexOf(name);
     if (idx < 0 && !optional.includes(key)) throw new ImportError(file, 1, name, `no column "${name}" in the header (${header.join(', ')})`);
-    if (idx >= 0 && header.lastIndexOf(name) !== idx) throw new ImportError(file, 1, name, `column "${name}" appears more than once in the header`);
+    if (idx >= 0 && names.lastIndexOf(name) !== idx) throw new ImportError(file, 1, name, `column "${name}" appears more than once in the header`);
     out[key] = idx;
   }
   return out;
@@ -66,6 +70,13 @@ export class Fields {
   value(r: DelimitedRecord, idx: number, field: string): number {
     const x = this.num(r, idx, field), why = valueProblem(x);
     if (why) throw new ImportError(this.file, r.line, field, why);
+    return x;
+  }
+
+  /** A rating on the data set's scale. */
+  rating(r: DelimitedRecord, idx: number, field: string, min: number, max: number): number {
+    const x = this.num(r, idx, field);
+    if (x < min || x > max) throw new ImportError(this.file, r.line, field, `${x} is outside the rating scale ${min}-${max}`);
     return x;
   }
 

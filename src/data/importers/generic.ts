@@ -71,7 +71,9 @@ function toRow(file: string, line: number, m: GenericMapping, get: (f: Field) =>
   const ts = m.timestamp ? text('timestamp') : undefined;
   if (ts !== undefined) {
     const ms = parseTimestamp(ts);
-    if (ms === undefined) throw bad('timestamp', `"${ts}" is not unix seconds, ms, or an ISO date (between the years -271821 and 275760)`);
+    if (ms === undefined) {
+      throw bad('timestamp', parseDecimal(ts) === undefined ? `"${ts}" is not unix seconds, ms, or an ISO date` : `${ts} is beyond the dates JavaScript can hold (±8.64e15 ms)`);
+    }
     timestamp = ms;
   }
   const row: InteractionRow = { user, item, type, value, timestamp };

@@ -45,7 +45,7 @@ async function events(file: string, ctx: FileContext, toRead: boolean): Promise<
     if (!c) return;
     ctx.sink.event({
       user: f.id(r, c.user, 'user_id'), item: f.id(r, c.item, 'book_id'),
-      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.value(r, c.rating, 'rating'), timestamp: 0,
+      type: toRead ? 'like' : 'rating', value: toRead ? 1 : f.rating(r, c.rating, 'rating', 1, 5), timestamp: 0,
     });
   });
 }

@@ -7,7 +7,7 @@ import { ConfigError, ImportError } from '../../errors.ts';
 import { SqliteStore } from '../../store/sqlite/index.ts';
 import type { DataStore } from '../../store/types.ts';
 import { importData } from './index.ts';
-import { RETAIL_SKIP } from './onlineRetail.ts';
+import { isNonProduct, RETAIL_SKIP } from './onlineRetail.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-import-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ test('online retail: purchases with invoice sessions, merged repeats, odd rows s
   const r = await importData(s, { format: 'online-retail', path: file });
   assert.equal(r.rows, 7);
   assert.equal(r.merged, 1);
-  assert.deepEqual(r.skippedByReason, { [RETAIL_SKIP.noCustomer]: 1, [RETAIL_SKIP.cancellation]: 1, [RETAIL_SKIP.nonPositive]: 1 });
+  assert.deepEqual(r.skippedByReason, { [RETAIL_SKIP.noCustomer]: 1, [RETAIL_SKIP.cancellationUnmatched]: 1, [RETAIL_SKIP.nonPositive]: 1 });
   assert.equal(r.skipped, 3);
   assert.deepEqual(await s.stats(), { users: 2, items: 2, interactions: 3, byType: { purchase: 3 } });
   assert.deepEqual(await s.history('17850'), [
@@ -46,10 +46,58 @@ test('online retail: purchases with invoice sessions, merged repeats, odd rows s
     { user: '17850', item: '71053', type: 'purchase', value: 6, timestamp: Date.UTC(2010, 11, 1, 8, 26), session: '536365' },
     { user: '17850', item: '85123A', type: 'purchase', value: 8, timestamp: Date.UTC(2010, 11, 1, 8, 26), session: '536365' },
   ]);
-  // Item fields come from the product's first imported line.
-  assert.deepEqual(await s.getItem('71053'), { id: '71053', title: 'LANTERN, WHITE METAL', price: 3.39 });
+  // The title comes from the product's first imported line, the price from its latest.
+  assert.deepEqual(await s.getItem('71053'), { id: '71053', title: 'LANTERN, WHITE METAL', price: 3.5 });
   assert.equal((await s.imports())[0]!.skipped, 3);
 }));
+
+// Hand-checked: every line is one purchase, folded into one, or skipped for a reason.
+const NETTING = `InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+100,A,ALPHA,5,2011-01-01 10:00:00,2.00,1.0,United Kingdom
+100,B,BETA,2,2011-01-01 10:00:00,1.00,1.0,United Kingdom
+101,A,ALPHA,3,2011-01-02 10:00:00,2.50,1.0,United Kingdom
+102,A,ALPHA,4,2011-01-02 11:00:00,0,2.0,France
+100,B,BETA,3,2011-01-01 10:00:00,1.00,1.0,United Kingdom
+C103,A,ALPHA,-4,2011-01-03 10:00:00,2.50,1.0,United Kingdom
+C104,B,BETA,-5,2011-01-03 10:00:00,1.00,1.0,United Kingdom
+C105,A,ALPHA,-10,2011-01-03 10:00:00,2.50,2.0,France
+C106,Z,ZED,-1,2011-01-03 10:00:00,1.00,3.0,United Kingdom
+C107,A,ALPHA,-1,2011-01-03 12:00:00,2.50,4.0,United Kingdom
+108,A,ALPHA,1,2011-01-04 10:00:00,2.25,4.0,United Kingdom
+108,POST,POSTAGE,1,2011-01-04 10:00:00,18.00,4.0,United Kingdom
+108,A,ALPHA,2,2011-01-04 10:00:00,2.25,4.0,United Kingdom
+`;
+
+test('online retail: cancellations net against the customer\'s earlier purchases of the product; split invoices add up; non-products tagged', () => withStore(async (s) => {
+  const r = await importData(s, { format: 'online-retail', path: write('netting.csv', NETTING) });
+  assert.equal(r.rows, 13);
+  assert.deepEqual(r.skippedByReason, {
+    // C103 takes 3 from invoice 101 (latest first) and 1 from 100; C104 takes invoice 100's 2 + 3 of BETA.
+    [RETAIL_SKIP.cancellationMatched]: 2,
+    [RETAIL_SKIP.cancellationPartly]: 1, // C105: 10 against customer 2's 4
+    [RETAIL_SKIP.cancellationUnmatched]: 2, // C106: never bought; C107: bought only later (108)
+    [RETAIL_SKIP.purchaseCancelled]: 4, // 101 ALPHA, both BETA lines of 100, 102 ALPHA
+  });
+  assert.equal(r.merged, 1); // 108's two ALPHA lines
+  assert.equal(r.imported - 2 - 2 + r.merged + r.skipped, 13); // 2 users + 2 items written; every line accounted for
+  assert.deepEqual(await s.stats(), { users: 2, items: 2, interactions: 3, byType: { purchase: 3 } });
+  assert.deepEqual(await s.history('1'), [
+    { user: '1', item: 'A', type: 'purchase', value: 4, timestamp: Date.UTC(2011, 0, 1, 10), session: '100' },
+  ]);
+  assert.deepEqual((await s.history('4')).map((e) => [e.item, e.value, e.session]), [['POST', 1, '108'], ['A', 3, '108']]);
+  assert.equal((await s.history('2')).length, 0); // customer 2's only purchase was cancelled: no user
+  // Latest positive price (customer 4's 2.25, not the free line or the first 2.00); non-products tagged.
+  assert.deepEqual(await s.getItem('A'), { id: 'A', title: 'ALPHA', price: 2.25 });
+  assert.deepEqual(await s.getItem('POST'), { id: 'POST', title: 'POSTAGE', price: 18, attrs: { nonProduct: true } });
+  assert.equal(await s.getItem('B'), undefined); // every BETA purchase was cancelled
+  const again = await importData(s, { format: 'online-retail', path: write('netting.csv', NETTING) });
+  assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, r.inserted]);
+}));
+
+test('online retail: which stock codes are not products', () => {
+  for (const c of ['POST', 'DOT', 'M', 'm', 'C2', 'D', 'S', 'BANK CHARGES', 'AMAZONFEE', 'CRUK', 'PADS', 'B', 'gift_0001_20']) assert.ok(isNonProduct(c), c);
+  for (const c of ['85123A', '71053', '22961', 'DCGS0003', 'DCGSSGIRL', '15056BL']) assert.ok(!isNonProduct(c), c);
+});
 
 test('re-importing the same file inserts nothing and reports every record unchanged', () => withStore(async (s) => {
   const file = write('retail2.csv', RETAIL);
@@ -236,4 +284,24 @@ test('the store refuses what the importers refuse: float32 overflow, untrimmed, 
   await assert.rejects(s.upsertItems([{ id: 'a\0' }]), /upsertItems\[0\]\.id: bad id: contains a NUL/);
   await assert.rejects(s.addInteractions([{ ...ev, timestamp: 1e300 }]), /timestamp/);
   assert.deepEqual(await s.stats(), EMPTY);
+}));
+
+test('more of the class: UTF-16 files, runaway ids, spaced header names, ratings off the scale', () => withStore(async (s) => {
+  const utf16 = write('more/utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('who,what\na,x\n', 'utf16le')]));
+  await assert.rejects(importData(s, { format: 'csv', path: utf16, mapping: { user: 'who', item: 'what' }, skipInvalid: true }),
+    (e: unknown) => e instanceof ImportError && e.line === 1 && /UTF-16.*save it as UTF-8/.test(e.reason));
+  const csv = write('more/events.csv', ` who , what \na,${'x'.repeat(1025)}\nb,${'y'.repeat(1024)}\n`);
+  const r = await importData(s, { format: 'csv', path: csv, mapping: { user: 'who', item: 'what' }, skipInvalid: true });
+  assert.deepEqual(r.skippedByReason, { 'invalid what': 1 });
+  assert.match(r.firstErrors[0]!.reason, /1025 characters long, more than 1024/);
+  const far = await importData(s, { format: 'csv', path: write('more/far.csv', 'who,what,when\na,x,1e300\nb,x,2021-02-30\n'), mapping: { user: 'who', item: 'what', timestamp: 'when' }, skipInvalid: true });
+  assert.deepEqual(far.firstErrors.map((e) => e.reason), ['1e300 is beyond the dates JavaScript can hold (±8.64e15 ms)', '"2021-02-30" is not unix seconds, ms, or an ISO date']);
+  write('more-ml/movies.csv', 'movieId,title,genres\n1,A (1999),Drama\n');
+  write('more-ml/ratings.csv', 'userId,movieId,rating,timestamp\n1,1,7,1000\n1,1,0,1000\n1,1,0.5,1000\n');
+  const ml = await importData(s, { format: 'movielens-latest', path: join(dir, 'more-ml'), skipInvalid: true });
+  assert.deepEqual(ml.skippedByReason, { 'invalid rating': 2 });
+  assert.match(ml.firstErrors[0]!.message, /ratings\.csv:2 field "rating": 7 is outside the rating scale 0\.5-5/);
+  write('more-gb/books.csv', 'book_id,title\n1,A\n');
+  write('more-gb/ratings.csv', 'user_id,book_id,rating\n1,1,0\n1,1,6\n');
+  assert.deepEqual((await importData(s, { format: 'goodbooks-10k', path: join(dir, 'more-gb'), skipInvalid: true })).skippedByReason, { 'invalid rating': 2 });
 }));

@@ -78,7 +78,7 @@ async function ratings(file: string, ctx: FileContext): Promise<void> {
     if (items && !items.has(item)) return ctx.sink.skip('item id not in u.item');
     // Checked after the ids: circulating copies end user 0's extra lines with a stray tab.
     checkFieldCount(file, r, RATING_FIELDS);
-    const value = f.value(r, 2, 'rating');
+    const value = f.rating(r, 2, 'rating', 1, 5);
     ctx.sink.event({ user, item, type: 'rating', value, timestamp: f.seconds(r, 3, 'timestamp') });
   });
 }

@@ -25,7 +25,7 @@ async function ratings(file: string, ctx: FileContext): Promise<void> {
   let c: Record<'user' | 'item' | 'rating' | 'ts', number> | undefined;
   await eachRecord(file, { onHeader: (h) => { c = columns(file, h, { user: 'userId', item: 'movieId', rating: 'rating', ts: 'timestamp' }); } }, ctx, (r) => {
     if (!c) return;
-    ctx.sink.event({ user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'rating', value: f.value(r, c.rating, 'rating'), timestamp: f.seconds(r, c.ts, 'timestamp') });
+    ctx.sink.event({ user: f.id(r, c.user, 'userId'), item: f.id(r, c.item, 'movieId'), type: 'rating', value: f.rating(r, c.rating, 'rating', 0.5, 5), timestamp: f.seconds(r, c.ts, 'timestamp') });
   });
 }
 

@@ -1,13 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError, ImportError } from '../../errors.ts';
-import type { InteractionRow } from '../types.ts';
+import type { DelimitedRecord } from '../csv.ts';
 import { columns, Fields } from './fields.ts';
 import { eachRecord, type FileContext, type Importer } from './importer.ts';
 import { parseTimestamp } from './timestamp.ts';
 
 export const RETAIL_SKIP = {
   noCustomer: 'no CustomerID (anonymous sale)',
-  cancellation: 'cancellation (InvoiceNo starts with C)',
+  cancellationMatched: 'cancellation netted against earlier purchases',
+  cancellationPartly: 'cancellation netted in part (more than the earlier purchases held)',
+  cancellationUnmatched: 'cancellation with no earlier purchase to net against',
+  purchaseCancelled: 'purchase cancelled in full by a later cancellation',
   nonPositive: 'Quantity is not positive (stock adjustment or return)',
 } as const;
 
@@ -17,62 +20,168 @@ const COLUMNS = {
 } as const;
 
 /**
- * UCI Online Retail: one line per product on an invoice. Each imported line is a 'purchase' with
- * session = InvoiceNo, value = Quantity, user = CustomerID ("17850.0" -> "17850"). Products become items
- * (title = Description, price = UnitPrice) and customers users (attrs.country), both from their first imported
- * line. Lines repeating a product on the same invoice are merged, quantities added. Anonymous lines,
- * cancellations and non-positive quantities are real-world rows, not errors: they are skipped and counted.
+ * Stock codes that are charges, fees, adjustments, samples or vouchers, not products: every such code in the
+ * 2010-2011 file (POSTAGE, DOTCOM POSTAGE, Manual, CARRIAGE, Discount, SAMPLES, Bank Charges, AMAZON FEE,
+ * CRUK Commission, PADS TO MATCH ALL CUSHIONS at £0.001, Adjust bad debt) and gift vouchers (gift_0001_20...).
+ * Products have 5-digit codes, sometimes with a letter suffix; the DCGS... codes of the dotcom gift shop are
+ * products too (ashtrays, party bags).
+ */
+const NON_PRODUCT = new Set(['POST', 'DOT', 'M', 'C2', 'D', 'S', 'BANK CHARGES', 'AMAZONFEE', 'CRUK', 'PADS', 'B']);
+
+export function isNonProduct(stockCode: string): boolean {
+  const c = stockCode.toUpperCase();
+  return NON_PRODUCT.has(c) || c.startsWith('GIFT_');
+}
+
+/** Purchases held until the end of the file, in file order, in typed columns (no object per line). */
+class Purchases {
+  length = 0;
+  user = new Int32Array(1 << 14);
+  item = new Int32Array(1 << 14);
+  invoice = new Int32Array(1 << 14);
+  /** Lines folded into this purchase (the same product repeated on the invoice). */
+  lines = new Int32Array(1 << 14);
+  /** The previous purchase of the same (customer, product), or -1: a list to net cancellations against. */
+  prev = new Int32Array(1 << 14);
+  quantity = new Float64Array(1 << 14);
+  time = new Float64Array(1 << 14);
+
+  add(user: number, item: number, invoice: number, quantity: number, time: number, prev: number): number {
+    if (this.length === this.user.length) this.grow();
+    const k = this.length++;
+    this.user[k] = user; this.item[k] = item; this.invoice[k] = invoice; this.lines[k] = 1;
+    this.prev[k] = prev; this.quantity[k] = quantity; this.time[k] = time;
+    return k;
+  }
+
+  private grow(): void {
+    const n = this.user.length * 2;
+    const to = <T extends Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.user = to(this.user); this.item = to(this.item); this.invoice = to(this.invoice); this.lines = to(this.lines);
+    this.prev = to(this.prev); this.quantity = to(this.quantity); this.time = to(this.time);
+  }
+}
+
+/** Dense indices for external strings, in first-seen order. */
+class Interned {
+  readonly index = new Map<string, number>();
+  readonly ids: string[] = [];
+  of(s: string): number {
+    let k = this.index.get(s);
+    if (k === undefined) { k = this.ids.length; this.index.set(s, k); this.ids.push(s); }
+    return k;
+  }
+}
+
+/**
+ * UCI Online Retail: one line per product on an invoice. A purchase is a 'purchase' event with
+ * session = InvoiceNo, value = Quantity, user = CustomerID ("17850.0" -> "17850").
+ * - Lines repeating a product on an invoice (adjacent or not) are one purchase, quantities added.
+ * - A cancellation (InvoiceNo "C...", negative Quantity) is netted against the same customer's earlier purchases
+ *   of the same product, latest first, until its quantity is used up; a purchase netted to zero is dropped.
+ *   Cancellations (fully, partly, not matched) and dropped purchases are counted per reason in the report.
+ *   So the whole file is read before anything is written: purchases are held in typed columns (~40 bytes each).
+ * - Items: title = first Description; price = the most recent positive UnitPrice of the product's purchase lines
+ *   (prices change over the year; the latest is what the shop charges now); attrs.nonProduct = true for
+ *   postage, fees, adjustments and vouchers (see isNonProduct). Users: attrs.country from their first line.
+ *   Only users and items with a purchase left after netting are written.
+ * - Anonymous lines and non-positive quantities outside cancellations are real-world rows, not errors: skipped
+ *   and counted.
  */
 async function importRetail(file: string, ctx: FileContext): Promise<void> {
   const { sink } = ctx;
   const f = new Fields(file);
-  const seenItems = new Set<string>(), seenUsers = new Set<string>();
+  const users = new Interned(), items = new Interned(), invoices = new Interned();
+  const country: (string | undefined)[] = [], title: (string | undefined)[] = [], price: number[] = [];
+  const purchases = new Purchases();
+  /** Latest purchase of each (user, item) pair, keyed user * 2^21 + item. */
+  const latest = new Map<number, number>();
+  const pair = (u: number, i: number) => u * 2097152 + i;
   let c: Record<keyof typeof COLUMNS, number> | undefined;
-  let invoice = '';
-  let basket = new Map<string, InteractionRow>();
   let lastDate = '', lastMs = 0;
-  const closeBasket = () => {
-    for (const e of basket.values()) sink.event(e);
-    basket = new Map();
+  const quantityOf = (r: DelimitedRecord, k: Record<keyof typeof COLUMNS, number>) => {
+    const q = f.value(r, k.quantity, 'Quantity');
+    if (!Number.isInteger(q)) throw new ImportError(file, r.line, 'Quantity', `"${r.fields[k.quantity]}" is not a whole number`);
+    return q;
   };
+
   await eachRecord(file, { onHeader: (h) => { c = columns(file, h, COLUMNS, ['country', 'description']); } }, ctx, (r) => {
-    if (!c) return;
-    const inv = f.str(r, c.invoice, 'InvoiceNo');
-    const customer = f.opt(r, c.customer)?.trim();
+    const k = c!;
+    const inv = f.id(r, k.invoice, 'InvoiceNo');
+    const customer = f.opt(r, k.customer)?.trim();
     if (!customer) return sink.skip(RETAIL_SKIP.noCustomer);
-    if (inv.startsWith('C')) return sink.skip(RETAIL_SKIP.cancellation);
-    const quantity = f.value(r, c.quantity, 'Quantity');
-    if (!Number.isInteger(quantity)) throw new ImportError(file, r.line, 'Quantity', `"${r.fields[c.quantity]}" is not a whole number`);
+    const user = f.id({ line: r.line, fields: [customer.endsWith('.0') ? customer.slice(0, -2) : customer] }, 0, 'CustomerID');
+    const stock = f.id(r, k.stock, 'StockCode');
+    const quantity = quantityOf(r, k);
+
+    if (inv.startsWith('C')) {
+      if (quantity >= 0) throw new ImportError(file, r.line, 'Quantity', `a cancellation's quantity is negative, got ${quantity}`);
+      const u = users.index.get(user), i = items.index.get(stock);
+      let left = -quantity;
+      for (let p = u === undefined || i === undefined ? -1 : latest.get(pair(u, i)) ?? -1; p >= 0 && left > 0; p = purchases.prev[p]!) {
+        const take = Math.min(left, purchases.quantity[p]!);
+        purchases.quantity[p] = purchases.quantity[p]! - take;
+        left -= take;
+      }
+      return sink.skip(left === 0 ? RETAIL_SKIP.cancellationMatched : left < -quantity ? RETAIL_SKIP.cancellationPartly : RETAIL_SKIP.cancellationUnmatched);
+    }
     if (quantity <= 0) return sink.skip(RETAIL_SKIP.nonPositive);
-    const stock = f.id(r, c.stock, 'StockCode');
-    const price = f.num(r, c.price, 'UnitPrice');
-    if (price < 0) throw new ImportError(file, r.line, 'UnitPrice', `negative price ${price}`);
-    const date = f.str(r, c.date, 'InvoiceDate');
+    const unitPrice = f.num(r, k.price, 'UnitPrice');
+    if (unitPrice < 0) throw new ImportError(file, r.line, 'UnitPrice', `negative price ${unitPrice}`);
+    const date = f.str(r, k.date, 'InvoiceDate');
     if (date !== lastDate) {
       const ms = parseTimestamp(date);
       if (ms === undefined) throw new ImportError(file, r.line, 'InvoiceDate', `"${date}" is not a date like 2010-12-01 08:26:00`);
       lastDate = date; lastMs = ms;
     }
-    const user = f.id({ line: r.line, fields: [customer.endsWith('.0') ? customer.slice(0, -2) : customer] }, 0, 'CustomerID');
 
-    if (inv !== invoice) { closeBasket(); invoice = inv; }
-    const same = basket.get(stock);
-    if (same) {
-      same.value += quantity;
-      sink.report.merged++;
-    } else basket.set(stock, { user, item: stock, type: 'purchase', value: quantity, timestamp: lastMs, session: inv });
-    if (!seenItems.has(stock)) {
-      seenItems.add(stock);
-      const title = f.opt(r, c.description);
-      sink.item({ id: stock, price, ...(title ? { title } : {}) });
+    // The row is valid: from here on it changes the state.
+    const u = users.of(user), i = items.of(stock), v = invoices.of(inv);
+    if (u === country.length) country.push(f.opt(r, k.country));
+    if (i === title.length) { title.push(undefined); price.push(0); }
+    title[i] ??= f.opt(r, k.description);
+    if (unitPrice > 0 || price[i] === 0) price[i] = unitPrice;
+    const key = pair(u, i), head = latest.get(key) ?? -1;
+    for (let p = head; p >= 0; p = purchases.prev[p]!) {
+      if (purchases.invoice[p] === v) {
+        purchases.quantity[p] = purchases.quantity[p]! + quantity;
+        purchases.lines[p] = purchases.lines[p]! + 1;
+        return;
+      }
     }
-    if (!seenUsers.has(user)) {
-      seenUsers.add(user);
-      const country = f.opt(r, c.country);
-      sink.user({ id: user, ...(country ? { attrs: { country } } : {}) });
-    }
+    latest.set(key, purchases.add(u, i, v, quantity, lastMs, head));
   });
-  closeBasket();
+
+  const keptUsers = new Uint8Array(users.ids.length), keptItems = new Uint8Array(items.ids.length);
+  for (let p = 0; p < purchases.length; p++) {
+    if (purchases.quantity[p]! > 0) { keptUsers[purchases.user[p]!] = 1; keptItems[purchases.item[p]!] = 1; }
+  }
+  for (let i = 0; i < items.ids.length; i++) {
+    if (!keptItems[i]) continue;
+    const id = items.ids[i]!, t = title[i];
+    sink.item({ id, price: price[i]!, ...(t ? { title: t } : {}), ...(isNonProduct(id) ? { attrs: { nonProduct: true } } : {}) });
+  }
+  for (let u = 0; u < users.ids.length; u++) {
+    const ct = country[u];
+    if (keptUsers[u]) sink.user({ id: users.ids[u]!, ...(ct ? { attrs: { country: ct } } : {}) });
+  }
+  for (let p = 0; p < purchases.length; p++) {
+    const lines = purchases.lines[p]!;
+    if (purchases.quantity[p]! <= 0) {
+      for (let l = 0; l < lines; l++) sink.skip(RETAIL_SKIP.purchaseCancelled);
+      continue;
+    }
+    sink.report.merged += lines - 1;
+    sink.event({
+      user: users.ids[purchases.user[p]!]!, item: items.ids[purchases.item[p]!]!, type: 'purchase',
+      value: purchases.quantity[p]!, timestamp: purchases.time[p]!, session: invoices.ids[purchases.invoice[p]!]!,
+    });
+    if (p % 8192 === 8191) await sink.flush();
+  }
 }
 
 export const onlineRetail: Importer = {

@@ -37,7 +37,7 @@ const field = z.string().min(1);
 
 /** zod schema of the JSON form (`FilterNode`). */
 export const filterNodeSchema: z.ZodType<FilterNode> = z.lazy(() =>
-  z.union([
+  z.discriminatedUnion('op', [
     z.object({ op: z.literal('and'), args: z.array(filterNodeSchema).min(1) }).strict(),
     z.object({ op: z.literal('or'), args: z.array(filterNodeSchema).min(1) }).strict(),
     z.object({ op: z.literal('not'), arg: filterNodeSchema }).strict(),

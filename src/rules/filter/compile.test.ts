@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../catalog/catalog.ts';
-import { FilterError } from '../../errors.ts';
+import { ConfigError, FilterError } from '../../errors.ts';
 import type { FilterNode } from './ast.ts';
 import { FilterCompiler } from './compile.ts';
 import { matchesFilter } from './evaluate.ts';
@@ -54,6 +54,7 @@ test('hand-checked masks for every clause kind', () => {
     ['title < "C"', ['ball']],
     ['time >= 2011-01-01', ['shoe', '22139']],
     ['time:2010-01-01.."2011-02-01"', ['mug', '22139']],
+    ['time >= "2011"', ['shoe', '22139']],
     ['(category:Sport OR category:Kitchen) AND -brand:Nike', ['mug', '22139']],
   ];
   for (const [f, want] of cases) assert.deepEqual(ids(f), want, f);
@@ -73,6 +74,9 @@ test('unknown attributes, type mismatches and bad dates are FilterErrors with th
   const cases: [string, number, RegExp][] = [
     ['price < 20 AND brnd:Nike', 16, /no item has the attribute "brnd" \(did you mean "brand"\?\)/],
     ['prcie < 20', 1, /no item has the attribute "prcie" \(did you mean "price"\?\)/],
+    ['Category:Sport', 1, /no item has the attribute "Category" \(did you mean "category"\?\)/],
+    ['attrs.price < 20', 1, /no item has the attribute "price" \(the built-in field is written price, without "attrs."\)/],
+    ['colour:red', 1, /no item has the attribute "colour"$/],
     ['category:Sport AND price:"cheap"', 26, /price holds numbers; "cheap" is a string/],
     ['title > 5', 9, /title holds strings; 5 is a number/],
     ['price:1.."z"', 10, /price holds numbers; "z" is a string/],
@@ -80,6 +84,7 @@ test('unknown attributes, type mismatches and bad dates are FilterErrors with th
     ['brand:true', 7, /attribute "brand" holds strings; true is a true\/false value/],
     ['inStock > true', 11, /true\/false cannot be compared/],
     ['time > "yesterday"', 8, /"yesterday" is not a date/],
+    ['time >= 2011', 9, /for the year 2011 write "2011" or 2011-01-01/],
     ['brand IN (Acme, 3, false)', 20, /true is a true\/false|false is a true\/false/],
   ];
   for (const [f, pos, msg] of cases) {
@@ -124,4 +129,10 @@ test('matchesFilter agrees with the hand-checked masks item by item', () => {
     const ast = parseFilter(f);
     for (let i = 0; i < catalog.size; i++) assert.equal(matchesFilter(ast, catalog, i), m[i] === 1, `${f} item ${i}`);
   }
+});
+
+test('a malformed JSON filter is a ConfigError naming the path inside it', () => {
+  assert.throws(() => fc.mask({ op: 'and', args: [{ op: '=', field: 'price', value: 1 }, { op: 'like', field: 'x', value: 1 }] } as never),
+    (e: unknown) => e instanceof ConfigError && e.field.startsWith('filter.args.1'));
+  assert.throws(() => fc.mask({ op: 'in', field: 'brand', values: [] } as never, { field: 'boosts[0].filter' }), (e: unknown) => e instanceof ConfigError && e.field.startsWith('boosts[0].filter'));
 });

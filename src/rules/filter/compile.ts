@@ -1,7 +1,8 @@
 import { BUILTIN_FIELDS, BUILTIN_TYPES, canonicalField, isBuiltinField, type Catalog } from '../../catalog/catalog.ts';
 import { lowerBound, valueKey, type FieldIndex } from '../../catalog/field-index.ts';
+import { parseConfig } from '../../config.ts';
 import { FilterError } from '../../errors.ts';
-import { formatFilter, positionOf, type FilterNode, type FilterValue, type LeafNode } from './ast.ts';
+import { filterNodeSchema, formatFilter, positionOf, type FilterNode, type FilterValue, type LeafNode } from './ast.ts';
 import { matchesFilter } from './evaluate.ts';
 import { literalFor } from './literal.ts';
 import { parseFilter } from './parse.ts';
@@ -23,7 +24,8 @@ type FieldType = 'string' | 'number' | 'boolean';
  * combination's is cached (keyed by its canonical text, least recently used dropped), so a repeated filter costs a
  * lookup and a copy, and a new filter over known clauses costs only word-wide AND/OR. Clauses use the catalogue's
  * value indexes: postings for `=`/`IN`, sorted values (binary search) for ranges. Caches follow the catalogue:
- * an `upsert` empties them.
+ * after an `upsert` the next call re-reads just the changed items in each cached mask. A JSON filter object is
+ * validated and keyed once: treat it as immutable after passing it (build a new object for a new filter).
  *
  * @example
  * const fc = new FilterCompiler(catalog);
@@ -33,6 +35,7 @@ type FieldType = 'string' | 'number' | 'boolean';
 export class FilterCompiler {
   private cache = new Map<string, { node: FilterNode; mask: Uint8Array }>();
   private parsed = new Map<string, FilterNode>();
+  private valid = new WeakSet<FilterNode>();
   private version: number;
 
   constructor(readonly catalog: Catalog, private readonly o: { maxCachedMasks?: number } = {}) {
@@ -44,10 +47,13 @@ export class FilterCompiler {
     return this.sharedMask(filter, o).slice();
   }
 
-  /** Like `mask`, without the copy: the cached mask itself, which the caller must not change. */
+  /**
+   * Like `mask`, without the copy: the cached mask itself, which the caller must not change, valid until the next
+   * catalogue change (the hot path of a request: apply it at once).
+   */
   sharedMask(filter: string | FilterNode, o: MaskOptions = {}): Uint8Array {
     if (this.version !== this.catalog.version) this.catchUp();
-    const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : filter;
+    const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : this.checked(filter, o.field ?? 'filter');
     return this.compile(node, '', o);
   }
 
@@ -57,6 +63,15 @@ export class FilterCompiler {
     let c = 0;
     for (let i = 0; i < m.length; i++) c += m[i]!;
     return c;
+  }
+
+  /** A JSON filter from outside (a request body, a config) is validated once per object. */
+  private checked(node: FilterNode, field: string): FilterNode {
+    if (!this.valid.has(node)) {
+      parseConfig(filterNodeSchema, node, field);
+      this.valid.add(node);
+    }
+    return node;
   }
 
   private parse(src: string, field: string): FilterNode {
@@ -71,7 +86,9 @@ export class FilterCompiler {
 
   private compile(node: FilterNode, path: string, o: MaskOptions): Uint8Array {
     // A mask made under unknownAttrs 'empty' must not answer a later strict request, which has to fail.
-    const key = (o.unknownAttrs === 'empty' ? '\u0000' : '') + formatFilter(node);
+    let text = keys.get(node);
+    if (text === undefined) keys.set(node, (text = formatFilter(node)));
+    const key = o.unknownAttrs === 'empty' ? `\u0000${text}` : text;
     const hit = this.cache.get(key);
     if (hit) {
       // Re-insert: Map order is the recency order the eviction reads.
@@ -172,6 +189,10 @@ export class FilterCompiler {
     const describeTypes = () => [...types].map((t) => (t === 'boolean' ? 'true/false' : t === 'other' ? 'objects' : `${t}s`)).join(' and ');
     /** The literal as compared on this field; fails when no stored value can ever equal or order against it. */
     const literal = (raw: FilterValue, at: number, ordered: boolean): FilterValue => {
+      // A bare year on time is a slip (it would mean 2 seconds after 1970), not a timestamp anyone means.
+      if (field === 'time' && typeof raw === 'number' && Number.isInteger(raw) && raw >= 1000 && raw <= 9999) {
+        fail(`time holds timestamps (ms since epoch); for the year ${raw} write "${raw}" or ${raw}-01-01`, at);
+      }
       const v = literalFor(field, raw);
       if (v === undefined) fail(`time holds timestamps; ${JSON.stringify(raw)} is not a date (write it like "2011-01-31" or as ms since epoch)`, at);
       const t = typeof v as FieldType;
@@ -249,9 +270,13 @@ export class FilterCompiler {
       const d = editDistance(name.toLowerCase(), k.toLowerCase());
       if (d < bestD) { best = k; bestD = d; }
     }
+    if (best === name) return ` (the built-in field is written ${name}, without "attrs.")`;
     return bestD <= (name.length >= 5 ? 2 : 1) ? ` (did you mean "${best}"?)` : '';
   }
 }
+
+/** Canonical text of each node seen (nodes are treated as immutable once compiled): the cache key. */
+const keys = new WeakMap<FilterNode, string>();
 
 const sub = (path: string, step: string) => (path ? `${path}.${step}` : step);
 

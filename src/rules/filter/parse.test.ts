@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FilterSyntaxError } from '../../errors.ts';
 import { filterNodeSchema, formatFilter, positionOf, type FilterNode } from './ast.ts';
 import { parseFilter } from './parse.ts';
+import { mulberry32 } from '../../data/random.ts';
 
 const eq = (field: string, value: string | number | boolean): FilterNode => ({ op: '=', field, value });
 
@@ -109,4 +110,37 @@ test('the JSON schema rejects malformed nodes', () => {
   for (const bad of [{ op: 'and', args: [] }, { op: 'range', field: 'p' }, { op: 'range', field: 'p', min: 1, max: 'x' }, { op: '~', field: 'a', value: 1 }, { op: '=', field: 'a', value: null }, { op: '=', field: 'a', value: NaN }]) {
     assert.equal(filterNodeSchema.safeParse(bad).success, false, JSON.stringify(bad));
   }
+});
+
+test('deep nesting is a syntax error, not a stack overflow', () => {
+  assert.throws(() => parseFilter(`${'('.repeat(5000)}a:1${')'.repeat(5000)}`), (e: unknown) => e instanceof FilterSyntaxError && /more than 64 nested/.test(e.message));
+  assert.throws(() => parseFilter(`${'NOT '.repeat(100)}a:1`), FilterSyntaxError);
+  assert.deepEqual(parseFilter(`${'('.repeat(30)}a:1${')'.repeat(30)}`), eq('attrs.a', 1));
+});
+
+test('fuzz: mangled filters either parse or fail with a FilterSyntaxError inside the text, never anything else', () => {
+  const rng = mulberry32(21);
+  const seeds = ['category:"Home & Garden" AND price < 20 AND NOT attrs.brand:"Nike" AND year >= 2005', 'brand IN ("a", b) OR (price:1..2 -x:y)', 'EXISTS t AND time BETWEEN 2011-01-01 AND "2012"'];
+  const alphabet = ' ()"\':,.=<>!-\\aN0INOTAND..5e';
+  let parsed = 0, failed = 0;
+  for (let t = 0; t < 3000; t++) {
+    let s = seeds[t % seeds.length]!;
+    for (let e = 0; e < 1 + Math.floor(rng() * 4); e++) {
+      const at = Math.floor(rng() * (s.length + 1));
+      const r = rng();
+      if (r < 0.4) s = s.slice(0, at) + s.slice(at + 1);
+      else if (r < 0.8) s = s.slice(0, at) + alphabet[Math.floor(rng() * alphabet.length)] + s.slice(at);
+      else s = s.slice(0, at);
+    }
+    try {
+      const ast = parseFilter(s);
+      assert.deepEqual(parseFilter(formatFilter(ast)), ast, s);
+      parsed++;
+    } catch (e) {
+      assert.ok(e instanceof FilterSyntaxError, `${s}: ${String(e)}`);
+      assert.ok(e.position >= 1 && e.position <= s.length + 1, `${s}: position ${e.position}`);
+      failed++;
+    }
+  }
+  assert.ok(parsed > 300 && failed > 300, `parsed ${parsed}, failed ${failed}`);
 });

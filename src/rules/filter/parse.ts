@@ -77,6 +77,7 @@ function tokenize(src: string, fieldName: string): Token[] {
 
 /** Words that shape the expression: never a field or a bare value (quote them to mean the text). */
 const STRUCTURAL = new Set(['and', 'or', 'not', 'in', 'between', 'exists']);
+const MAX_DEPTH = 64;
 const COMPARE: Record<string, CompareOp> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 function describe(t: Token): string {
@@ -137,13 +138,21 @@ class Parser {
     return this.isPunct('(') || this.isPunct('-');
   }
 
+  private depth = 0;
+
   private unary(): FilterNode {
     const t = this.t;
-    if (this.isKw('not') || this.isPunct('-')) {
-      this.p++;
-      return this.at({ op: 'not', arg: this.unary() }, t);
+    // Deep nesting would overflow the stack (and the evaluators' recursion) long before it meant anything.
+    if (++this.depth > MAX_DEPTH) this.fail(t, `a simpler filter: more than ${MAX_DEPTH} nested NOTs or parentheses`);
+    try {
+      if (this.isKw('not') || this.isPunct('-')) {
+        this.p++;
+        return this.at({ op: 'not', arg: this.unary() }, t);
+      }
+      return this.primary();
+    } finally {
+      this.depth--;
     }
-    return this.primary();
   }
 
   private primary(): FilterNode {

@@ -1,10 +1,25 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CurioError, StoreError } from '../../errors.ts';
 import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
 import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
-import { migrate, SCHEMA_VERSION } from './schema.ts';
+import { curioVersion, enableWal, migrate, SCHEMA_VERSION } from './schema.ts';
+import { toStoreError } from './errors.ts';
+
+/** How a SQLite store is opened. */
+export interface SqliteOpenOptions {
+  /** Create the file when it does not exist (default true). When false, a missing file is a StoreError. */
+  create?: boolean;
+  /** Open read-only (implies create: false): any write is a StoreError, and the file is never modified. */
+  readonly?: boolean;
+  /** How long a write waits for another process's write to finish before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 type ItemCols = [title: string | null, text: string | null, categories: string | null, attrs: string | null, price: number | null, ts: number | null];
 type EventCols = [item: string, type: string, value: number, ts: number, session: string, text: string | null];
@@ -44,18 +59,47 @@ export class SqliteCore {
   private readonly itemIds = new Map<string, number>();
   private readonly q;
 
-  constructor(readonly url: string, file: string) {
+  /** True when this open created the file (it did not exist before). */
+  readonly created: boolean = false;
+  readonly readonly: boolean;
+  readonly busyTimeoutMs: number;
+
+  constructor(readonly url: string, file: string, o: SqliteOpenOptions = {}) {
+    this.readonly = o.readonly ?? false;
+    this.busyTimeoutMs = o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const create = (o.create ?? true) && !this.readonly;
+    const memory = file === ':memory:';
+    if (!memory) {
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (st?.isDirectory()) throw new StoreError(`${url}: ${file} is a directory, not a store file`);
+      if (!st && !create) {
+        throw new StoreError(`${url}: no store at ${resolve(file)}: the file does not exist; check the path (a store is created by curio import)`);
+      }
+      if (!st && !existsSync(dirname(resolve(file)))) {
+        throw new StoreError(`${url}: cannot create the store: directory ${dirname(resolve(file))} does not exist`);
+      }
+      this.created = !st;
+    }
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(file);
-      if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db = db = new Database(file, { readonly: this.readonly, fileMustExist: !create && !memory, timeout: this.busyTimeoutMs });
+      // Look before changing anything: a SQLite file of another program must not even get its journal mode switched.
+      const version = curioVersion(this.db, url);
+      if (version === 'empty' && !create) {
+        throw new StoreError(`${url}: ${file} is an empty database, not a Curio store yet; import data into it first (curio import)`);
+      }
+      if (this.readonly && version !== SCHEMA_VERSION) {
+        throw new StoreError(`${url}: store schema version ${version} is older than this Curio's (${SCHEMA_VERSION}); open it once without readonly to upgrade it`);
+      }
+      if (!memory && !this.readonly) enableWal(this.db, this.busyTimeoutMs);
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       // Bulk imports insert into several B-trees in random key order: SQLite's 2 MiB default page cache thrashes.
       this.db.pragma('cache_size = -65536');
-      migrate(this.db, url);
+      if (!this.readonly) migrate(this.db, url);
     } catch (e) {
-      if (e instanceof CurioError) throw e;
-      throw new StoreError(`${url}: cannot open SQLite store: ${(e as Error).message}`, { cause: e });
+      if (db?.open) db.close();
+      throw toStoreError(e, `${url}: cannot open SQLite store`, this);
     }
     const p = (sql: string) => this.db.prepare(sql);
     this.q = {
@@ -87,12 +131,18 @@ export class SqliteCore {
   /** Runs `fn` atomically: its own transaction, or a savepoint inside an open one. */
   private atomic<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      // IMMEDIATE: take the write lock first. A deferred transaction reads first, and when another process
+      // commits while it waits for the lock, SQLite fails it at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+      return this.db.transaction(fn).immediate();
     } catch (e) {
       this.forgetIds();
-      if (e instanceof CurioError) throw e;
-      throw new StoreError(`${this.url}: ${(e as Error).message}`, { cause: e });
+      throw this.error(e);
     }
+  }
+
+  /** `e` as a StoreError that says what to do (another process holds the store, disk full...). */
+  error(e: unknown): CurioError {
+    return toStoreError(e, this.url, this);
   }
 
   forgetIds(): void {
@@ -207,8 +257,25 @@ export class SqliteCore {
   }
 
   /**
+   * Runs `fn` in one read transaction: every statement in it sees the same committed state, even while
+   * another process commits (WAL readers see the snapshot taken at their first read). Inside an open
+   * transaction `fn` just runs: that transaction is already one view.
+   */
+  private consistentRead<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.exec('BEGIN DEFERRED');
+    try {
+      return fn();
+    } finally {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
+  /**
    * Streams rows with raw iteration into typed columns. Ids are interned in interaction-id order,
-   * so the same store always yields the same dense indices.
+   * so the same store always yields the same dense indices. The count, both id maps and the rows are read in
+   * one read transaction: read separately, a writer committing in between gave rows whose user was past the
+   * end of the id map (and, before that was checked, silently user 0).
    */
   snapshot(o: SnapshotOptions = {}): Interactions {
     const where: string[] = [];
@@ -220,24 +287,32 @@ export class SqliteCore {
     if (o.since !== undefined) { where.push('ts >= ?'); params.push(o.since); }
     if (o.until !== undefined) { where.push('ts < ?'); params.push(o.until); }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db.prepare(`SELECT count(*) FROM interactions ${filter}`).pluck().get(...params) as number;
+    return this.consistentRead(() => {
+      const total = this.db.prepare(`SELECT count(*) FROM interactions ${filter}`).pluck().get(...params) as number;
+      const userExt = this.extById('users'), itemExt = this.extById('items');
+      const userDense = new Int32Array(userExt.length).fill(-1), itemDense = new Int32Array(itemExt.length).fill(-1);
+      const b = new InteractionsBuilder();
+      const rows = this.db.prepare(`SELECT id, user_id, item_id, value, ts, type FROM interactions ${filter} ORDER BY id`).raw().iterate(...params);
+      let done = 0;
+      for (const row of rows as Iterable<[number, number, number, number, number, InteractionType]>) {
+        const uid = row[1], iid = row[2];
+        let u = userDense[uid] ?? this.dangling(row[0], 'user', uid);
+        if (u < 0) u = userDense[uid] = b.users.intern(userExt[uid] ?? this.dangling(row[0], 'user', uid));
+        let i = itemDense[iid] ?? this.dangling(row[0], 'item', iid);
+        if (i < 0) i = itemDense[iid] = b.items.intern(itemExt[iid] ?? this.dangling(row[0], 'item', iid));
+        const type = TYPE_CODE[row[5]];
+        if (type === undefined) throw new StoreError(`${this.url}: interaction ${row[0]} has unknown type "${row[5]}"; the store was written by something other than Curio`);
+        b.addIndex(u, i, row[3], row[4], type);
+        if (o.onProgress && (++done & 0xffff) === 0) o.onProgress(done, total);
+      }
+      if (b.length !== total) throw new StoreError(`${this.url}: snapshot read ${b.length} interactions but counted ${total} in the same transaction`);
+      o.onProgress?.(b.length, total);
+      return b.build();
+    });
+  }
 
-    const userExt = this.extById('users'), itemExt = this.extById('items');
-    const userDense = new Int32Array(userExt.length).fill(-1), itemDense = new Int32Array(itemExt.length).fill(-1);
-    const b = new InteractionsBuilder();
-    const rows = this.db.prepare(`SELECT user_id, item_id, value, ts, type FROM interactions ${filter} ORDER BY id`).raw().iterate(...params);
-    let done = 0;
-    for (const row of rows as Iterable<[number, number, number, number, InteractionType]>) {
-      const uid = row[0], iid = row[1];
-      let u = userDense[uid]!;
-      if (u < 0) u = userDense[uid] = b.users.intern(userExt[uid]!);
-      let i = itemDense[iid]!;
-      if (i < 0) i = itemDense[iid] = b.items.intern(itemExt[iid]!);
-      b.addIndex(u, i, row[2], row[3], TYPE_CODE[row[4]] ?? 0);
-      if (o.onProgress && (++done & 0xffff) === 0) o.onProgress(done, total);
-    }
-    o.onProgress?.(b.length, total);
-    return b.build();
+  private dangling(event: number, what: 'user' | 'item', id: number): never {
+    throw new StoreError(`${this.url}: interaction ${event} refers to ${what} ${id}, which is not in the store; the store is inconsistent (run "PRAGMA foreign_key_check" on it)`);
   }
 
   /** ext ids indexed by rowid (a dense array: rowids are assigned 1, 2, 3... by SQLite). */
@@ -285,10 +360,19 @@ export class SqliteCore {
     return { id, url: this.url, schemaVersion: SCHEMA_VERSION };
   }
 
+  /** Nothing stored and no import recorded. */
+  isEmpty(): boolean {
+    return this.consistentRead(() =>
+      this.db.prepare('SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM items) AND NOT EXISTS (SELECT 1 FROM imports)').pluck().get() === 1);
+  }
+
+  /** All counts from one view, so they agree with each other while another process writes. */
   stats(): StoreStats {
-    const count = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
-    const byType: Record<string, number> = {};
-    for (const [t, n] of this.db.prepare('SELECT type, count(*) FROM interactions GROUP BY type ORDER BY type').raw().all() as [string, number][]) byType[t] = n;
-    return { users: count('users'), items: count('items'), interactions: count('interactions'), byType };
+    return this.consistentRead(() => {
+      const count = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+      const byType: Record<string, number> = {};
+      for (const [t, n] of this.db.prepare('SELECT type, count(*) FROM interactions GROUP BY type ORDER BY type').raw().all() as [string, number][]) byType[t] = n;
+      return { users: count('users'), items: count('items'), interactions: count('interactions'), byType };
+    });
   }
 }

@@ -68,6 +68,7 @@ test('a file from schema version 1 is migrated in place: its events, ids and his
 test('a file written by a newer schema is refused with a clear StoreError', () => {
   const file = join(dir, 'newer.db');
   const db = new Database(file);
+  for (const m of MIGRATIONS) m(db);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
   assert.throws(() => SqliteStore.open(file), (e: unknown) => e instanceof StoreError && /newer than this Curio supports/.test(e.message));
@@ -91,4 +92,21 @@ test('300k events written in batches come back whole in the snapshot, ids intact
   assert.equal(d.users.id(d.user[123_456]!), `u${123_456 % 5000}`);
   // Throughput is measured by `npm run bench -- store`, not here.
   await s.close();
+});
+
+test('an interaction whose user or item is missing makes snapshot fail with a StoreError, never a row for user 0', async () => {
+  for (const missing of ['user', 'item'] as const) {
+    const file = join(dir, `dangling-${missing}.db`);
+    const s = SqliteStore.open(file);
+    await s.addInteractions([{ user: 'u1', item: 'i1', type: 'view', value: 1, timestamp: 1 }]);
+    await s.close();
+    // Written behind Curio's back with foreign keys off: a row pointing past the end of the id map.
+    const db = new Database(file);
+    db.pragma('foreign_keys = OFF');
+    db.prepare(`INSERT INTO interactions (user_id, item_id, type, value, ts) VALUES (?, ?, 'view', 1, 2)`).run(missing === 'user' ? 7 : 1, missing === 'item' ? 7 : 1);
+    db.close();
+    const again = SqliteStore.open(file);
+    await assert.rejects(again.snapshot(), (e: unknown) => e instanceof StoreError && new RegExp(`interaction 2 refers to ${missing} 7, which is not in the store`).test(e.message));
+    await again.close();
+  }
 });

@@ -1,11 +1,27 @@
 import type Database from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { rmSync } from 'node:fs';
 import { StoreError } from '../../errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { InteractionRow, ItemRow, UserRow } from '../../data/types.ts';
 import type { DataStore, ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
-import { SqliteCore } from './core.ts';
+import { SqliteCore, type SqliteOpenOptions } from './core.ts';
+
+export type { SqliteOpenOptions } from './core.ts';
 
 let nextSavepoint = 0;
+
+/** One running outer transaction; `active` turns false when it ends. */
+interface RunningTransaction {
+  core: SqliteCore;
+  active: boolean;
+}
+
+/**
+ * The transaction whose body the current code runs in (async context follows awaits and callbacks): a call on the
+ * outer store from inside its own transaction body would wait for that transaction forever.
+ */
+const runningTransaction = new AsyncLocalStorage<RunningTransaction>();
 
 /** Runs tasks one at a time, in call order, so an async transaction never interleaves with other calls. */
 class Gate {
@@ -29,13 +45,42 @@ export class SqliteStore implements DataStore {
   private constructor(
     private readonly core: SqliteCore,
     private readonly gate: Gate,
-    /** Set on the handle passed to a transaction body: it already holds the gate. */
-    private readonly inTransaction: boolean,
+    /** Set on the handle passed to a transaction body: it already holds the gate while `tx.active`. */
+    private readonly tx?: RunningTransaction,
   ) {}
 
-  /** Opens (creating if needed) the SQLite file at `file`, or an in-memory store for ':memory:'. */
-  static open(file: string, url = `sqlite:${file}`): SqliteStore {
-    return new SqliteStore(new SqliteCore(url, file), new Gate(), false);
+  /**
+   * Opens the SQLite file at `file` (creating it unless `create: false` or `readonly`), or an in-memory store for
+   * ':memory:'. A SQLite file that is not a Curio store is refused unchanged.
+   */
+  static open(file: string, url = `sqlite:${file}`, o: SqliteOpenOptions = {}): SqliteStore {
+    return new SqliteStore(new SqliteCore(url, file, o), new Gate());
+  }
+
+  /** True when opening this store created its file. */
+  get created(): boolean {
+    return this.core.created;
+  }
+
+  private get inTransaction(): boolean {
+    return this.tx !== undefined;
+  }
+
+  /** Refuses the calls that cannot work: on a closed store, on a finished transaction's handle, on the outer store
+   * from inside its own transaction (it would wait for itself forever). */
+  private checkUsable(): void {
+    if (this.tx) {
+      if (!this.tx.active) throw new StoreError(`${this.url}: this transaction handle was used after its transaction() ended; use the store itself`);
+      return;
+    }
+    if (this.closed) throw new StoreError(`${this.url}: store is closed`);
+    const running = runningTransaction.getStore();
+    if (running?.active && running.core === this.core) {
+      throw new StoreError(
+        `${this.url}: the store was called inside its own transaction() body, which would wait for the transaction to end forever; ` +
+          'call the tx argument the body receives instead (store.transaction(async (tx) => { await tx.addInteractions(...) }))',
+      );
+    }
   }
 
   get url(): string {
@@ -43,11 +88,21 @@ export class SqliteStore implements DataStore {
   }
 
   private run<T>(fn: () => T): Promise<T> {
-    if (this.inTransaction) return Promise.resolve().then(fn);
-    return this.gate.run(() => {
-      if (this.closed) throw new StoreError(`${this.url}: store is closed`);
-      return fn();
-    });
+    try {
+      this.checkUsable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const guarded = () => {
+      this.checkUsable();
+      try {
+        return fn();
+      } catch (e) {
+        throw this.core.error(e);
+      }
+    };
+    if (this.inTransaction) return Promise.resolve().then(guarded);
+    return this.gate.run(guarded);
   }
 
   info(): Promise<StoreInfo> {
@@ -64,25 +119,36 @@ export class SqliteStore implements DataStore {
   }
 
   async transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T> {
+    this.checkUsable();
     const body = async (): Promise<T> => {
+      this.checkUsable();
       const db = this.core.db;
       const sp = `curio_tx_${nextSavepoint++}`;
-      db.exec(this.inTransaction ? `SAVEPOINT ${sp}` : 'BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteStore(this.core, this.gate, true));
-        db.exec(this.inTransaction ? `RELEASE ${sp}` : 'COMMIT');
+        db.exec(this.inTransaction ? `SAVEPOINT ${sp}` : 'BEGIN IMMEDIATE');
+      } catch (e) {
+        throw this.core.error(e);
+      }
+      const running: RunningTransaction = this.tx ?? { core: this.core, active: true };
+      const inner = new SqliteStore(this.core, this.gate, running);
+      try {
+        const result = this.tx ? await fn(inner) : await runningTransaction.run(running, () => fn(inner));
+        try {
+          db.exec(this.inTransaction ? `RELEASE ${sp}` : 'COMMIT');
+        } catch (e) {
+          throw this.core.error(e);
+        }
         return result;
       } catch (e) {
         if (db.inTransaction) db.exec(this.inTransaction ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
         this.core.forgetIds();
         throw e;
+      } finally {
+        if (!this.tx) running.active = false;
       }
     };
     if (this.inTransaction) return body();
-    return this.gate.run(() => {
-      if (this.closed) throw new StoreError(`${this.url}: store is closed`);
-      return body();
-    });
+    return this.gate.run(body);
   }
 
   async getItem(id: string): Promise<ItemRow | undefined> {
@@ -148,12 +214,26 @@ export class SqliteStore implements DataStore {
     return this.run(() => this.core.stats());
   }
 
-  close(): Promise<void> {
+  /**
+   * Closes the store; closing twice is harmless. With `removeIfNewAndEmpty`, a store file that this open created
+   * and that is still empty is deleted (with its -wal and -shm files): a failed import leaves nothing behind.
+   */
+  close(o: { removeIfNewAndEmpty?: boolean } = {}): Promise<void> {
     if (this.inTransaction) return Promise.reject(new StoreError(`${this.url}: cannot close a store inside its transaction`));
+    if (!this.closed) {
+      try {
+        this.checkUsable();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.gate.run(() => {
       if (this.closed) return;
+      const file = this.core.db.name;
+      const remove = o.removeIfNewAndEmpty === true && this.core.created && this.core.isEmpty();
       this.closed = true;
       this.core.db.close();
+      if (remove) for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     });
   }
 }

@@ -80,17 +80,66 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings `db` up to SCHEMA_VERSION in one transaction; refuses files written by a newer Curio. */
-export function migrate(db: Database.Database, url: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
+/**
+ * Switches `db` to WAL. SQLite fails this at once (SQLITE_BUSY, no busy handler) while another process is
+ * switching the same new file, so it is retried until `busyTimeoutMs` has passed.
+ */
+export function enableWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 + Math.random() * 8);
+    }
+  }
+}
+
+/** Tables every Curio store has had since schema version 1. */
+const CURIO_TABLES = ['users', 'items', 'interactions', 'imports'];
+
+/**
+ * What the file at `db` is, read without writing anything: 'empty' (a new or blank database, which Curio may
+ * initialise) or the schema version of a Curio store. Anything else is refused here, before the caller
+ * switches the journal mode or migrates: a SQLite file of another program must come out unchanged.
+ */
+export function curioVersion(db: Database.Database, url: string): number | 'empty' {
+  // Version and tables from one view: another process may be creating the store right now.
+  const read = () => [
+    db.pragma('user_version', { simple: true }) as number,
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[],
+  ] as const;
+  const [version, tables] = db.inTransaction ? read() : db.transaction(read)();
+  if (version === 0 && tables.length === 0) return 'empty';
+  if (version === 0 || !CURIO_TABLES.every((t) => tables.includes(t))) {
+    const shown = tables.length > 8 ? [...tables.slice(0, 8), '...'] : tables;
     throw new StoreError(
-      `${url}: store schema version ${current} is newer than this Curio supports (${SCHEMA_VERSION}); upgrade Curio to open it`,
+      `${url}: this SQLite file is not a Curio store (user_version ${version}, tables: ${shown.join(', ') || 'none'}); ` +
+        'it was left unchanged; give the path of a Curio store, or a new file name to create one',
     );
   }
-  if (current === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    for (let v = current; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(db);
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(`${url}: store schema version ${version} is newer than this Curio supports (${SCHEMA_VERSION}); upgrade Curio to open it`);
+  }
+  return version;
+}
+
+/**
+ * Brings `db` up to SCHEMA_VERSION in one immediate (write-locked) transaction, re-reading the version inside it:
+ * two processes creating or upgrading the same file at once then run the migration exactly once between them.
+ */
+export function migrate(db: Database.Database, url: string): void {
+  if (db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const v0 = curioVersion(db, url);
+    for (let v = v0 === 'empty' ? 0 : v0; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
 }
