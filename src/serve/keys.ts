@@ -31,6 +31,7 @@ export function allows(have: Scope, need: Scope): boolean {
  */
 export class ApiKeys {
   private readonly verified = new Map<string, { id: string; scope: Scope }>();
+  private readonly checking = new Map<string, Promise<{ id: string; scope: Scope } | undefined>>();
 
   constructor(private readonly store: DataStore) {}
 
@@ -68,11 +69,18 @@ export class ApiKeys {
     const digest = createHash('sha256').update(key).digest('base64');
     const known = this.verified.get(digest);
     if (known) return known;
-    const hash = await scryptAsync(m[2]!, row.salt, 32);
-    if (hash.length !== row.hash.length || !timingSafeEqual(hash, row.hash)) return undefined;
-    const ok = { id, scope: row.scope };
-    if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(digest, ok);
-    return ok;
+    // Concurrent first requests with one key share one scrypt run (50 at once would each pay ~50 ms of CPU).
+    let pending = this.checking.get(digest);
+    if (!pending) {
+      pending = scryptAsync(m[2]!, row.salt, 32).then((hash) => {
+        if (hash.length !== row.hash.length || !timingSafeEqual(hash, row.hash)) return undefined;
+        const ok = { id, scope: row.scope };
+        if (this.verified.size > 10_000) this.verified.clear();
+        this.verified.set(digest, ok);
+        return ok;
+      }).finally(() => this.checking.delete(digest));
+      this.checking.set(digest, pending);
+    }
+    return pending;
   }
 }

@@ -101,6 +101,9 @@ export const UserExport = z.object({
   exportedAt: z.string(),
 });
 export const Deleted = z.object({ deleted: z.boolean(), events: z.number().int() });
+export const UserDeleted = Deleted.extend({
+  inModel: z.boolean().describe('the served model was trained with this user: their factors stay in the model file until the next training'),
+});
 
 export const ModelInfo = z.object({
   loaded: z.boolean(),

@@ -248,13 +248,15 @@ test('users: upsert, export everything held, GDPR delete removes every trace fro
     { item: 'C', type: 'view', value: 1, timestamp: 20, session: 's1' }, { item: 'A', type: 'purchase', value: 1, timestamp: 10 },
   ]);
   const del = await call(base, 'DELETE', '/v1/users/gdpr', { key: admin });
-  assert.deepEqual(del.body, { deleted: true, events: 4 });
+  assert.deepEqual(del.body, { deleted: true, events: 4, inModel: false });
   const db = new Database(shop.db, { readonly: true });
   const everything = ['users', 'interactions', 'curio_idempotency'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t}`).all())).join();
   db.close();
   assert.ok(!everything.includes('gdpr') && !everything.includes('FR'));
   assert.equal((await call(base, 'GET', '/v1/users/gdpr/export', { key: admin })).status, 404);
-  assert.deepEqual((await call(base, 'DELETE', '/v1/users/gdpr', { key: admin })).body, { deleted: false, events: 0 });
+  assert.deepEqual((await call(base, 'DELETE', '/v1/users/gdpr', { key: admin })).body, { deleted: false, events: 0, inModel: false });
+  // A user the served model was trained with: the answer says their factors remain until the next training.
+  assert.deepEqual((await call(base, 'DELETE', '/v1/users/c2', { key: admin })).body, { deleted: true, events: 2, inModel: true });
 });
 
 test('model: info, reload of another file, rollback; a bad file keeps the current model', async () => {

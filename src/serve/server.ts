@@ -273,13 +273,13 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   route('put', '/v1/users/:id', { scope: 'write', tag: 'users', summary: 'add or update a user', body: S.UserBody, response: S.WriteReport },
     async ({ body, param }) => store.upsertUsers([{ id: param('id'), ...(body.attrs ? { attrs: body.attrs } : {}) }]));
   route('delete', '/v1/users/:id', {
-    scope: 'admin', tag: 'users', summary: 'GDPR erasure: the user, all their events and impressions leave the store, and the fitted recipes are dropped', response: S.Deleted,
+    scope: 'admin', tag: 'users', summary: 'GDPR erasure: the user, all their events and impressions leave the store, and the fitted recipes are dropped', response: S.UserDeleted,
   }, async ({ param }) => {
     const id = param('id');
     const existed = (await userExists(id)) !== undefined;
     const events = await store.deleteUser(id);
     engines.current.engine.refresh(); // co-occurrence, popularity... were fitted with their events
-    return { deleted: existed, events };
+    return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
   route('get', '/v1/users/:id/export', { scope: 'admin', tag: 'users', summary: 'GDPR export: everything the store holds about the user', response: S.UserExport }, async ({ param }) => {
     const id = param('id');
