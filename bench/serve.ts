@@ -7,11 +7,11 @@
  *           synchronous = FULL);
  *   hot swap: the recommend load while the model is reloaded every second; failures and p99 during the swaps;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
- * Options: --seconds N per run (default 10), --connections N (default 16).
+ * Options: --seconds=N per run (default 10), --connections=N (default 16).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -26,8 +26,8 @@ import { Rng } from '../src/data/random.ts';
 import { printTable, repoRoot } from './_util.ts';
 
 const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : dflt;
 };
 const seconds = arg('seconds', 10), connections = arg('connections', 16);
 const items = 30_000, users = 20_000, interactions = 400_000;
@@ -64,17 +64,28 @@ try {
   const rng = new Rng(11);
   const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
-  const run = (path: string, key: string, body: () => string) => autocannon({
-    url, connections, duration: seconds,
-    requests: [{ method: 'POST', path, headers: auth(key), setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
+  /** The server's CPU seconds so far (user + system, from /proc): per request, a figure the machine's load barely moves. */
+  const cpu = () => {
+    const f = readFileSync(`/proc/${server!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  let cpuPerRequest = 0;
+  const run = async (path: string, key: string, body: () => string) => {
+    const c0 = cpu();
+    const r = await autocannon({
+      url, connections, duration: seconds,
+      requests: [{ method: 'POST', path, headers: auth(key), setupRequest: (req) => ({ ...req, body: body() }) }],
+    });
+    cpuPerRequest = ((cpu() - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
+    return r;
+  };
   // Warm-up: fits nothing for recommend, but pages the model and store in.
   await autocannon({ url, connections: 4, duration: 2, requests: [{ method: 'POST', path: '/v1/recommend', headers: auth(read), setupRequest: (r) => ({ ...r, body: JSON.stringify({ user: known[rng.int(known.length)], k: 10 }) }) }] });
 
   const rows: Record<string, string | number>[] = [];
   const row = (name: string, r: Awaited<ReturnType<typeof autocannon>>, perRequest = 1) => rows.push({
     run: name, 'req/s': Math.round(r.requests.mean), 'events/s': perRequest > 0 ? Math.round(r.requests.mean * perRequest) : '', 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99,
-    'max ms': r.latency.max, '2xx': r['2xx'], 'non-2xx': r.non2xx, errors: r.errors + r.timeouts,
+    'max ms': r.latency.max, '2xx': r['2xx'], 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/req': cpuPerRequest,
   });
 
   row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
@@ -83,20 +94,27 @@ try {
   row('events, batches of 100', await run('/v1/events', write, batch(100)), 100);
   row('events, single', await run('/v1/events', write, batch(1)), 1);
 
-  // Hot swap: reload the model every second under the recommend load.
-  let swaps = 0, swapFailures = 0;
-  const timer = setInterval(() => {
-    fetch(`${url}/v1/model/reload`, { method: 'POST', headers: auth(admin), body: '{}' }).then((r) => { if (r.status === 200) swaps++; else swapFailures++; }, () => swapFailures++);
-  }, 1000);
+  // Hot swap: reload the model over and over (one at a time, a second apart) under the recommend load.
+  let swaps = 0, swapFailures = 0, loading = true;
+  const swapper = (async () => {
+    while (loading) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!loading) break;
+      const r = await fetch(`${url}/v1/model/reload`, { method: 'POST', headers: auth(admin), body: '{}' }).catch(() => undefined);
+      if (r?.status === 200) swaps++; else swapFailures++;
+    }
+  })();
   const during = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
-  clearInterval(timer);
+  loading = false;
+  await swapper;
   row(`recommend during ${swaps} model swaps`, during, 0);
   if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
 
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
   console.log(`30,000 items, iALS 64 factors, ${interactions.toLocaleString('en')} stored events (+ those written above); ${connections} connections, ${seconds} s per run;`);
-  console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores.\n');
+  console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores;');
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine counts).\n`);
   printTable(rows);
   console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
 } finally {
