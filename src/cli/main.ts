@@ -25,6 +25,8 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.ts')).generateCommand,
   stats: async () => (await import('./commands/stats.ts')).statsCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  keys: async () => (await import('./commands/keys.ts')).keysCommand,
 };
 
 /**
@@ -47,6 +49,8 @@ const summaries: Record<string, string> = {
   generate: 'write synthetic interaction data (long-tail popularity, user tastes, item texts) as CSV',
   stats: 'what the store holds: users, items, interactions by type, past imports',
   demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
+  serve: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
+  keys: 'API keys for curio serve: create (prints the key once), list, revoke',
 };
 
 async function help(): Promise<string> {

@@ -350,6 +350,18 @@ export class SqliteCore {
     });
   }
 
+  /** Removes an item and every event on it; returns how many events went. */
+  deleteItem(item: string): number {
+    return this.atomic(() => {
+      const iid = this.q.itemId.get(item) as number | undefined;
+      if (iid === undefined) return 0;
+      const n = this.db.prepare('DELETE FROM interactions WHERE item_id = ?').run(iid).changes;
+      this.db.prepare('DELETE FROM items WHERE id = ?').run(iid);
+      this.itemIds.delete(item);
+      return n;
+    });
+  }
+
   recordImport(r: ImportRecord): void {
     this.atomic(() => this.q.importIns.run(r.source, r.format, r.rows, r.inserted, r.skipped, r.at));
   }

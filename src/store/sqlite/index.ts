@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { StoreError } from '../../errors.ts';
@@ -166,6 +167,16 @@ export class SqliteStore implements DataStore {
   async getItem(id: string): Promise<ItemRow | undefined> {
     return (await this.getItems([id]))[0];
   }
+  /**
+   * Extension point for modules that keep their own tables in the store's file (the server's API keys and
+   * idempotency records, src/serve/sqlite-tables.ts): runs `fn` on the SQLite connection, serialised with the
+   * store's own calls, and inside the transaction when called on a `transaction` handle. Such tables are named
+   * `curio_*`, created by their module (CREATE TABLE IF NOT EXISTS) and not part of the store's schema version.
+   */
+  withDatabase<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return this.run(() => fn(this.core.db));
+  }
+
   getItems(ids: string[]): Promise<(ItemRow | undefined)[]> {
     return this.run(() => this.core.getItems(ids));
   }
@@ -211,6 +222,10 @@ export class SqliteStore implements DataStore {
   }
   deleteUser(user: string): Promise<number> {
     return this.run(() => this.core.deleteUser(user));
+  }
+  /** Removes an item and every event on it (SQLite only, for the server's DELETE /v1/items); returns how many events went. */
+  deleteItem(item: string): Promise<number> {
+    return this.run(() => this.core.deleteItem(item));
   }
   recordImport(r: ImportRecord): Promise<void> {
     return this.run(() => this.core.recordImport(r));

@@ -1,0 +1,124 @@
+/**
+ * `curio serve` under load, measured with autocannon over a real socket on 127.0.0.1: a 30,000-item catalogue and a
+ * 64-factor iALS model (synthetic data in a real SQLite store); the server runs as its own process (the CLI), the
+ * load generator in this one — both on the same machine, sharing its cores.
+ *   recommend: POST /v1/recommend, k = 10, known users drawn at random;
+ *   events: POST /v1/events, batches of 100 and single events (durable: each acknowledged after its group commit,
+ *           synchronous = FULL);
+ *   hot swap: the recommend load while the model is reloaded every second; failures and p99 during the swaps;
+ *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
+ * Options: --seconds=N per run (default 10), --connections=N (default 16).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { generateSynthetic } from '../src/data/synthetic.ts';
+import { typeName } from '../src/data/interactions.ts';
+import type { InteractionRow } from '../src/data/types.ts';
+import { openStore } from '../src/store/registry.ts';
+import { trainFromStore } from '../src/pipeline/train.ts';
+import { saveModelFile } from '../src/pipeline/model-file.ts';
+import { ApiKeys } from '../src/serve/keys.ts';
+import { Rng } from '../src/data/random.ts';
+import { printTable, repoRoot } from './_util.ts';
+
+const arg = (name: string, dflt: number) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : dflt;
+};
+const seconds = arg('seconds', 10), connections = arg('connections', 16);
+const items = 30_000, users = 20_000, interactions = 400_000;
+const dir = mkdtempSync(join(tmpdir(), 'curio-bench-serve-'));
+let server: ReturnType<typeof spawn> | undefined;
+try {
+  const syn = generateSynthetic({ users, items, interactions, seed: 5 });
+  const db = join(dir, 'bench.db');
+  const store = await openStore(db);
+  await store.upsertItems(syn.itemRows());
+  const x = syn.interactions;
+  for (let from = 0; from < x.length; from += 50_000) {
+    const rows: InteractionRow[] = [];
+    for (let k = from; k < Math.min(x.length, from + 50_000); k++) {
+      rows.push({ user: x.users.id(x.user[k]!), item: x.items.id(x.item[k]!), type: typeName(x.type[k]!), value: x.value[k]!, timestamp: x.time[k]! });
+    }
+    await store.addInteractions(rows);
+  }
+  const trained = await trainFromStore(store, { model: { kind: 'ials', config: { factors: 64, iterations: 3 } } });
+  const model = join(dir, 'model.bin');
+  await saveModelFile(model, trained);
+  const keys = new ApiKeys(store);
+  const read = (await keys.create('read')).key, write = (await keys.create('write')).key, admin = (await keys.create('admin')).key;
+  const known = trained.users.toArray();
+  await store.close();
+
+  server = spawn(process.execPath, [join(repoRoot, 'bin', 'curio.js'), 'serve', '--db', db, '--model', model, '--port', '0', '--rate', '1000000', '--burst', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let url = '';
+  const lines = createInterface({ input: server.stdout! });
+  for await (const line of lines) {
+    if ((JSON.parse(line) as { msg: string }).msg === 'curio serving') { url = (JSON.parse(line) as { url: string }).url; break; }
+  }
+  server.stdout!.resume(); // request logs: read and dropped
+  const rng = new Rng(11);
+  const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+
+  /** The server's CPU seconds so far (user + system, from /proc): per request, a figure the machine's load barely moves. */
+  const cpu = () => {
+    const f = readFileSync(`/proc/${server!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  let cpuPerRequest = 0;
+  const run = async (path: string, key: string, body: () => string) => {
+    const c0 = cpu();
+    const r = await autocannon({
+      url, connections, duration: seconds,
+      requests: [{ method: 'POST', path, headers: auth(key), setupRequest: (req) => ({ ...req, body: body() }) }],
+    });
+    cpuPerRequest = ((cpu() - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
+    return r;
+  };
+  // Warm-up: fits nothing for recommend, but pages the model and store in.
+  await autocannon({ url, connections: 4, duration: 2, requests: [{ method: 'POST', path: '/v1/recommend', headers: auth(read), setupRequest: (r) => ({ ...r, body: JSON.stringify({ user: known[rng.int(known.length)], k: 10 }) }) }] });
+
+  const rows: Record<string, string | number>[] = [];
+  const row = (name: string, r: Awaited<ReturnType<typeof autocannon>>, perRequest = 1) => rows.push({
+    run: name, 'req/s': Math.round(r.requests.mean), 'events/s': perRequest > 0 ? Math.round(r.requests.mean * perRequest) : '', 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99,
+    'max ms': r.latency.max, '2xx': r['2xx'], 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/req': cpuPerRequest,
+  });
+
+  row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
+  let seq = 0;
+  const batch = (n: number) => () => JSON.stringify({ events: Array.from({ length: n }, () => ({ user: `bench-${seq % 5000}`, item: `i${rng.int(items)}`, type: 'view', timestamp: 1_700_000_000_000 + seq++ })) });
+  row('events, batches of 100', await run('/v1/events', write, batch(100)), 100);
+  row('events, single', await run('/v1/events', write, batch(1)), 1);
+
+  // Hot swap: reload the model over and over (one at a time, a second apart) under the recommend load.
+  let swaps = 0, swapFailures = 0, loading = true;
+  const swapper = (async () => {
+    while (loading) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!loading) break;
+      const r = await fetch(`${url}/v1/model/reload`, { method: 'POST', headers: auth(admin), body: '{}' }).catch(() => undefined);
+      if (r?.status === 200) swaps++; else swapFailures++;
+    }
+  })();
+  const during = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
+  loading = false;
+  await swapper;
+  row(`recommend during ${swaps} model swaps`, during, 0);
+  if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
+
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  console.log(`30,000 items, iALS 64 factors, ${interactions.toLocaleString('en')} stored events (+ those written above); ${connections} connections, ${seconds} s per run;`);
+  console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores;');
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine counts).\n`);
+  printTable(rows);
+  console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
+} finally {
+  server?.kill('SIGTERM');
+  if (server) await new Promise((r) => server!.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}

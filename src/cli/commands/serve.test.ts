@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { makeShop } from '../../serve/testing.ts';
+
+const bin = resolve(import.meta.dirname, '../../../bin/curio.js');
+
+test('curio keys create/list/revoke and curio serve, on the real binary, a real store and a real socket', async () => {
+  const shop = await makeShop();
+  await shop.store.close();
+  const curio = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--db', shop.db], { encoding: 'utf8' });
+
+  const created = curio('keys', 'create', '--scope', 'read', '--name', 'shop frontend', '--json');
+  assert.equal(created.status, 0, created.stderr);
+  const key = JSON.parse(created.stdout) as { id: string; key: string; scope: string };
+  assert.equal(key.scope, 'read');
+  assert.match(curio('keys', 'list').stdout, new RegExp(`${key.id}  read .* shop frontend`));
+  const badScope = curio('keys', 'create', '--scope', 'root');
+  assert.equal(badScope.status, 1);
+  assert.match(badScope.stderr, /^curio: keys: --scope: "root" is not a scope; use one of read, write, admin/);
+
+  const server = spawn(process.execPath, [bin, 'serve', '--db', shop.db, '--model', shop.models[0], '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const lines = createInterface({ input: server.stdout! });
+    let url = '';
+    for await (const line of lines) {
+      const entry = JSON.parse(line) as { msg: string; url?: string };
+      if (entry.msg === 'curio serving') { url = entry.url!; break; }
+    }
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const ask = () => fetch(`${url}/v1/recommend`, { method: 'POST', headers: { authorization: `Bearer ${key.key}` }, body: JSON.stringify({ user: 'b0', k: 2 }) });
+    const r = await ask();
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { items: unknown[] }).items.length, 2);
+    assert.equal(curio('keys', 'revoke', key.id).status, 0, 'the CLI writes while the server runs (WAL)');
+    assert.equal((await ask()).status, 401);
+    assert.equal(curio('keys', 'revoke', 'nope').status, 1);
+  } finally {
+    server.kill('SIGTERM');
+  }
+  const code = await new Promise((res) => server.once('exit', res));
+  assert.equal(code, 0);
+});

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import type { Command } from '../main.ts';
+import { intOption, parse, splitList } from '../args.ts';
+import { ConfigError } from '../../errors.ts';
+import { openStore } from '../../store/registry.ts';
+import { defaultDb, defaultModel } from './paths.ts';
+
+export const serveCommand: Command = {
+  summary: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
+  usage: `curio serve [--db curio.db] [--model curio-model.bin] [--port 8080] [--host 127.0.0.1] [--config pipeline.json]
+  [--watch] [--rate 1000] [--burst 2000] [--body-limit 1048576] [--cors https://shop.example,...] [--refresh-ms 2000]
+  [--no-auth] [--allow-other-store]
+
+Binds 127.0.0.1 unless --host says otherwise. Every /v1 route needs an API key (Authorization: Bearer <key>) of
+scope read (recommendations, items, model info), write (also events, items, users) or admin (also user deletion and
+export, model reload and rollback): create them with \`curio keys create --scope read\`. --no-auth (only on
+127.0.0.1) serves without keys. --watch reloads the model file when it changes; POST /v1/model/reload does on demand.
+The routes and their schemas: GET /openapi.json, or /docs in a browser. Logs are JSON lines on stdout.`,
+  async run(argv) {
+    const { values: v } = parse(argv, {
+      db: { type: 'string' }, model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
+      watch: { type: 'boolean' }, rate: { type: 'string' }, burst: { type: 'string' }, 'body-limit': { type: 'string' }, cors: { type: 'string' },
+      'refresh-ms': { type: 'string' }, 'no-auth': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
+    }, 'serve');
+    const host = v.host ?? '127.0.0.1';
+    if (v['no-auth'] && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+      throw new ConfigError('--no-auth', `refused with --host ${host}: without keys anyone who reaches the port could write and delete; create keys with curio keys create`);
+    }
+    const port = intOption(v.port, 'port', 8080, 0);
+    if (port > 65535) throw new ConfigError('--port', `${port} is not a port (0..65535)`);
+    const model = v.model ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
+    if (v.watch && !model) throw new ConfigError('--watch', 'there is no model file to watch: pass --model');
+    const { Engines } = await import('../../serve/engines.ts');
+    const { startServer } = await import('../../serve/server.ts');
+    const { jsonLogger } = await import('../../serve/log.ts');
+    const { ApiKeys } = await import('../../serve/keys.ts');
+    const log = jsonLogger();
+    const store = await openStore(v.db ?? defaultDb());
+    const engines = await Engines.open({
+      store, model, config: v.config, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => log.warn(w),
+    });
+    if (!v['no-auth'] && !(await new ApiKeys(store).list()).some((k) => k.revokedAt === null)) {
+      log.warn(`no API keys in ${store.url}: every /v1 request will be refused; create one with curio keys create --scope read --db ${v.db ?? defaultDb()}`);
+    }
+    const server = await startServer({
+      store, engines, host, port, logger: log, auth: !v['no-auth'],
+      rateLimit: { rate: intOption(v.rate, 'rate', 1000), burst: intOption(v.burst, 'burst', 2000) },
+      bodyLimit: intOption(v['body-limit'], 'body-limit', 1 << 20),
+      corsOrigins: v.cors ? splitList(v.cors, '--cors') : undefined,
+      refreshMs: intOption(v['refresh-ms'], 'refresh-ms', 2000, 0),
+    });
+    const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
+    log.info('curio serving', { url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs` });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info('shutting down', { signal });
+        unwatch?.();
+        // In-flight requests finish (their events are committed) before the store closes.
+        server.close().then(() => store.close()).then(resolve, resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,216 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import Database from 'better-sqlite3';
+import { mulberry32 } from '../data/random.ts';
+import { makeShop, serveShop, call } from './testing.ts';
+import { ApiKeys } from './keys.ts';
+
+const shop = await makeShop();
+const srv = await serveShop(shop);
+const base = srv.url;
+const { read, write, admin } = shop.keys;
+const revoked = await new ApiKeys(shop.store).create('admin');
+await new ApiKeys(shop.store).revoke(revoked.id);
+after(async () => {
+  await srv.close();
+  await shop.store.close();
+});
+
+function dump(): string {
+  const db = new Database(shop.db, { readonly: true });
+  try {
+    return ['users', 'items', 'interactions', 'curio_idempotency'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all())).join('\n');
+  } finally {
+    db.close();
+  }
+}
+
+const HOSTILE_IDS = [
+  "'; DROP TABLE items; --", '" OR 1=1 --', 'Robert\'); DELETE FROM users;--', '%', '_', '\\', '../../etc/passwd', '<script>alert(1)</script>',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'ümlaut', '中文', '🙂'.repeat(60), 'a\u0000b', ' padded', 'trailing ', '\ud800', 'x'.repeat(257), '', '\t', 'null', '__proto__',
+  'constructor', '${jndi:ldap://x}', '%00', '\u202e', 'a/b', 'a?b=c', '#frag',
+];
+/** Ids the schema refuses: a write that carries one must be refused whole. */
+const INVALID_IDS = ['a\u0000b', ' padded', 'trailing ', '\ud800', 'x'.repeat(257), '', '\t'];
+const WRONG_VALUES: unknown[] = [null, true, 0, -1, 1.5, 1e308, 'string', [], [1, 2], {}, { $gt: '' }, '1e999', 'NaN', '<x>'];
+
+const WRITE_ROUTES: { method: string; path: string; valid: () => Record<string, unknown>; scope: 'write' | 'admin' }[] = [
+  { method: 'POST', path: '/v1/events', scope: 'write', valid: () => ({ user: 'fz', item: 'A', type: 'view', timestamp: 1 }) },
+  { method: 'POST', path: '/v1/events', scope: 'write', valid: () => ({ events: [{ user: 'fz', item: 'A', type: 'view', timestamp: 1 }, { user: 'fz', item: 'B', type: 'cart', timestamp: 2 }], idempotencyKey: 'fz-1' }) },
+  { method: 'PUT', path: '/v1/items/FZ', scope: 'write', valid: () => ({ title: 'Fuzz', price: 1, categories: ['X'] }) },
+  { method: 'POST', path: '/v1/items', scope: 'write', valid: () => ({ items: [{ id: 'FZ', title: 'Fuzz' }] }) },
+  { method: 'PUT', path: '/v1/users/fz', scope: 'write', valid: () => ({ attrs: { a: 1 } }) },
+  { method: 'DELETE', path: '/v1/users/b0', scope: 'admin', valid: () => ({}) },
+  { method: 'DELETE', path: '/v1/items/A', scope: 'write', valid: () => ({}) },
+  { method: 'POST', path: '/v1/model/reload', scope: 'admin', valid: () => ({}) },
+];
+const READ_ROUTES = ['/v1/recommend', '/v1/related', '/v1/bought-together', '/v1/trending', '/v1/popular', '/v1/new-arrivals', '/v1/also-viewed', '/v1/continue'];
+
+/** Percent-encodes an id for a path; a lone surrogate becomes the bytes no valid UTF-8 has (CESU-8 of U+D800). */
+const enc = (s: string) => { try { return encodeURIComponent(s) || '%20'; } catch { return '%ED%A0%80'; } };
+
+interface Req { method: string; path: string; key?: string; body?: unknown; headers?: Record<string, string>; what: string }
+
+/** One hostile request; none of them may write (they are malformed, unauthorised, or reads). */
+function hostile(rand: () => number): Req {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const w = pick(WRITE_ROUTES.filter((r) => r.method !== 'DELETE' && !r.path.includes('reload')));
+  switch (Math.floor(rand() * 12)) {
+    case 0: { // not JSON at all
+      const junk = pick(['{', '}', '[', 'nul', '{"a":', '\u0000', '💥', '{"user": "a",}', "{'user': 'a'}", 'undefined', '<xml/>', '--', Buffer.from(Array.from({ length: 64 }, () => Math.floor(rand() * 256))).toString('latin1')]);
+      return { method: w.method, path: w.path, key: write, body: junk, what: `junk body ${JSON.stringify(junk).slice(0, 30)}` };
+    }
+    case 1: { // a field of the wrong type
+      const body = w.valid();
+      const target = 'events' in body ? (body.events as Record<string, unknown>[])[0]! : 'items' in body ? (body.items as Record<string, unknown>[])[0]! : body;
+      const field = pick(Object.keys(target).filter((k) => k !== 'categories' || true));
+      const bad = pick(WRONG_VALUES.filter((v) => typeof v !== typeof target[field] || (typeof v === 'string' && field === 'type') || (typeof v === 'number' && !Number.isFinite(v * 1e10) )));
+      target[field] = field === 'timestamp' || field === 'price' ? pick(['1', null, [], {}, true]) : field === 'attrs' ? pick([1, 'x', [], null]) : bad;
+      if (field === 'categories') target[field] = pick([[1], 'X', [null], {}]);
+      return { method: w.method, path: w.path, key: write, body, what: `wrong type ${field}` };
+    }
+    case 2: { // an unknown field, named with hostile text
+      const body = w.valid();
+      // defineProperty: a "__proto__" key is sent as an own key, as a hostile client would write it.
+      Object.defineProperty(body, pick(HOSTILE_IDS.filter((x) => x && !['events', 'idempotencyKey', 'title', 'price', 'categories', 'attrs', 'user', 'item', 'type', 'timestamp'].includes(x))), { value: pick(WRONG_VALUES), enumerable: true });
+      return { method: w.method, path: w.path, key: write, body, what: 'unknown field' };
+    }
+    case 3: { // an invalid id inside an otherwise valid write
+      const id = pick(INVALID_IDS);
+      if (w.path === '/v1/events') return { method: 'POST', path: w.path, key: write, body: { events: [{ user: 'ok', item: 'A', type: 'view' }, { user: id, item: 'A', type: 'view' }] }, what: 'invalid user id in a batch' };
+      if (w.path === '/v1/items') return { method: 'POST', path: w.path, key: write, body: { items: [{ id: 'FZ2' }, { id }] }, what: 'invalid item id in a batch' };
+      const path = w.path.replace(/[^/]+$/, enc(id));
+      return { method: w.method, path, key: write, body: w.valid(), what: `invalid id in path ${JSON.stringify(id).slice(0, 20)}` };
+    }
+    case 4: { // deep JSON
+      const depth = pick([40, 100, 1000, 10_000, 100_000]);
+      const body = rand() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : `{"filter":${'{"op":"not","arg":'.repeat(depth)}"x"${'}'.repeat(depth)}}`;
+      return { method: 'POST', path: rand() < 0.5 ? '/v1/recommend' : w.path, key: rand() < 0.5 ? read : write, body, what: `deep JSON ${depth}` };
+    }
+    case 5: { // huge bodies
+      const n = pick([(1 << 20) + 1, 2 << 20, 3 << 20]);
+      return { method: w.method, path: w.path, key: write, body: `{"title":"${'x'.repeat(n)}"}`, what: `huge body ${n}` };
+    }
+    case 6: { // no key, bad keys, wrong scopes, on valid writes
+      const r = pick(WRITE_ROUTES);
+      const auth = pick([
+        {}, { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        { authorization: `Bearer ${read}` }, { authorization: `Bearer ${revoked.key}` }, { authorization: `Bearer ${write.slice(0, -2)}xx` },
+        { authorization: `Bearer curio_${'0'.repeat(12)}_${'A'.repeat(43)}` }, { authorization: `Bearer ${"' OR 1=1 --"}` }, { 'x-api-key': 'x'.repeat(5000) },
+        ...(r.scope === 'admin' ? [{ authorization: `Bearer ${write}` }] : []),
+      ] as Record<string, string>[]);
+      return { method: r.method, path: r.path, headers: auth, body: r.method === 'DELETE' ? undefined : r.valid(), what: `auth ${JSON.stringify(auth).slice(0, 40)} on ${r.path}` };
+    }
+    case 7: { // hostile ids in reads: answered (200/400/404), never 5xx
+      const id = pick(HOSTILE_IDS);
+      const r = pick([
+        { method: 'GET', path: `/v1/items/${enc(id)}`, key: read },
+        { method: 'GET', path: `/v1/users/${enc(id)}/export`, key: admin },
+        { method: 'POST', path: '/v1/recommend', key: read, body: { user: id, k: 3 } },
+        { method: 'POST', path: '/v1/related', key: read, body: { context: { item: id } } },
+        { method: 'POST', path: '/v1/recommend', key: read, body: { user: 'b0', filter: `title:"${id}" OR category:'${id}'` } },
+        { method: 'POST', path: '/v1/recommend', key: read, body: { user: 'b0', exclude: [id], pin: [{ item: id, position: 1 }] } },
+        { method: 'GET', path: `/v1/items?after=${enc(id)}&limit=3`, key: read },
+      ]);
+      return { ...r, what: `hostile id ${JSON.stringify(id).slice(0, 20)} on ${r.path.slice(0, 20)}` };
+    }
+    case 8: { // wrong shapes for recommendation requests
+      const path = pick(READ_ROUTES);
+      const body = pick<unknown>([
+        null, 1, 'x', [], { k: 0 }, { k: 1e9 }, { k: -1 }, { k: 2.5 }, { user: 1 }, { user: ['a'] }, { user: null }, { recipe: 'nope' }, { recipe: 1 },
+        { items: 'A' }, { items: [1] }, { pin: [{ item: 'A', position: 0 }] }, { pin: [{ item: 'A' }] }, { cap: [{ field: 'category', max: 0 }] },
+        { boost: [{ filter: 'price <', multiply: 2 }] }, { boost: [{ filter: 'x', multiply: -1 }] }, { excludeShown: 'forever' }, { window: '-1d' },
+        { filter: 'price < "x"' }, { filter: 'nosuchfield:1' }, { filter: { op: 'nope' } }, { filter: 'x'.repeat(5000) }, { history: [{ item: 'A', type: 'teleport' }] },
+        { context: { item: 'A', extra: 1 } }, { now: 'yesterday' }, { candidates: Array.from({ length: 3 }, () => ({})) }, { user: 'b0', __proto__: { k: 1 } },
+        JSON.parse('{"user":"b0","__proto__":{"admin":true}}'), { user: 'b0', constructor: { prototype: { x: 1 } } },
+      ]);
+      return { method: 'POST', path, key: read, body, what: `bad recommend ${JSON.stringify(body)?.slice(0, 40)}` };
+    }
+    case 9: { // bad queries, methods and paths
+      const r = pick([
+        { method: 'GET', path: '/v1/items?limit=-1' }, { method: 'GET', path: '/v1/items?limit=abc' }, { method: 'GET', path: '/v1/items?limit=1e9' },
+        { method: 'GET', path: `/v1/items?after=${'x'.repeat(300)}` }, { method: 'GET', path: '/v1/items?limit=1&limit=2' }, { method: 'PATCH', path: '/v1/items/A' },
+        { method: 'GET', path: '/v1/items/%E0%A4%A' }, { method: 'GET', path: '/v1/items/..%2F..%2Fetc%2Fpasswd' }, { method: 'GET', path: '/v1/../openapi.json' },
+        { method: 'POST', path: '/v1/items/A' }, { method: 'GET', path: '/v2/recommend' }, { method: 'DELETE', path: '/v1/events' }, { method: 'GET', path: '/v1/users/b0' },
+        { method: 'GET', path: '/v1/model/reload' }, { method: 'PUT', path: '/v1/recommend' },
+      ]);
+      return { ...r, key: admin, what: `${r.method} ${r.path.slice(0, 40)}` };
+    }
+    case 10: { // hostile headers on otherwise invalid writes
+      const body = { ...w.valid(), zzz: 1 };
+      const headers = pick([
+        { 'idempotency-key': 'x'.repeat(300) }, { 'idempotency-key': 'a b' }, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' },
+        { 'x-request-id': '<script>' }, { 'x-request-id': 'x'.repeat(1000) }, { 'content-encoding': 'gzip' },
+      ] as Record<string, string>[]);
+      return { method: w.method, path: w.path, key: write, body, headers, what: `header ${Object.keys(headers)[0]}` };
+    }
+    default: { // events an enum or range refuses
+      const bad = pick<Record<string, unknown>>([
+        { type: 'purchase; DROP TABLE' }, { type: 'PURCHASE' }, { value: '1' }, { timestamp: -5 }, { timestamp: 1e20 }, { timestamp: 1.5 }, { value: 3.5e38 },
+        { session: 1 }, { text: ['a'] }, { session: 'x'.repeat(300) },
+      ]);
+      return { method: 'POST', path: '/v1/events', key: write, body: { events: [{ user: 'fz', item: 'A', type: 'view', ...bad }] }, what: `bad event ${JSON.stringify(bad).slice(0, 40)}` };
+    }
+  }
+}
+
+/**
+ * A body over the limit is answered (413) before it is read, and the connection is closed after: sent on a
+ * connection of its own, as a well-behaved client that sees "Connection: close" would, so pooled requests are not cut.
+ */
+function uploadOwnConnection(r: Req, text: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers };
+    if (r.key) headers.authorization = `Bearer ${r.key}`;
+    const req = request(base + r.path, { method: r.method, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(data) }));
+      res.on('error', reject);
+    });
+    req.on('error', () => undefined); // EPIPE / reset after the server answered and closed
+    req.end(text);
+  });
+}
+
+test('1,200 hostile requests: no 5xx, the store unchanged, and the server still answers correctly', async () => {
+  const rec = (await call(base, 'POST', '/v1/recommend', { key: read, body: { user: 'b0', k: 5 } })).body;
+  const before = dump();
+  const rand = mulberry32(20261129);
+  const reqs = Array.from({ length: 1200 }, () => hostile(rand));
+  const byStatus = new Map<number, number>();
+  const fivexx: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < reqs.length) {
+      const r = reqs[next++]!;
+      let status: number;
+      let body: unknown;
+      const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body) ?? '';
+      try {
+        if (text.length > 1 << 20) ({ status, body } = await uploadOwnConnection(r, text));
+        else ({ status, body } = await call(base, r.method, r.path, { key: r.key, body: r.body, headers: r.headers }));
+      } catch (e) {
+        throw new Error(`${r.what}: ${(e as Error).message} ${String((e as { cause?: unknown }).cause)}`);
+      }
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      if (status >= 500) fivexx.push(`${status} ${r.what}: ${JSON.stringify(body).slice(0, 200)}`);
+      if (status >= 400) {
+        const err = (body as { error?: { code?: unknown; message?: unknown } }).error;
+        assert.ok(typeof err?.code === 'string' && typeof err.message === 'string', `${r.what}: not a JSON error: ${String(body).slice(0, 100)}`);
+        assert.ok(!/\bat .*\.ts:\d+|SQLITE|SELECT |INSERT /.test(err.message as string), `${r.what}: leaks ${err.message}`);
+      } else assert.ok(r.method === 'GET' || READ_ROUTES.includes(r.path), `${r.what}: a write was accepted (${status})`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  assert.deepEqual(fivexx, []);
+  assert.ok([...byStatus.keys()].every((s) => s < 500), JSON.stringify([...byStatus]));
+  assert.ok((byStatus.get(400) ?? 0) > 300 && (byStatus.get(401) ?? 0) > 30 && (byStatus.get(413) ?? 0) > 30, JSON.stringify([...byStatus]));
+  assert.equal(dump(), before, 'no hostile request changed the store');
+  assert.deepEqual((await call(base, 'GET', '/health')).body, { status: 'ok' });
+  assert.deepEqual((await call(base, 'POST', '/v1/recommend', { key: read, body: { user: 'b0', k: 5 } })).body, rec);
+  const ok = await call(base, 'POST', '/v1/events', { key: write, body: { user: 'after-fuzz', item: 'A', type: 'view' } });
+  assert.equal(ok.body.inserted, 1);
+});

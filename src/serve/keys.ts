@@ -1,0 +1,86 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import type { DataStore } from '../store/types.ts';
+import { withTables } from './sqlite-tables.ts';
+
+/** read: recommendations, item and model lookups; write: also events, items and users; admin: also user deletion and export, model reloads. */
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const scryptAsync = promisify(scrypt) as (secret: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+const KEY_FORMAT = /^curio_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+export interface ApiKeyInfo {
+  id: string;
+  scope: Scope;
+  name: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** Whether a key of scope `have` may do what needs `need` (admin > write > read). */
+export function allows(have: Scope, need: Scope): boolean {
+  return SCOPES.indexOf(have) >= SCOPES.indexOf(need);
+}
+
+/**
+ * API keys kept in the store's file (table `curio_api_keys`): a key is `curio_<id>_<secret>`; the id is public
+ * (logs, revocation), the secret is stored only as a salted scrypt hash and shown once, at creation. scrypt is slow
+ * on purpose, so a verified key is remembered (by a SHA-256 of it) and only its revocation is checked per request.
+ */
+export class ApiKeys {
+  private readonly verified = new Map<string, { id: string; scope: Scope }>();
+  private readonly checking = new Map<string, Promise<{ id: string; scope: Scope } | undefined>>();
+
+  constructor(private readonly store: DataStore) {}
+
+  async create(scope: Scope, name?: string): Promise<{ id: string; key: string; scope: Scope }> {
+    if (!SCOPES.includes(scope)) throw new ConfigError('--scope', `"${scope}" is not a scope; use one of ${SCOPES.join(', ')}`);
+    const id = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const salt = randomBytes(16);
+    const hash = await scryptAsync(secret, salt, 32);
+    await withTables(this.store, (db) => db.prepare('INSERT INTO curio_api_keys (id, scope, name, salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, scope, name ?? null, salt, hash, Date.now()));
+    return { id, key: `curio_${id}_${secret}`, scope };
+  }
+
+  /** Revokes key `id`; false when there is no such key (revoking twice is true both times). */
+  async revoke(id: string): Promise<boolean> {
+    const n = await withTables(this.store, (db) => db.prepare('UPDATE curio_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(Date.now(), id).changes);
+    return n > 0;
+  }
+
+  list(): Promise<ApiKeyInfo[]> {
+    return withTables(this.store, (db) => (db.prepare('SELECT id, scope, name, created_at, revoked_at FROM curio_api_keys ORDER BY created_at, id').all() as
+      { id: string; scope: Scope; name: string | null; created_at: number; revoked_at: number | null }[])
+      .map((r) => ({ id: r.id, scope: r.scope, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at })));
+  }
+
+  /** The key's id and scope, or undefined for a malformed, unknown, wrong or revoked key. */
+  async verify(key: string): Promise<{ id: string; scope: Scope } | undefined> {
+    const m = KEY_FORMAT.exec(key);
+    if (!m) return undefined;
+    const id = m[1]!;
+    const row = await withTables(this.store, (db) => db.prepare('SELECT scope, salt, hash, revoked_at FROM curio_api_keys WHERE id = ?').get(id) as
+      { scope: Scope; salt: Buffer; hash: Buffer; revoked_at: number | null } | undefined);
+    if (!row || row.revoked_at !== null) return undefined;
+    const digest = createHash('sha256').update(key).digest('base64');
+    const known = this.verified.get(digest);
+    if (known) return known;
+    // Concurrent first requests with one key share one scrypt run (50 at once would each pay ~50 ms of CPU).
+    let pending = this.checking.get(digest);
+    if (!pending) {
+      pending = scryptAsync(m[2]!, row.salt, 32).then((hash) => {
+        if (hash.length !== row.hash.length || !timingSafeEqual(hash, row.hash)) return undefined;
+        const ok = { id, scope: row.scope };
+        if (this.verified.size > 10_000) this.verified.clear();
+        this.verified.set(digest, ok);
+        return ok;
+      }).finally(() => this.checking.delete(digest));
+      this.checking.set(digest, pending);
+    }
+    return pending;
+  }
+}
