@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.ts')).generateCommand,
   stats: async () => (await import('./commands/stats.ts')).statsCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  sentiment: async () => (await import('./commands/sentiment.ts')).sentimentCommand,
 };
 
 /**
@@ -47,6 +48,7 @@ const summaries: Record<string, string> = {
   generate: 'write synthetic interaction data (long-tail popularity, user tastes, item texts) as CSV',
   stats: 'what the store holds: users, items, interactions by type, past imports',
   demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
+  sentiment: 'sentiment of review text: a score in [-1, 1], positive/negative/neutral and a confidence',
 };
 
 async function help(): Promise<string> {
