@@ -50,4 +50,4 @@ export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rera
 
 export * from './engine/index.ts';
 
-export { sentiment, sentimentMany, SentimentModel, defaultSentimentModel, lexiconScore, trainSentimentModel, sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, type SentimentResult, type SentimentLabel, type ReviewSignalOptions, type RatingScale } from './sentiment/index.ts';
+export { sentiment, sentimentMany, SentimentModel, defaultSentimentModel, lexiconScore, trainSentimentModel, sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, snapshotWithReviewSentiment, type SentimentResult, type SentimentLabel, type ReviewSignalOptions, type RatingScale } from './sentiment/index.ts';

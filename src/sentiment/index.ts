@@ -8,7 +8,7 @@ import { defaultSentimentModel, type SentimentResult } from './model.ts';
 export { SentimentModel, defaultSentimentModel, SENTIMENT_KIND, type SentimentResult, type SentimentLabel } from './model.ts';
 export { lexiconScore } from './lexicon.ts';
 export { trainSentimentModel, readClothingReviews } from './train.ts';
-export { sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, type ReviewSignalOptions, type RatingScale } from './signal.ts';
+export { sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, snapshotWithReviewSentiment, type ReviewSignalOptions, type RatingScale } from './signal.ts';
 
 /** The sentiment of one text with the shipped model. */
 export function sentiment(text: string): SentimentResult {

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { InteractionRow } from '../data/types.ts';
+import { openStore } from '../store/registry.ts';
 import { defaultSentimentModel } from './model.ts';
-import { adjustRating, applyReviewSentiment, impliedRating, sentimentWeight } from './signal.ts';
+import { adjustRating, applyReviewSentiment, impliedRating, sentimentWeight, snapshotWithReviewSentiment } from './signal.ts';
 
 test('implied rating, weight and blended rating, hand-computed', () => {
   assert.equal(impliedRating({ score: 1, label: 'positive', confidence: 1 }), 5);
@@ -32,4 +36,27 @@ test('a 4-star "disappointing" counts less; a review without a rating gets an im
   assert.equal(rows[0]!.value, 4, 'the input rows are not modified');
   assert.equal(changed, 2);
   assert.equal(implied, 2);
+});
+
+test('snapshotWithReviewSentiment reads a real SQLite store: adjusted ratings, implied ratings, untouched rows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'curio-sentiment-store-'));
+  const store = await openStore(join(dir, 'reviews.db'));
+  try {
+    await store.addInteractions([
+      { user: 'u1', item: 'a', type: 'rating', value: 4, timestamp: 1000, text: 'Disappointing, it broke after two days. Terrible.' },
+      { user: 'u1', item: 'b', type: 'rating', value: 5, timestamp: 2000 },
+      { user: 'u2', item: 'a', type: 'review', value: 1, timestamp: 3000, text: 'Excellent, works perfectly, highly recommend' },
+      { user: 'u2', item: 'c', type: 'purchase', value: 1, timestamp: 4000 },
+    ]);
+    const { interactions: d, changed, implied } = await snapshotWithReviewSentiment(store, defaultSentimentModel(), { types: ['rating', 'review'] });
+    assert.equal(d.length, 3, 'the purchase is not of the asked types');
+    assert.equal(changed, 1);
+    assert.equal(implied, 1);
+    const value = (u: string, i: string) => { for (let k = 0; k < d.length; k++) if (d.users.id(d.user[k]!) === u && d.items.id(d.item[k]!) === i) return d.value[k]!; return NaN; };
+    assert.ok(value('u1', 'a') < 3);
+    assert.equal(value('u1', 'b'), 5);
+    assert.ok(value('u2', 'a') > 4);
+  } finally {
+    await store.close();
+  }
 });

@@ -7,7 +7,9 @@
  * The text's score already shrinks toward 0 when the model knows few of its words, so foreign or empty texts
  * leave the value as it was.
  */
-import type { InteractionRow } from '../data/types.ts';
+import { InteractionsBuilder, type Interactions } from '../data/interactions.ts';
+import type { InteractionRow, InteractionType } from '../data/types.ts';
+import type { DataStore } from '../store/types.ts';
 import type { SentimentModel, SentimentResult } from './model.ts';
 
 export interface RatingScale {
@@ -68,4 +70,25 @@ export function applyReviewSentiment(
     return { ...row, value };
   });
   return { rows: out, changed, implied };
+}
+
+/**
+ * A training snapshot of the store with review sentiment applied (see applyReviewSentiment): every interaction
+ * of the given types (default all), values adjusted where a review text is stored with it.
+ */
+export async function snapshotWithReviewSentiment(
+  store: DataStore,
+  model: SentimentModel,
+  o: ReviewSignalOptions & { types?: readonly InteractionType[] } = {},
+): Promise<{ interactions: Interactions; changed: number; implied: number }> {
+  const b = new InteractionsBuilder();
+  let changed = 0, implied = 0;
+  for await (const batch of store.scan({ batch: 5000 })) {
+    const rows = o.types ? batch.filter((r) => o.types!.includes(r.type)) : batch;
+    const r = applyReviewSentiment(rows, model, o);
+    changed += r.changed;
+    implied += r.implied;
+    for (const row of r.rows) b.addRow(row);
+  }
+  return { interactions: b.build(), changed, implied };
 }
