@@ -49,3 +49,5 @@ export { longTailRerank } from './rerank/longtail.ts';
 export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rerank/knobs.ts';
 
 export * from './engine/index.ts';
+
+export { sentiment, sentimentMany, SentimentModel, defaultSentimentModel, lexiconScore, trainSentimentModel, sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, snapshotWithReviewSentiment, type SentimentResult, type SentimentLabel, type ReviewSignalOptions, type RatingScale } from './sentiment/index.ts';

@@ -53,20 +53,20 @@ const app = join(work, 'app');
 test('the package holds what users need and nothing of the development tree', () => {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
     'dist/cli-bundle/main.js', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
-    'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv']) {
+    'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv', 'data/sentiment/sentiment-model.bin']) {
     assert.ok(packed.includes(f), `${f} is missing from the package`);
   }
   const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));
   assert.deepEqual(stray, []);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
 });
 
 test('npm installs the tarball into a fresh project; its JavaScript API, types and bin work without TypeScript tooling', () => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
   mkdirSync(join(app, 'node_modules', '@hono'));
-  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
+  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
   run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
   const installed = join(app, 'node_modules', 'curio');
   assert.ok(!existsSync(join(installed, 'src')), 'no sources installed');

@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   serve: async () => (await import('./commands/serve.ts')).serveCommand,
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
+  sentiment: async () => (await import('./commands/sentiment.ts')).sentimentCommand,
 };
 
 /**
@@ -51,6 +52,7 @@ const summaries: Record<string, string> = {
   demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
   serve: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
   keys: 'API keys for curio serve: create (prints the key once), list, revoke',
+  sentiment: 'sentiment of review text: a score in [-1, 1], positive/negative/neutral and a confidence',
 };
 
 async function help(): Promise<string> {

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const bin = resolve(import.meta.dirname, '../../../bin/curio.js');
+const dir = mkdtempSync(join(tmpdir(), 'curio-sentiment-'));
+
+function curio(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bin, 'sentiment', ...args], { encoding: 'utf8', cwd: dir, input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('curio sentiment "text" prints the label, score and confidence; --json one object', () => {
+  let r = curio(['not good at all']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^negative\tscore -0\.\d{3}\tconfidence 0\.\d{3}\n$|^negative\tscore -1\.000\tconfidence 1\.000\n$/);
+  r = curio(['I', 'love', 'it', '--json']);
+  const o = JSON.parse(r.out) as { score: number; label: string; confidence: number };
+  assert.deepEqual(Object.keys(o), ['score', 'label', 'confidence']);
+  assert.equal(o.label, 'positive');
+  assert.ok(o.score > 0.5 && o.score <= 1 && o.confidence > 0.5 && o.confidence <= 1);
+});
+
+test('curio sentiment --file: one result per input line, in order, empty lines included; - reads stdin', () => {
+  const lines = ['Great value, works perfectly', '', 'Terrible, it broke on day one', 'Das ist nicht gut'];
+  const many = Array.from({ length: 2500 }, (_, i) => lines[i % lines.length]!);
+  writeFileSync(join(dir, 'texts.txt'), many.join('\n') + '\n');
+  const r = curio(['--file', 'texts.txt', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const out = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { label: string; confidence: number });
+  assert.equal(out.length, 2500);
+  for (let i = 0; i < out.length; i++) assert.equal(out[i]!.label, ['positive', 'neutral', 'negative', 'neutral'][i % 4], `line ${i + 1}`);
+  assert.equal(out[1]!.confidence, 0);
+  const s = curio(['--file', '-'], 'bad\ngood\n');
+  assert.deepEqual(s.out.trimEnd().split('\n').map((l) => l.split('\t')[0]), ['negative', 'positive']);
+});
+
+test('curio sentiment: one-line errors for a missing text, a missing file and a file that is no sentiment model', () => {
+  let r = curio([]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^curio: sentiment: text: give a text to score/);
+  r = curio(['x', '--file', 'texts.txt']);
+  assert.equal(r.code, 2);
+  r = curio(['--file', 'missing.txt']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'curio: sentiment: missing.txt: no such file; check the path\n');
+  writeFileSync(join(dir, 'fake.bin'), 'CURIOMDL garbage');
+  r = curio(['good', '--model', 'fake.bin']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^curio: sentiment: fake\.bin.*scripts\/train-sentiment\.ts/);
+  assert.equal(r.err.trim().split('\n').length, 1);
+  assert.doesNotMatch(r.err, /at .*\.ts:\d+/, 'no stack trace');
+});
