@@ -127,7 +127,8 @@ export class Content extends BaseRecommender<ContentConfig> {
       const g = this.inverse.slice();
       for (let q = 0; q < items.length; q++) {
         const o = items[q]! * d;
-        for (let a = 0; a < d; a++) { const xa = alpha * x[o + a]!; if (xa !== 0) for (let b = 0; b < d; b++) g[a * d + b]! += xa * x[o + b]!; }
+        // choleskySolve reads the lower triangle only
+        for (let a = 0; a < d; a++) { const xa = alpha * x[o + a]!; if (xa !== 0) for (let b = 0; b <= a; b++) g[a * d + b]! += xa * x[o + b]!; }
       }
       if (!choleskySolve(g, rhs, d)) throw new ModelFitError('content: profile system is not positive definite: raise l2');
       for (let a = 0; a < d; a++) theta[a] = rhs[a]!;
