@@ -35,6 +35,14 @@ export { runExperiment, type ExperimentConfig, type ExperimentResult } from './p
 
 export * from './eval/metrics.ts';
 export { randomHoldout, leaveLastOut, temporalCut, strongGeneralization, kCore, positivesAtLeast, type Split } from './eval/splits.ts';
+export { coldItems, coldUsers } from './eval/splits.ts';
+export type { TextEncoder } from './text/encoder.ts';
+export { EncoderUnavailableError } from './text/encoder.ts';
+export { createEncoder, registerEncoder } from './text/registry.ts';
+export { TfidfEncoder } from './text/tfidf.ts';
+export { tokenize } from './text/tokenize.ts';
+export { VectorCache, encodeCached, vectorCachePath } from './text/cache.ts';
+export { loadItemTexts, itemDocument, type ItemTexts } from './text/item-text.ts';
 export { evaluate, fitAndEvaluate, type EvaluationResult, type ModelResult } from './eval/evaluate.ts';
 export { PRESETS, applyPreset, resolvePreset } from './eval/presets.ts';
 export { tune, validationView } from './eval/tune.ts';

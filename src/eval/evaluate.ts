@@ -17,6 +17,7 @@ import type { FitOptions, Recommender } from '../models/types.ts';
 import { METRIC_FROM_HITS, METRIC_NAMES, metricKey, type MetricName } from './metrics.ts';
 import type { Split } from './splits.ts';
 import { BeyondAccumulator, type BeyondOptions } from './beyond.ts';
+import type { ItemTexts } from '../text/item-text.ts';
 
 export interface EvaluateProgress {
   done: number;
@@ -53,6 +54,8 @@ export interface EvalData {
   exclude: readonly Interactions[];
   /** Histories of users unseen in training, scored through scoreHistory (their items are excluded too). */
   foldIn?: Interactions;
+  /** Rank only these items (e.g. a cold-item split's held-out items); default the whole catalogue. */
+  candidateItems?: Int32Array;
 }
 
 export interface PerUserResults {
@@ -87,13 +90,14 @@ function rowItems(m: Csr, u: number): Int32Array {
 }
 
 /** The evaluation data for `split`: test excludes train and valid, valid excludes train only. */
-export function evalDataOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn'>, target: 'test' | 'valid' = 'test'): EvalData {
+export function evalDataOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems'>, target: 'test' | 'valid' = 'test'): EvalData {
+  const cand = split.candidateItems ? { candidateItems: split.candidateItems } : {};
   if (target === 'valid') {
     if (!split.valid) throw new CurioError('this split has no validation part');
-    return { train: split.train, target: split.valid, exclude: [split.train], ...(split.foldIn ? { foldIn: split.foldIn } : {}) };
+    return { train: split.train, target: split.valid, exclude: [split.train], ...(split.foldIn ? { foldIn: split.foldIn } : {}), ...cand };
   }
   const exclude = split.valid ? [split.train, split.valid] : [split.train];
-  return { train: split.train, target: split.test, exclude, ...(split.foldIn ? { foldIn: split.foldIn } : {}) };
+  return { train: split.train, target: split.test, exclude, ...(split.foldIn ? { foldIn: split.foldIn } : {}), ...cand };
 }
 
 export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOptions = {}): EvaluationResult {
@@ -110,6 +114,14 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
   const train = toMatrix(data.train, 'max');
   const excl = data.exclude.map((d) => toMatrix(d, 'max'));
   const fold = data.foldIn ? toMatrix(data.foldIn, 'sum') : undefined;
+  let notCandidate: Int32Array | undefined;
+  if (data.candidateItems) {
+    const isCand = new Uint8Array(nItems);
+    let n = 0;
+    for (const i of data.candidateItems) if (i >= 0 && i < nItems && !isCand[i]) { isCand[i] = 1; n++; }
+    notCandidate = new Int32Array(nItems - n);
+    for (let i = 0, q = 0; i < nItems; i++) if (!isCand[i]) notCandidate[q++] = i;
+  }
 
   let candidates: Int32Array;
   if (o.users) candidates = o.users;
@@ -153,6 +165,7 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
       continue;
     }
     for (const m of excl) { const it = rowItems(m, u); for (let q = 0; q < it.length; q++) scores[it[q]!] = -Infinity; }
+    if (notCandidate) for (let q = 0; q < notCandidate.length; q++) scores[notCandidate[q]!] = -Infinity;
 
     const tItems = rowItems(target, u);
     let nr = 0;
@@ -207,7 +220,7 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
 }
 
 /** Evaluates a fitted model on a split's test part (or validation part with `target: 'valid'`). */
-export function evaluate(model: Recommender, split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn'>, o: EvaluateOptions = {}): EvaluationResult {
+export function evaluate(model: Recommender, split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems'>, o: EvaluateOptions = {}): EvaluationResult {
   return evaluateOn(model, evalDataOf(split, o.target ?? 'test'), o);
 }
 
@@ -240,6 +253,8 @@ export interface FitAndEvaluateOptions extends EvaluateOptions {
   /** Fit on train only (default) or train + validation (after tuning). */
   fitOn?: 'train' | 'train+valid';
   fit?: FitOptions;
+  /** Item text by external id, for text-aware models (content, cb2cf, hybrid). */
+  itemText?: ItemTexts;
 }
 
 const MiB = 1024 * 1024;
@@ -257,7 +272,7 @@ export async function fitAndEvaluate(model: Recommender, split: Split, o: FitAnd
   timer.unref();
   try {
     const t0 = performance.now();
-    await model.fit({ matrix: toMatrix(fitData), interactions: fitData }, o.fit);
+    await model.fit({ matrix: toMatrix(fitData), interactions: fitData, ...(o.itemText ? { itemText: o.itemText } : {}) }, o.fit);
     const fitSeconds = (performance.now() - t0) / 1000;
     sample();
     const evaluation = evaluate(model, { ...split, train: fitData }, o);

@@ -13,7 +13,7 @@ import { ConfigError } from '../errors.ts';
 import { mulberry32, shuffleRange } from '../data/random.ts';
 
 export interface SplitDescription {
-  kind: 'random-holdout' | 'leave-last-out' | 'temporal' | 'strong-generalization';
+  kind: 'random-holdout' | 'leave-last-out' | 'temporal' | 'strong-generalization' | 'cold-items' | 'cold-users';
   seed?: number;
   params: Record<string, unknown>;
   /** Interactions in each part. */
@@ -29,6 +29,8 @@ export interface Split {
   test: Interactions;
   /** Strong generalization: the held-out users' visible history, passed to scoreHistory, never to fit. */
   foldIn?: Interactions;
+  /** Cold-item splits: the only items ranked at evaluation (the held-out items); default the whole catalogue. */
+  candidateItems?: Int32Array;
   description: SplitDescription;
 }
 
@@ -367,4 +369,96 @@ export function selectUsers(data: Interactions, keepUser: (u: number) => boolean
   const idx = new Int32Array(n);
   for (let k = 0, q = 0; k < data.length; k++) if (keepUser(data.user[k]!)) idx[q++] = k;
   return selectInteractions(data, idx);
+}
+
+export interface ColdItemsOptions {
+  /** Fraction of items held out entirely as test items (default 0.2). */
+  fraction?: number;
+  /** Fraction of items held out as validation items, disjoint from the test items (default 0: no validation). */
+  validFraction?: number;
+  seed: number;
+}
+
+/**
+ * Cold items: a seeded `fraction` of the items (and optionally `validFraction` more for validation) is held out
+ * with ALL its interactions; training never sees them, so a model knows them only by their text. Every user who
+ * interacted with a held-out item is asked to rank it. Candidates are the held-out items only (test and
+ * validation ones together, `candidateItems`), as in the cold-start literature (DropoutNet, CB2CF): the question
+ * is which new item each user takes, not whether new items beat the established ones. Users with no training
+ * interaction have no history and are skipped by the evaluator.
+ */
+export function coldItems(data: Interactions, o: ColdItemsOptions): Split {
+  const fraction = o.fraction ?? 0.2, vf = o.validFraction ?? 0;
+  checkFraction('split.fraction', fraction);
+  if (vf) checkFraction('split.validFraction', vf, 0, 1 - fraction);
+  if (!Number.isInteger(o.seed)) throw new ConfigError('split.seed', `must be an integer, got ${o.seed}`);
+  const ni = data.items.size;
+  const order = new Int32Array(ni);
+  for (let i = 0; i < ni; i++) order[i] = i;
+  shuffleRange(order, 0, ni, mulberry32(o.seed));
+  const nTest = Math.round(fraction * ni), nValid = Math.round(vf * ni);
+  if (nTest < 1) throw new ConfigError('split.fraction', `holds out no item out of ${ni}`);
+  if (nTest + nValid >= ni) throw new ConfigError('split.fraction', `leaves no item to train on (${ni} items)`);
+  const role = new Uint8Array(ni);
+  for (let c = 0; c < nTest; c++) role[order[c]!] = 2;
+  for (let c = nTest; c < nTest + nValid; c++) role[order[c]!] = 1;
+  const part = new Uint8Array(data.length);
+  for (let k = 0; k < data.length; k++) part[k] = role[data.item[k]!]!;
+  const split = buildSplit(data, part, nValid > 0, false, {
+    kind: 'cold-items', seed: o.seed,
+    params: { fraction, ...(nValid ? { validFraction: vf } : {}), testItems: nTest, validItems: nValid },
+    notes: ['held-out items have no training interaction; candidates are the held-out items only'],
+  });
+  const cand = order.slice(0, nTest + nValid).sort();
+  split.candidateItems = cand;
+  return split;
+}
+
+export interface ColdUsersOptions {
+  /** Fraction of users held out (default 0.2). */
+  testUsers?: number;
+  /** Interactions of each held-out user that the model is shown (fold-in); the rest are predicted. */
+  known: number;
+  /**
+   * Only users with at least this many interactions are held out (default known + 1). Give the same value for
+   * every `known` (e.g. 6 for 1, 3, 5) to compare them on the same users.
+   */
+  minInteractions?: number;
+  seed: number;
+}
+
+/**
+ * Cold users (strong generalisation with a fixed history length): held-out users are absent from training; at
+ * evaluation each one shows `known` random interactions through scoreHistory and is scored on the rest.
+ */
+export function coldUsers(data: Interactions, o: ColdUsersOptions): Split {
+  const tu = o.testUsers ?? 0.2;
+  checkFraction('split.testUsers', tu);
+  if (!(Number.isInteger(o.known) && o.known >= 1)) throw new ConfigError('split.known', `must be an integer >= 1, got ${o.known}`);
+  const minN = o.minInteractions ?? o.known + 1;
+  if (!(Number.isInteger(minN) && minN > o.known)) throw new ConfigError('split.minInteractions', `must be an integer > known (${o.known}), got ${minN}`);
+  if (!Number.isInteger(o.seed)) throw new ConfigError('split.seed', `must be an integer, got ${o.seed}`);
+  const rng = mulberry32(o.seed);
+  const { order, start } = groupByUser(data);
+  const nu = data.users.size;
+  const eligible: number[] = [];
+  for (let u = 0; u < nu; u++) if (start[u + 1]! - start[u]! >= minN) eligible.push(u);
+  const cand = Int32Array.from(eligible);
+  shuffleRange(cand, 0, cand.length, rng);
+  const nTest = Math.min(cand.length, Math.round(tu * nu));
+  if (nTest < 1) throw new ConfigError('split.testUsers', `holds out no user: ${cand.length} of ${nu} users have >= ${minN} interactions`);
+  const part = new Uint8Array(data.length);
+  const held = cand.slice(0, nTest).sort();
+  // each held-out user's entries are shuffled by one generator in user order, so the same seed and users give the
+  // same fold-in for every `known` up to the first `known` entries
+  for (const u of held) {
+    const s = start[u]!, e = start[u + 1]!;
+    shuffleRange(order, s, e, rng);
+    for (let p = s; p < e; p++) part[order[p]!] = p - s < o.known ? 3 : 2;
+  }
+  return buildSplit(data, part, false, true, {
+    kind: 'cold-users', seed: o.seed,
+    params: { testUsers: tu, known: o.known, minInteractions: minN, heldOutTest: nTest },
+    notes: [`held-out users never appear in train; each shows ${o.known} interaction(s) through scoreHistory`],
+  });
 }

@@ -13,6 +13,7 @@ import { evaluateOn } from './evaluate.ts';
 import { parseMetricKey } from './metrics.ts';
 import { deriveSeed, mulberry32, randInt, type RandomFn as Rng } from '../data/random.ts';
 import { selectUsers, type Split } from './splits.ts';
+import type { ItemTexts } from '../text/item-text.ts';
 
 export type ParamValue = number | string | boolean;
 /** A list of values (grid or random choice), or a numeric range (random search only). */
@@ -25,17 +26,20 @@ export interface TuneData {
   valid: Interactions;
   /** Fold-in histories of validation users (strong generalization). */
   foldIn?: Interactions;
+  /** Rank only these items (cold-item splits). */
+  candidateItems?: Int32Array;
   test?: never;
 }
 
 /** The part of a split that tuning may see: train, valid and the validation users' fold-in histories. */
 export function validationView(split: Split): TuneData {
   if (!split.valid) throw new CurioError(`the ${split.description.kind} split has no validation part to tune on`);
-  if (!split.foldIn) return { train: split.train, valid: split.valid };
+  const cand = split.candidateItems ? { candidateItems: split.candidateItems } : {};
+  if (!split.foldIn) return { train: split.train, valid: split.valid, ...cand };
   // keep only the validation users' fold-in: test users' histories are no business of tuning
   const isValid = new Uint8Array(split.valid.users.size);
   for (let k = 0; k < split.valid.length; k++) isValid[split.valid.user[k]!] = 1;
-  return { train: split.train, valid: split.valid, foldIn: selectUsers(split.foldIn, (u) => isValid[u] === 1) };
+  return { train: split.train, valid: split.valid, foldIn: selectUsers(split.foldIn, (u) => isValid[u] === 1), ...cand };
 }
 
 export interface TuneOptions<P extends Params = Params> {
@@ -53,6 +57,8 @@ export interface TuneOptions<P extends Params = Params> {
   /** Validation metric to maximise (default "ndcg@10"). */
   metric?: string;
   fit?: FitOptions;
+  /** Item text by external id, for text-aware models. */
+  itemText?: ItemTexts;
   onTrial?: (t: Trial, index: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -174,7 +180,7 @@ export function randomPoints(space: ParamSpace, n: number, seed: number): Params
 
 export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promise<TuneResult> {
   if ((o.data as { test?: unknown }).test !== undefined) throw new CurioError('tune() must not receive a test set: pass validationView(split)');
-  const { train, valid, foldIn } = o.data;
+  const { train, valid, foldIn, candidateItems } = o.data;
   if (!valid || valid.length === 0) throw new CurioError('tune() needs a non-empty validation part');
   const metric = o.metric ?? 'ndcg@10';
   const { metric: name, k } = parseMetricKey(metric);
@@ -187,14 +193,14 @@ export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promis
   const size = spaceSize(o.space);
 
   const matrix = toMatrix(train);
-  const evalData = { train, target: valid, exclude: [train], ...(foldIn ? { foldIn } : {}) };
+  const evalData = { train, target: valid, exclude: [train], ...(foldIn ? { foldIn } : {}), ...(candidateItems ? { candidateItems } : {}) };
   const trials: Trial[] = [];
   for (let t = 0; t < points.length; t++) {
     if (o.signal?.aborted) throw new AbortedError('tuning cancelled');
     const params = points[t]!;
     const model = o.factory(params as P);
     const t0 = performance.now();
-    await model.fit({ matrix, interactions: train }, { seed: deriveSeed(o.seed, t), ...o.fit });
+    await model.fit({ matrix, interactions: train, ...(o.itemText ? { itemText: o.itemText } : {}) }, { seed: deriveSeed(o.seed, t), ...o.fit });
     const t1 = performance.now();
     const r = evaluateOn(model, evalData, { ks: [k], metrics: [name], ...(o.signal ? { signal: o.signal } : {}) });
     const trial: Trial = { params, score: r.means[metric]!, fitSeconds: (t1 - t0) / 1000, evalSeconds: r.scoringSeconds };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { csrFromCoo, type Csr } from '../data/csr.ts';
 import { ConfigError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import type { ModelFactory, Recommender } from './types.ts';
+import type { FitData, ModelFactory, Recommender } from './types.ts';
 
 /**
  * Two taste groups of 10 users × 10 items; each user has every item of their group but one
@@ -30,6 +30,8 @@ export interface ModelContractOptions {
   badConfig: { config: object; field: string };
   /** Behaviours the model does not have, each with the reason (e.g. popularity is not personalised). */
   skip?: Partial<Record<'knownTop1' | 'similarItems', string>>;
+  /** What the model needs beside the matrix (e.g. interactions and item text for content models). */
+  fitData?: (m: Csr) => Omit<FitData, 'matrix'>;
 }
 
 /** The behaviour every model must show; each model's test file calls this once. */
@@ -37,7 +39,7 @@ export function runModelContract(factory: ModelFactory, o: ModelContractOptions)
   const m = blockMatrix();
   const fitted = async (): Promise<Recommender> => {
     const model = factory.create(o.config);
-    await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+    await model.fit({ matrix: m, ...o.fitData?.(m) }, { seed: 1, threads: 1 });
     return model;
   };
 

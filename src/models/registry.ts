@@ -6,6 +6,9 @@ import { userKnn } from './user-knn.ts';
 import { ials } from './ials.ts';
 import { bpr } from './bpr.ts';
 import { ease } from './ease.ts';
+import { content } from './content.ts';
+import { cb2cf } from './cb2cf.ts';
+import { hybrid } from './hybrid.ts';
 
 const factories = new Map<string, ModelFactory>();
 
@@ -32,4 +35,4 @@ export function modelFromArtifact(a: ModelArtifact): Recommender {
   return modelFactory(a.kind).fromArtifact(a);
 }
 
-for (const f of [popularity, itemKnn, userKnn, ials, bpr, ease]) registerModel(f as ModelFactory);
+for (const f of [popularity, itemKnn, userKnn, ials, bpr, ease, content, cb2cf, hybrid]) registerModel(f as ModelFactory);

@@ -1,6 +1,7 @@
 import type { Csr } from '../data/csr.ts';
 import type { Interactions } from '../data/interactions.ts';
 import type { Ranked } from '../linalg/topk.ts';
+import type { ItemTexts } from '../text/item-text.ts';
 
 export type { Ranked };
 
@@ -19,6 +20,8 @@ export interface FitData {
   matrix: Csr;
   /** The events behind the matrix, for models that use time or order. */
   interactions?: Interactions;
+  /** Item text by external item id (for content and hybrid models; matched to columns through interactions.items). */
+  itemText?: ItemTexts;
 }
 
 export interface FitProgress {
@@ -72,6 +75,8 @@ export interface Recommender<C extends object = object> {
 
 export interface ModelFactory<M extends Recommender = Recommender> {
   readonly kind: string;
+  /** The model reads item text (FitData.itemText): pipelines load it from the store for these models. */
+  readonly needsItemText?: boolean;
   /** Validates `config` (throws ConfigError naming the field) and makes an unfitted model. */
   create(config?: unknown): M;
   fromArtifact(a: ModelArtifact): M;

@@ -5,7 +5,8 @@ import { fitAndEvaluate, type ModelResult } from '../eval/evaluate.ts';
 import { applyPreset, resolvePreset, type PreparedEvaluation } from '../eval/presets.ts';
 import { buildReport, type EvalReport } from '../eval/report.ts';
 import { checkSpace, randomPoints, tune, validationView, type ParamSpace, type TuneResult } from '../eval/tune.ts';
-import { createModel } from '../models/registry.ts';
+import { createModel, modelFactory } from '../models/registry.ts';
+import type { ItemTexts } from '../text/item-text.ts';
 import { ConfigError } from '../errors.ts';
 import type { FitProgress } from '../models/types.ts';
 
@@ -17,6 +18,9 @@ export const DEFAULT_SPACES: Record<string, ParamSpace> = {
   ials: { factors: [64, 128], regularization: { min: 1, max: 100, log: true }, alpha: { min: 0.5, max: 20, log: true } },
   bpr: { learningRate: { min: 0.005, max: 0.2, log: true }, regularization: { min: 1e-5, max: 0.05, log: true } },
   ease: { l2: { min: 10, max: 3000, log: true } },
+  content: { l2: { min: 0.01, max: 100, log: true }, alpha: [0, 1, 5, 20] },
+  cb2cf: { mapL2: { min: 0.01, max: 100, log: true } },
+  hybrid: { kappa: [0, 0.5, 1, 2, 5, 10, 30], mu: [0, 2, 10] },
 };
 
 const ModelRunSchema = strictObject({
@@ -42,6 +46,16 @@ export interface ExperimentHooks {
   onTrial?: (kind: string, index: number, total: number, score: number) => void;
   /** Something the user should know that is not an error (e.g. a tuning space smaller than the trials asked). */
   onNote?: (message: string) => void;
+}
+
+/** Side data for the models: item text by external id (content, cb2cf, hybrid need it). */
+export interface ExperimentInputs {
+  itemText?: ItemTexts;
+}
+
+/** Whether any model of the experiment reads item text (then the caller should load it). */
+export function experimentNeedsItemText(config: ExperimentConfig): boolean {
+  return config.models.some((m) => modelFactory(m.kind).needsItemText === true);
 }
 
 export interface ExperimentResult {
@@ -84,7 +98,8 @@ export function validateExperiment(config: ExperimentConfig): z.infer<typeof Exp
  * The evaluation protocol end to end: filter and split by the preset, tune each model on validation only
  * (when asked), fit on train, evaluate once on test, and build the report.
  */
-export async function runExperiment(data: Interactions, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+export async function runExperiment(data: Interactions, config: ExperimentConfig, hooks: ExperimentHooks = {}, inputs: ExperimentInputs = {}): Promise<ExperimentResult> {
+  const itemText = inputs.itemText ? { itemText: inputs.itemText } : {};
   const c = validateExperiment(config);
   hooks.onStage?.('split');
   const prepared = applyPreset(data, c.preset, c.seed);
@@ -102,7 +117,7 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
           factory: (p) => createModel(m.kind, { ...m.config, ...p }),
           space, data: validationView(split), seed: c.seed, mode: 'random', trials: m.tune.trials,
           metric: `ndcg@${ks.includes(10) ? 10 : ks[0]}`,
-          fit: { seed: c.seed },
+          fit: { seed: c.seed }, ...itemText,
           onTrial: (trial, i, n) => hooks.onTrial?.(m.kind, i, n, trial.score),
         });
         tuning[m.kind] = t;
@@ -114,7 +129,7 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
     }
     hooks.onStage?.(`fit ${m.kind}`);
     const r = await fitAndEvaluate(createModel(m.kind, params), split, {
-      ks, metrics,
+      ks, metrics, ...itemText,
       fit: { seed: c.seed, onProgress: (p) => hooks.onFitProgress?.(m.kind, p) },
       onProgress: (p) => hooks.onEvalProgress?.(m.kind, p.done, p.total),
     });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { strictObject } from '../config.ts';
 import { toMatrix } from '../data/interactions.ts';
-import { createModel } from '../models/registry.ts';
+import { createModel, modelFactory } from '../models/registry.ts';
+import { loadItemTexts } from '../text/item-text.ts';
 import type { FitOptions, FitReport } from '../models/types.ts';
 import type { DataStore } from '../store/types.ts';
 import { DataConfigSchema, prepareInteractions } from './prepare.ts';
@@ -32,7 +33,8 @@ export async function trainFromStore(
   const snap = await store.snapshot({ types: c.data.types, onProgress: o.onSnapshot });
   const { data, report: prep } = prepareInteractions(snap, c.data);
   if (!data.length) throw new ModelFitError(`no interactions left to train on (${snap.length} in the store, ${prep.droppedByType} dropped by type, ${prep.droppedByValue} by value)`);
-  const report = await model.fit({ matrix: toMatrix(data), interactions: data }, o);
+  const itemText = modelFactory(c.model.kind).needsItemText ? await loadItemTexts(store) : undefined;
+  const report = await model.fit({ matrix: toMatrix(data), interactions: data, ...(itemText ? { itemText } : {}) }, o);
   return {
     model, users: data.users, items: data.items, report, store: storeInfo,
     info: { trainedAt: new Date().toISOString(), store: store.url, interactions: data.length, data: c.data, fitSeconds: report.seconds },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Command } from '../main.ts';
 import { distinctList, intOption, loadConfigFile, parse } from '../args.ts';
 import { checkOutputDir } from '../outputs.ts';
-import { runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
+import { loadItemTexts, type ItemTexts } from '../../text/item-text.ts';
+import { experimentNeedsItemText, runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
 import { prepareInteractions, DataConfigSchema } from '../../pipeline/prepare.ts';
 import { parseConfig, strictObject } from '../../config.ts';
 import { formatMarkdown, formatTable } from '../../eval/report.ts';
@@ -53,14 +54,16 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
     const store = await openCliStore(db, 'use');
     config.name = file.name ?? store.url;
     let snapshot: Interactions;
+    let itemText: ItemTexts | undefined;
     try {
+      if (experimentNeedsItemText(config)) itemText = await loadItemTexts(store);
       const bar = progress('snapshot', 0, { quiet: v.quiet });
       snapshot = prepareInteractions(await store.snapshot({ types: dataConfig.types, onProgress: (d, n) => bar.update(d, n) }), dataConfig).data;
       bar.finish(`${snapshot.length} interactions`);
     } finally {
       await store.close();
     }
-    const r = await runWithProgress(snapshot, config, v.quiet);
+    const r = await runWithProgress(snapshot, config, v.quiet, itemText);
     console.log(formatTable(r.report.models));
     await mkdir(dir, { recursive: true });
     // what the models were trained on, as a train data config: `curio train --params-from` reads it back
@@ -76,7 +79,7 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
 };
 
 /** Runs an experiment with a progress bar per stage on stderr. */
-export async function runWithProgress(data: Interactions, config: ExperimentConfig, quiet = false): Promise<ExperimentResult> {
+export async function runWithProgress(data: Interactions, config: ExperimentConfig, quiet = false, itemText?: ItemTexts): Promise<ExperimentResult> {
   let bar = progress('', 0, { quiet: true });
   let current = '';
   const stage = (name: string) => {
@@ -90,7 +93,7 @@ export async function runWithProgress(data: Interactions, config: ExperimentConf
     onTrial: (_k, i, n, score) => bar.update(i + 1, n, `ndcg ${score.toFixed(4)}`),
     onNote: (message) => console.error(`note: ${message}`),
     onEvalProgress: (k, d, n) => { if (current !== `evaluate ${k}`) stage(`evaluate ${k}`); bar.update(d, n); },
-  });
+  }, itemText ? { itemText } : {});
   if (current) bar.finish();
   return r;
 }
