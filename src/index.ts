@@ -49,3 +49,7 @@ export { longTailRerank } from './rerank/longtail.ts';
 export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rerank/knobs.ts';
 
 export * from './engine/index.ts';
+export {
+  explainHistory, explainUser, historyExplainer, userExplainer, citable, phrase, sentence, verbFor, coCounts, rephraseOrKeep, measureFaithfulness, ExplainError,
+  type ScoreExplanation, type Contribution, type Explainer, type ExplainMethod, type Rephraser, type FaithfulnessReport,
+} from './explain/index.ts';

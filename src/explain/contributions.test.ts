@@ -127,3 +127,15 @@ test('an item or user outside the model is a clear ExplainError', async () => {
   assert.throws(() => explainUser(model, 99, 1), ExplainError);
   assert.throws(() => explainHistory(model, Int32Array.of(0, 1), Float32Array.of(1), 2), /2 history items but 1 values/);
 });
+
+test('explanations are part of the public API', async () => {
+  const curio = await import('../index.ts');
+  const m = curio.toMatrix(curio.generateSynthetic({ users: 30, items: 20, interactions: 200, seed: 2 }).interactions);
+  const model = curio.createModel('ease', { l2: 10 });
+  await model.fit({ matrix: m });
+  const out = new Float32Array(m.cols);
+  model.scoreUser(4, out);
+  const x = curio.explainUser(model, 4, 7, { top: 50 });
+  close(x.contributions.reduce((s, c) => s + c.value, x.rest), out[7]!, 1e-5);
+  assert.equal(typeof curio.phrase, 'function');
+});
