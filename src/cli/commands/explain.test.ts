@@ -51,11 +51,23 @@ test('curio explain: the shares of the recommended item add up to the score reco
   assert.match(r.out, /^exact: base \+ shares add up to the score$/m);
   assert.ok(r.out.includes(x.contributions[0]!.title));
   assert.match(r.out, /^Because you bought ".+"/m);
+
+  // A history given on the command line is folded in, as recommend --history does: the same score, explained.
+  const items = x.contributions.map((c) => c.item).join(',');
+  r = curio('recommend', '--history', items, '-k', '1', '--json');
+  assert.equal(r.code, 0, r.err);
+  const anon = (JSON.parse(r.out) as { item: string; score: number }[])[0]!;
+  r = curio('explain', '--history', items, '--item', anon.item, '--json');
+  assert.equal(r.code, 0, r.err);
+  const y = JSON.parse(r.out) as Explained;
+  assert.ok(Math.abs(y.score - anon.score) < 1e-6 * Math.max(1, Math.abs(anon.score)), `${y.score} vs ${anon.score}`);
+  assert.ok(y.contributions.every((c) => x.contributions.some((d) => d.item === c.item)), 'only the given history items are cited');
 });
 
 test('curio explain: a missing flag, an unknown user or item is one line naming it', () => {
   for (const [args, msg] of [
     [['--item', '22610'], /--user: give the user/],
+    [['--history', 'nope1,nope2', '--item', '22610'], /--history: none of nope1, nope2 is an item the model knows/],
     [['--user', '15311'], /--item: give the item/],
     [['--user', 'nobody', '--item', '22610'], /unknown user "nobody"/],
     [['--user', '15311', '--item', 'nope'], /unknown item "nope"/],

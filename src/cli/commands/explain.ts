@@ -21,19 +21,21 @@ const METHOD: Record<ScoreExplanation['method'], string> = {
 
 export const explainCommand: Command = {
   summary: 'why the model scores an item for a user: the history items behind the score, exact where the model allows',
-  usage: `curio explain --user U --item I [--top 5] [--model curio-model.bin] [--db curio.db] [--json]
+  usage: `curio explain --user U --item I [--history ITEM,ITEM] [--top 5] [--model curio-model.bin] [--db curio.db] [--json]
 
 Prints the model's score of the item for the user and the share of it owed to each history item, largest first,
 with "without it": the score change if that item were left out of the history (when known exactly). EASE,
 ItemKNN, UserKNN and iALS shares add up to the score exactly (iALS: of the closed-form solve given the item
 factors, which is what a folded-in user is served; a training user's stored factors are shown beside it);
-BPR's are factor cosines, marked approximate. --json prints one object.`,
+BPR's are factor cosines, marked approximate. --history explains the score of that history (folded in, as
+recommend --history does; --user is then optional). --json prints one object.`,
   async run(argv) {
     const { values: v } = parse(argv, {
-      user: { type: 'string' }, item: { type: 'string' }, top: { type: 'string' }, model: { type: 'string' }, db: { type: 'string' },
+      user: { type: 'string' }, item: { type: 'string' }, history: { type: 'string' }, top: { type: 'string' }, model: { type: 'string' }, db: { type: 'string' },
       json: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
     }, 'explain');
-    if (!v.user) throw new ConfigError('--user', 'give the user whose score to explain: curio explain --user U --item I');
+    const history = v.history?.split(',').map((x) => x.trim()).filter(Boolean);
+    if (!v.user && !history?.length) throw new ConfigError('--user', 'give the user whose score to explain: curio explain --user U --item I (or --history A,B)');
     if (!v.item) throw new ConfigError('--item', 'give the item whose score to explain: curio explain --user U --item I');
     const top = intOption(v.top, 'top', 5);
     const engine = await openEngine(v);
@@ -41,14 +43,19 @@ BPR's are factor cosines, marked approximate. --json prints one object.`,
       const t = engine.requireModel('curio explain');
       const mi = t.items.get(v.item);
       if (mi < 0) throw new UnknownItemError(v.item);
-      const user = t.users.get(v.user);
-      const ctx = new RequestContext(engine, RequestSchema.parse({ user: v.user }), 'explain', new Int32Array(0), Date.now());
+      const user = history?.length || !v.user ? -1 : t.users.get(v.user);
+      const req = RequestSchema.parse({ ...(v.user ? { user: v.user } : {}), ...(history?.length ? { history } : {}) });
+      const ctx = new RequestContext(engine, req, 'explain', new Int32Array(0), Date.now());
+      const who = history?.length ? `the history ${history.join(',')}` : `user ${v.user}`;
       let x: ScoreExplanation, foldedIn = 0;
       if (user >= 0) x = explainUser(t.model, user, mi, { top });
       else {
         // A user unseen in training: the stored history, read as the engine reads it for a fold-in.
         const h = await ctx.modelHistory();
-        if (!h.items.length) throw new UnknownUserError(v.user);
+        if (!h.items.length) {
+          if (history?.length) throw new ConfigError('--history', `none of ${history.join(', ')} is an item the model knows`);
+          throw new UnknownUserError(v.user!);
+        }
         x = explainHistory(t.model, h.items, h.values, mi, { top });
         foldedIn = h.events;
       }
@@ -63,7 +70,7 @@ BPR's are factor cosines, marked approximate. --json prints one object.`,
       const clauses = phrase(x, { name, verb, together: coCounts(t.model) });
       if (v.json) {
         console.log(JSON.stringify({
-          user: v.user, item: v.item, title: title(mi), model: x.model, score: x.score, ...(x.served !== undefined ? { served: x.served } : {}),
+          ...(v.user ? { user: v.user } : {}), ...(history?.length ? { history } : {}), item: v.item, title: title(mi), model: x.model, score: x.score, ...(x.served !== undefined ? { served: x.served } : {}),
           exact: x.exact, method: x.method, base: x.base, rest: x.rest, ...(foldedIn ? { foldedInEvents: foldedIn } : {}),
           contributions: x.contributions.map((c) => ({ item: t.items.id(c.item), title: title(c.item), share: c.value, ...(c.removal !== undefined ? { removal: c.removal } : {}) })),
           ...(x.neighbours ? { neighbours: x.neighbours.map((n) => ({ user: t.users.id(n.user), share: n.value })) } : {}),
@@ -72,7 +79,7 @@ BPR's are factor cosines, marked approximate. --json prints one object.`,
         return 0;
       }
       const f = (n: number) => (Math.abs(n) >= 1e5 || (n !== 0 && Math.abs(n) < 1e-3) ? n.toExponential(2) : n.toFixed(4));
-      console.log(`${x.model} score of ${v.item} ${name(mi)} for user ${v.user}${foldedIn ? ` (folded in from ${foldedIn} events)` : ''}: ${f(x.served ?? x.score)}`);
+      console.log(`${x.model} score of ${v.item} ${name(mi)} for ${who}${foldedIn ? ` (folded in from ${foldedIn} events)` : ''}: ${f(x.served ?? x.score)}`);
       console.log(`how: ${METHOD[x.method]}`);
       if (x.served !== undefined && x.served !== x.score) console.log(`the shares add up to ${f(x.score)}, the closed-form score given the item factors (the served score uses the stored user factors)`);
       console.log(x.exact ? 'exact: base + shares add up to the score' : 'approximate: the numbers below do not add up to the score');
