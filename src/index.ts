@@ -25,6 +25,10 @@ export { Bpr } from './models/bpr.ts';
 export { Ease } from './models/ease.ts';
 export { saveArtifact, loadArtifact } from './models/artifact.ts';
 export { topK } from './linalg/topk.ts';
+export {
+  explainHistory, explainUser, historyExplainer, userExplainer, citable, phrase, sentence, verbFor, coCounts, rephraseOrKeep, measureFaithfulness, ExplainError,
+  type ScoreExplanation, type Contribution, type Explainer, type ExplainMethod, type Rephraser, type FaithfulnessReport,
+} from './explain/index.ts';
 export { Catalog, canonicalField } from './catalog/index.ts';
 export { parseFilter, formatFilter, filterNodeSchema, filterSchema, FilterCompiler, matchesFilter, applyBoosts, applyMask, exclusionMask, rankWithRules, applyRules, rulesSchema, type FilterNode, type Filter, type Boost, type Pin, type Cap, type Rules, type RuleReason } from './rules/index.ts';
 

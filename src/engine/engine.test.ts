@@ -74,7 +74,11 @@ test('recommend for a known user is the model\'s own top-k with seen items and n
     assert.equal(r.items[0]!.rank, 1);
     assert.equal(r.items[0]!.title, ITEMS.find((x) => x.id === expected[0])!.title);
     assert.equal(r.items[0]!.reasons[0]!.kind, 'model');
-    assert.match(r.items[0]!.reasons[0]!.text, /^model score [\d.]+ \(itemknn\)$/);
+    assert.match(r.items[0]!.reasons[0]!.text, /^because you bought "[^"]+"( and "[^"]+")?; model score [\d.]+ \(itemknn\)$/);
+    // The cited items are the history items with the largest exact shares of the score (src/explain).
+    const ev = r.items[0]!.reasons[0]!.evidence as { exact: boolean; rest: number; contributions: { item: string; share: number }[] };
+    assert.equal(ev.exact, true);
+    assert.ok(Math.abs(ev.contributions.reduce((s, c) => s + c.share, ev.rest) - r.items[0]!.score) < 1e-5);
     assert.ok(Math.abs(r.items[0]!.score - direct.scores[Array.from(direct.items).indexOf(t.items.get(expected[0]!))]!) < 1e-6);
   } finally {
     await store.close();

@@ -9,6 +9,7 @@ import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
 import type { EngineParts, HistoryEvent, RequestContext } from './context.ts';
 import { popularScores, trendingScores } from '../recipes/index.ts';
+import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
 const BASELINE_WINDOWS = 4;
@@ -55,6 +56,10 @@ const count = (n: number) => (Number.isInteger(n) ? String(n) : `~${Math.round(n
 
 class ModelScorer implements Scorer {
   private foldedIn = 0;
+  /** The model-space history that was scored when it was folded in (else the training row explains). */
+  private history: { items: Int32Array; values: Float32Array } | undefined;
+  private verb = 'chose';
+  private explainer: Explainer | null | undefined;
   constructor(readonly config: Extract<ScorerConfig, { kind: 'model' }>) {}
 
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
@@ -67,7 +72,11 @@ class ModelScorer implements Scorer {
       if (!h.items.length) throw new UnknownUserError(ctx.req.user ?? '(history)');
       t.model.scoreHistory(h.items, h.values, buf);
       this.foldedIn = h.events;
+      this.history = h;
     }
+    // The verb of "because you bought ...": the model's one training type, else the user's own event types.
+    const types = (t.info.data as { types?: string[] } | undefined)?.types;
+    this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
     const map = ctx.parts.modelToCatalog!;
     for (let j = 0; j < buf.length; j++) {
       const c = map[j]!;
@@ -76,13 +85,52 @@ class ModelScorer implements Scorer {
     return { supported: true };
   }
 
-  reason(ctx: RequestContext, _item: number, score: number): Reason {
+  reason(ctx: RequestContext, item: number, score: number): Reason {
     const kind = ctx.parts.trained!.model.kind;
+    const scoreText = `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`;
+    const evidence: Record<string, unknown> = { model: kind, score, ...(this.foldedIn ? { foldedInEvents: this.foldedIn } : {}) };
+    // One explainer per request: the per-history work (e.g. iALS's factorised solve) serves every result item.
+    this.explainer ??= modelExplainer(ctx, this.history);
+    const because = modelEvidence(ctx, item, this.explainer, this.verb);
+    if (!because) return { kind: 'model', text: scoreText, evidence };
+    return { kind: 'model', text: because.clauses.length ? `${because.clauses[0]}; ${scoreText}` : scoreText, evidence: { ...evidence, ...because.evidence } };
+  }
+}
+
+/** The explainer of this request's model scores, or null when the model cannot explain (src/explain). */
+function modelExplainer(ctx: RequestContext, history: { items: Int32Array; values: Float32Array } | undefined): Explainer | null {
+  const t = ctx.parts.trained!;
+  try {
+    return history ? historyExplainer(t.model, history.items, history.values) : userExplainer(t.model, ctx.modelUser);
+  } catch (e) {
+    if (e instanceof ExplainError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The evidence behind a model score: each history item's share of it and the sentence citing the largest ones.
+ * Undefined when the model cannot say (an explanation error must never fail a request).
+ */
+function modelEvidence(ctx: RequestContext, item: number, explainer: Explainer | null, verb: string): { clauses: string[]; evidence: Record<string, unknown> } | undefined {
+  const t = ctx.parts.trained!;
+  const mi = ctx.parts.catalogToModel?.[item] ?? -1;
+  if (mi < 0 || !explainer) return undefined;
+  try {
+    const x = explainer(mi);
+    const m2c = ctx.parts.modelToCatalog!;
+    const name = (j: number) => (m2c[j]! >= 0 ? quote(ctx.parts, m2c[j]!) : `"${t.items.id(j)}"`);
     return {
-      kind: 'model',
-      text: `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`,
-      evidence: { model: kind, score, ...(this.foldedIn ? { foldedInEvents: this.foldedIn } : {}) },
+      clauses: phrase(x, { name, verb }),
+      evidence: {
+        exact: x.exact, method: x.method, rest: x.rest,
+        contributions: x.contributions.map((c) => ({ item: t.items.id(c.item), share: c.value, ...(c.removal !== undefined ? { removal: c.removal } : {}) })),
+        ...(x.served !== undefined && x.served !== x.score ? { explainedScore: x.score } : {}),
+      },
     };
+  } catch (e) {
+    if (e instanceof ExplainError) return undefined; // e.g. a model kind with no explanation yet
+    throw e;
   }
 }
 

@@ -57,7 +57,7 @@ function recipeCommand(c: RecipeCommand): Command {
   };
 }
 
-async function openEngine(v: Record<string, unknown>): Promise<Engine> {
+export async function openEngine(v: Record<string, unknown>): Promise<Engine> {
   const db = (v.db as string | undefined) ?? defaultDb();
   if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
   const modelPath = (v.model as string | undefined) ?? (existsSync(defaultModel()) ? defaultModel() : undefined);

@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toMatrix } from '../data/interactions.ts';
+import { generateSynthetic } from '../data/synthetic.ts';
+import { createModel, modelFromArtifact } from '../models/registry.ts';
+import type { ModelArtifact } from '../models/types.ts';
+import { explainHistory, explainUser, ExplainError } from './contributions.ts';
+
+const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+
+/** One training user with items 0 and 2: enough for the shared artifact state. */
+function train(): ModelArtifact['arrays'] {
+  return { 'train.indptr': Int32Array.of(0, 2), 'train.indices': Int32Array.of(0, 2), 'train.data': Float32Array.of(1, 1) };
+}
+
+test('EASE: the share of history item j in the score of i is w_j · B[j, i] (hand-set weights, binary weighting)', () => {
+  const B = Float32Array.of(0, 0.5, -0.2, 0.3, 0, 0.4, 0.1, 0.2, 0);
+  const model = modelFromArtifact({ kind: 'ease', config: {}, meta: { rows: 1, cols: 3, weighting: { kind: 'binary' }, modelledItems: 3 }, arrays: { 'ease.weights': B, ...train() } });
+  const x = explainHistory(model, Int32Array.of(0, 2), Float32Array.of(5, 1), 1);
+  assert.equal(x.exact, true);
+  assert.equal(x.method, 'item-weights');
+  assert.deepEqual(x.contributions.map((c) => c.item), [0, 2]);
+  close(x.contributions[0]!.value, 0.5);
+  close(x.contributions[1]!.value, 0.2);
+  close(x.score, 0.7);
+  const out = new Float32Array(3);
+  model.scoreHistory(Int32Array.of(0, 2), Float32Array.of(5, 1), out);
+  close(out[1]!, x.score);
+  // top cuts the list; the rest keeps the sum.
+  const one = explainHistory(model, Int32Array.of(0, 2), Float32Array.of(5, 1), 1, { top: 1 });
+  assert.equal(one.contributions.length, 1);
+  close(one.rest, 0.2);
+});
+
+test('ItemKNN: shares are value × similarity, and a history item without i among its neighbours gives 0', () => {
+  // sim rows: item 0 -> {1: 0.8}, item 1 -> {0: 0.8, 2: 0.3}, item 2 -> {} ; weighting none keeps raw values.
+  const model = modelFromArtifact({
+    kind: 'itemknn', config: {}, meta: { rows: 1, cols: 3, weighting: { kind: 'none' } },
+    arrays: { ...train(), 'sim.indptr': Int32Array.of(0, 1, 3, 3), 'sim.indices': Int32Array.of(1, 0, 2), 'sim.data': Float32Array.of(0.8, 0.8, 0.3) },
+  });
+  const x = explainHistory(model, Int32Array.of(0, 2), Float32Array.of(2, 4), 1);
+  // A linear model with a per-entry weighting: removing an item takes away exactly its share.
+  assert.deepEqual(x.contributions, [{ item: 0, value: 2 * Math.fround(0.8), removal: -2 * Math.fround(0.8) }, { item: 2, value: 0, removal: -0 }]);
+  close(x.score, 1.6);
+});
+
+test('iALS with one factor: shares c_j y_j y_i / (α0 Σ y² + Σ (c_j − α0) y_j² + λ), by hand', () => {
+  const model = modelFromArtifact({
+    kind: 'ials', config: { factors: 1, regularization: 0.5, alpha: 2 }, meta: { rows: 1, cols: 3, factors: 1, weighting: { kind: 'none' } },
+    arrays: { ...train(), userFactors: Float32Array.of(0), itemFactors: Float32Array.of(1, 2, -1) },
+  });
+  // c = 1 + 2v: c0 = 3, c1 = 2; A = 6 + 2·1 + 1·4 + 0.5 = 12.5.
+  const h = { items: Int32Array.of(0, 1), values: Float32Array.of(1, 0.5) };
+  const x = explainHistory(model, h.items, h.values, 1);
+  assert.equal(x.method, 'ials-closed-form');
+  assert.deepEqual(x.contributions.map((c) => c.item), [1, 0]);
+  close(x.contributions[0]!.value, 0.64);
+  close(x.contributions[1]!.value, 0.48);
+  close(x.score, 1.12);
+  const neg = explainHistory(model, h.items, h.values, 2);
+  close(neg.contributions[0]!.value, -0.24);
+  close(neg.contributions[1]!.value, -0.32);
+  const out = new Float32Array(3);
+  model.scoreHistory(h.items, h.values, out);
+  close(out[1]!, 1.12);
+  close(out[2]!, -0.56);
+});
+
+test('on synthetic data every model\'s explained score is the score it serves (fold-in and training users)', async () => {
+  const d = generateSynthetic({ users: 120, items: 80, interactions: 2000, seed: 5 });
+  const m = toMatrix(d.interactions);
+  const specs: [string, object][] = [
+    ['ease', { l2: 20 }], ['itemknn', { weighting: { kind: 'bm25' } }], ['ials', { factors: 8, iterations: 8 }],
+    ['ials', { factors: 8, iterations: 8, frequencyScaledReg: true, regularization: 0.001, weighting: { kind: 'confidence', alpha: 1 } }],
+    ['userknn', {}], ['userknn', { centerRatings: true }], ['popularity', {}], ['bpr', { factors: 8, iterations: 5 }],
+  ];
+  for (const [kind, config] of specs) {
+    const model = createModel(kind, config);
+    await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+    const served = new Float32Array(m.cols), user = new Float32Array(m.cols);
+    for (const u of [0, 7, 42]) {
+      const items = m.indices.slice(m.indptr[u], m.indptr[u + 1]), values = m.data.slice(m.indptr[u], m.indptr[u + 1]);
+      model.scoreHistory(items, values, served);
+      model.scoreUser(u, user);
+      for (const i of [0, 3, 11, 60]) {
+        const what = `${kind} ${JSON.stringify(config)} user ${u} item ${i}`;
+        const x = explainHistory(model, items, values, i, { top: 100 });
+        close(x.score, served[i]!, 1e-5);
+        if (x.exact) {
+          const total = x.base + x.rest + x.contributions.reduce((s, c) => s + c.value, 0);
+          // UserKNN's neighbour weights are float32 in the model, so its split is exact to float32 rounding.
+          if (!(kind === 'userknn' && 'centerRatings' in config)) close(total, x.score, kind === 'userknn' ? 1e-6 : 1e-9);
+        }
+        // Predicted removal effects are the fold-in re-scored without the item (Sherman–Morrison for iALS, a re-solve with FSR).
+        for (const c of x.contributions.slice(0, 3)) {
+          if (c.removal === undefined) continue;
+          const keep = Array.from(items, (j) => j !== c.item);
+          const without = new Float32Array(m.cols);
+          model.scoreHistory(items.filter((_, q) => keep[q]), values.filter((_, q) => keep[q]), without);
+          close(x.score + c.removal, without[i]!, 1e-5);
+        }
+        const y = explainUser(model, u, i);
+        // iALS: the stored user vector is the alternating solution, so its score is `served`, not the closed form.
+        close(y.served ?? y.score, user[i]!, 1e-5);
+        assert.equal(y.exact, kind !== 'bpr', what);
+      }
+    }
+  }
+});
+
+test('UserKNN: neighbour shares sum to the score', async () => {
+  const d = generateSynthetic({ users: 80, items: 50, interactions: 1200, seed: 9 });
+  const m = toMatrix(d.interactions);
+  const model = createModel('userknn', { neighbors: 10 });
+  await model.fit({ matrix: m }, { threads: 1 });
+  const x = explainUser(model, 3, 5, { top: 100 });
+  close(x.neighbours!.reduce((s, n) => s + n.value, 0), x.score, 1e-9);
+  close(x.contributions.reduce((s, c) => s + c.value, 0) + x.rest, x.score, 1e-6);
+  assert.ok(x.neighbours!.length <= 10);
+});
+
+test('an item or user outside the model is a clear ExplainError', async () => {
+  const m = toMatrix(generateSynthetic({ users: 20, items: 10, interactions: 80, seed: 1 }).interactions);
+  const model = createModel('itemknn', {});
+  await model.fit({ matrix: m });
+  assert.throws(() => explainHistory(model, Int32Array.of(0), Float32Array.of(1), 10), (e: unknown) => e instanceof ExplainError && /item index 10 outside 0..9/.test(e.message));
+  assert.throws(() => explainUser(model, 99, 1), ExplainError);
+  assert.throws(() => explainHistory(model, Int32Array.of(0, 1), Float32Array.of(1), 2), /2 history items but 1 values/);
+});
+
+test('explanations are part of the public API', async () => {
+  const curio = await import('../index.ts');
+  const m = curio.toMatrix(curio.generateSynthetic({ users: 30, items: 20, interactions: 200, seed: 2 }).interactions);
+  const model = curio.createModel('ease', { l2: 10 });
+  await model.fit({ matrix: m });
+  const out = new Float32Array(m.cols);
+  model.scoreUser(4, out);
+  const x = curio.explainUser(model, 4, 7, { top: 50 });
+  close(x.contributions.reduce((s, c) => s + c.value, x.rest), out[7]!, 1e-5);
+  assert.equal(typeof curio.phrase, 'function');
+});
