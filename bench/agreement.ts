@@ -2,7 +2,8 @@
  * Correctness against independent implementations: EASE and iALS on ml-100k under the RecBole preset
  * (ratings >= 3 positive, 10-core, random 8:1:1 per user), split by Curio's own pipeline and written to a
  * file that the numpy/scipy references (bench/reference/*.py) read, so both sides see the SAME split.
- * Both rank all items with the user's training items removed and compute NDCG@10 the same way.
+ * Both follow the preset's protocol: fit on train (EASE also on train+valid, as `--fit-on train+valid` does), rank
+ * all items with the user's training AND validation items removed, and compute NDCG@10 on test the same way.
  * iALS starts from the same factors on both sides (Curio's seeded draw, handed to numpy as files).
  *   npm run bench -- agreement
  */
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { openStore } from '../src/store/registry.ts';
 import { importData } from '../src/data/importers/index.ts';
 import { applyPreset } from '../src/eval/presets.ts';
-import { evaluateOn } from '../src/eval/evaluate.ts';
+import { concatInteractions, evalDataOf, evaluateOn } from '../src/eval/evaluate.ts';
 import { toMatrix, type Interactions } from '../src/data/interactions.ts';
 import { createModel } from '../src/models/registry.ts';
 import { initialFactors } from '../src/models/ials.ts';
@@ -31,13 +32,14 @@ const snap = await store.snapshot({ types: ['rating'] });
 await store.close();
 const { split, stats } = applyPreset(snap, 'recbole', 2020);
 const { train, test } = split;
-console.log(`ml-100k, RecBole preset (seed 2020): ${stats.filtered.users} users, ${stats.filtered.items} items; ${train.length} train / ${test.length} test interactions\n`);
+const valid = split.valid!;
+console.log(`ml-100k, RecBole preset (seed 2020): ${stats.filtered.users} users, ${stats.filtered.items} items; ${train.length} train / ${valid.length} valid / ${test.length} test interactions; train and valid items masked when ranking\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-agree-'));
 const rows = (d: Interactions, tag: (k: number) => string) => Array.from({ length: d.length }, (_, k) => tag(k));
 const iaFile = join(dir, 'split.csv'), easeFile = join(dir, 'split.tsv');
-writeFileSync(iaFile, ['split,user,item,value', ...rows(train, (k) => `train,${train.user[k]},${train.item[k]},1`), ...rows(test, (k) => `test,${test.user[k]},${test.item[k]},1`)].join('\n') + '\n');
-writeFileSync(easeFile, [...rows(train, (k) => `${train.user[k]} ${train.item[k]} 0`), ...rows(test, (k) => `${test.user[k]} ${test.item[k]} 2`)].join('\n') + '\n');
+writeFileSync(iaFile, ['split,user,item,value', ...[['train', train], ['valid', valid], ['test', test]].flatMap(([tag, d]) => rows(d as Interactions, (k) => `${tag},${(d as Interactions).user[k]},${(d as Interactions).item[k]},1`))].join('\n') + '\n');
+writeFileSync(easeFile, [train, valid, test].flatMap((d, part) => rows(d, (k) => `${d.user[k]} ${d.item[k]} ${part}`)).join('\n') + '\n');
 
 function python(script: string, args: string[]): Record<string, number> {
   const r = spawnSync('python3', [join(repoRoot, 'bench/reference', script), ...args], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
@@ -45,21 +47,25 @@ function python(script: string, args: string[]): Record<string, number> {
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-async function ours(kind: string, config: object, seed: number): Promise<{ ndcg: number; seconds: number }> {
+async function ours(kind: string, config: object, seed: number, fitOn: 'train' | 'train+valid' = 'train'): Promise<{ ndcg: number; seconds: number }> {
   const m = createModel(kind, config);
+  const fitData = fitOn === 'train' ? train : concatInteractions(train, valid);
   const t0 = performance.now();
-  await m.fit({ matrix: toMatrix(train), interactions: train }, { seed });
+  await m.fit({ matrix: toMatrix(fitData), interactions: fitData }, { seed });
   const seconds = (performance.now() - t0) / 1000;
-  const r = evaluateOn(m, { train, target: test, exclude: [train] }, { ks: [10], metrics: ['ndcg'] });
+  // the preset's test protocol: train and validation items masked, whatever the model was fitted on
+  const r = evaluateOn(m, evalDataOf({ ...split, train: fitData }, 'test'), { ks: [10], metrics: ['ndcg'] });
   return { ndcg: r.means['ndcg@10']!, seconds };
 }
 
 const table: Record<string, string | number>[] = [];
 try {
   const l2 = 367;
-  const e = await ours('ease', { l2 }, 1);
-  const pe = python('ease_numpy.py', ['quality', easeFile, String(l2)]);
-  table.push({ model: `EASE l2=${l2}`, 'curio ndcg@10': e.ndcg, 'numpy ndcg@10': pe.ndcg10!, 'relative difference': `${((100 * Math.abs(e.ndcg - pe.ndcg10!)) / pe.ndcg10!).toFixed(2)}%` });
+  for (const fitOn of ['train', 'train+valid'] as const) {
+    const e = await ours('ease', { l2 }, 1, fitOn);
+    const pe = python('ease_numpy.py', ['quality', easeFile, String(l2), fitOn]);
+    table.push({ model: `EASE l2=${l2}, fitted on ${fitOn}`, 'curio ndcg@10': e.ndcg, 'numpy ndcg@10': pe.ndcg10!, 'relative difference': `${((100 * Math.abs(e.ndcg - pe.ndcg10!)) / pe.ndcg10!).toFixed(2)}%` });
+  }
 
   // Both sides start from the same factors (Curio's seeded draw, written to files for numpy), so a difference
   // can only come from the solver and float32 storage. numpy solves each row exactly: the like-for-like row is
@@ -81,7 +87,7 @@ try {
   const mp = mean(runs.numpy);
   for (const solver of ['cholesky', 'cg'] as const) {
     const mc = mean(runs[solver]);
-    table.push({ model: `iALS f=64 λ=37.5 α=9.37 15 it., ${solver === 'cg' ? 'CG 3 steps (default)' : 'exact solve'}, mean of ${seeds.length} shared inits`, 'curio ndcg@10': mc, 'numpy ndcg@10': mp, 'relative difference': `${((100 * Math.abs(mc - mp)) / mp).toFixed(2)}%` });
+    table.push({ model: `iALS (fitted on train) f=64 λ=37.5 α=9.37 15 it., ${solver === 'cg' ? 'CG 3 steps (default)' : 'exact solve'}, mean of ${seeds.length} shared inits`, 'curio ndcg@10': mc, 'numpy ndcg@10': mp, 'relative difference': `${((100 * Math.abs(mc - mp)) / mp).toFixed(2)}%` });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -57,10 +57,10 @@ async function quality(work: string): Promise<void> {
   const splitFile = join(work, 'split.tsv');
   writeFileSync(splitFile, Array.from({ length: split.user.length }, (_, k) => `${split.user[k]}\t${split.item[k]}\t${split.part[k]}`).join('\n') + '\n');
 
-  const train = partMatrix(split, 0), test = partMatrix(split, 2);
+  const train = partMatrix(split, 0), valid = partMatrix(split, 1), test = partMatrix(split, 2);
   const py = runPython(['quality', splitFile, String(L2)]);
   const ref = py.ndcg10 as number;
-  console.log(`\nEASE quality on ml-100k (ratings >= 3, 10-core, per-user random 8:1:1, full ranking without train items, l2=${L2})`);
+  console.log(`\nEASE quality on ml-100k (ratings >= 3, 10-core, per-user random 8:1:1, full ranking without train and validation items, l2=${L2})`);
   console.log(`users ${split.users}, items ${split.items}, interactions ${split.user.length}, evaluated users ${py.users} (numpy)`);
   const rows: string[][] = [];
   let worst = 0;
@@ -69,7 +69,7 @@ async function quality(work: string): Promise<void> {
     const model = ease.create({ l2: L2 }) as Ease;
     model.preferNative = preferNative;
     await model.fit({ matrix: train }, { threads: THREADS });
-    const ours = ndcgAt10(model, train, test);
+    const ours = ndcgAt10(model, train, valid, test);
     const f = model.lastFit!;
     const rel = Math.abs(ours.ndcg - ref) / ref;
     worst = Math.max(worst, rel);
@@ -128,14 +128,18 @@ function partMatrix(s: Split, p: number): Csr {
   return csrFromCoo(s.users, s.items, Int32Array.from(r), Int32Array.from(c), undefined);
 }
 
-/** NDCG@10, binary gains, log2 discount, IDCG over min(|relevant|, 10); users without test items skipped. */
-function ndcgAt10(model: Ease, train: Csr, test: Csr): { ndcg: number; users: number } {
+/**
+ * NDCG@10, binary gains, log2 discount, IDCG over min(|relevant|, 10); users without test items skipped. Training
+ * items (by the model) and validation items are removed from the ranking, as the preset's evaluation does:
+ * counting a validation item as a miss would understate every model.
+ */
+function ndcgAt10(model: Ease, train: Csr, valid: Csr, test: Csr): { ndcg: number; users: number } {
   let total = 0, users = 0;
   for (let u = 0; u < test.rows; u++) {
     const s = test.indptr[u]!, e = test.indptr[u + 1]!;
     if (s === e || train.indptr[u] === train.indptr[u + 1]) continue;
     const rel = new Set(test.indices.subarray(s, e));
-    const top = model.recommend(u, { k: 10 }).items;
+    const top = model.recommend(u, { k: 10, exclude: valid.indices.subarray(valid.indptr[u]!, valid.indptr[u + 1]!) }).items;
     let dcg = 0, idcg = 0;
     for (let r = 0; r < top.length; r++) if (rel.has(top[r]!)) dcg += 1 / Math.log2(r + 2);
     for (let r = 0; r < Math.min(rel.size, 10); r++) idcg += 1 / Math.log2(r + 2);

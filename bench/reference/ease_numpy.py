@@ -1,6 +1,8 @@
 """Independent numpy EASE (Steck 2019) for bench/ease.ts: the reference Curio is compared against.
 
-  python3 ease_numpy.py quality SPLIT.tsv L2   -> JSON {ndcg10, users}   (SPLIT.tsv: user item part, part 0=train 2=test)
+  python3 ease_numpy.py quality SPLIT.tsv L2 [train|train+valid]
+      -> JSON {ndcg10, users}   (SPLIT.tsv: user item part, part 0=train 1=valid 2=test; fits on train, or on
+         train+valid; ranks without train and valid items, as the preset's evaluation does)
   python3 ease_numpy.py speed MATRIX.bin L2 [float64|float32]
                                                -> JSON {gram_s, inverse_s, weights_s, total_s, peak_rss_mb}
 MATRIX.bin: int32 rows, cols, nnz, then int32 indptr[rows+1], int32 indices[nnz] (binary user x item CSR).
@@ -28,15 +30,17 @@ def ease_weights(x, l2, dtype=np.float64):
     return b, (t1 - t0, t2 - t1, t3 - t2)
 
 
-def quality(path, l2):
+def quality(path, l2, fit_on="train"):
     rows = np.loadtxt(path, dtype=np.int64, ndmin=2)
     users, items, part = rows[:, 0], rows[:, 1], rows[:, 2]
     n_users, n_items = users.max() + 1, items.max() + 1
-    tr = part == 0
+    tr = part == 0 if fit_on == "train" else part <= 1
     x = sp.csr_matrix((np.ones(tr.sum()), (users[tr], items[tr])), shape=(n_users, n_items))
     b, _ = ease_weights(x, l2)
     scores = np.asarray(x @ b)
-    scores[x.nonzero()] = -np.inf  # full ranking without the user's training items
+    # full ranking without the user's training AND validation items (part 0 and 1): the preset's protocol
+    seen = part <= 1
+    scores[users[seen], items[seen]] = -np.inf
     te = part == 2
     relevant = {}
     for u, i in zip(users[te], items[te]):
@@ -71,7 +75,7 @@ def speed(path, l2, dtype):
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "quality":
-        quality(sys.argv[2], float(sys.argv[3]))
+        quality(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "train")
     elif mode == "speed":
         speed(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "float64")
     else:

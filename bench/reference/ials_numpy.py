@@ -4,9 +4,9 @@
 Same model as Curio's default: confidence c = 1 + alpha * value on observed entries, weight 1 on unobserved
 ones, preference 1 on observed, L2 penalty `reg`. Each half-step solves every row exactly:
     (YtY + Y_u^T diag(c_u - 1) Y_u + reg I) x_u = Y_u^T c_u
-Reads the train/test split written by bench/ials.ts (CSV: split,user,item,value), prints JSON with NDCG@10
-(binary gains, log2 discount, IDCG over min(|rel|, 10), train items excluded, users without test items
-skipped) and seconds per iteration.
+Reads a split written by bench/ials.ts or bench/agreement.ts (CSV: split,user,item,value with split = train,
+valid or test), fits on the train rows, prints JSON with NDCG@10 (binary gains, log2 discount, IDCG over
+min(|rel|, 10), train and valid items excluded, users without test items skipped) and seconds per iteration.
 """
 import argparse
 import json
@@ -47,12 +47,16 @@ def main():
 
     raw = np.genfromtxt(a.split, delimiter=',', skip_header=1, dtype=str)
     is_train = raw[:, 0] == 'train'
+    is_test = raw[:, 0] == 'test'
+    # validation rows (if any) are not fitted on but are removed from the ranking, as the preset's evaluation does
+    is_valid = raw[:, 0] == 'valid'
     u = raw[:, 1].astype(np.int64)
     i = raw[:, 2].astype(np.int64)
     v = raw[:, 3].astype(np.float64)
     n_users, n_items = u.max() + 1, i.max() + 1
     train = sp.csr_matrix((1.0 + a.alpha * v[is_train], (u[is_train], i[is_train])), shape=(n_users, n_items))
-    test = sp.csr_matrix((np.ones((~is_train).sum()), (u[~is_train], i[~is_train])), shape=(n_users, n_items))
+    test = sp.csr_matrix((np.ones(is_test.sum()), (u[is_test], i[is_test])), shape=(n_users, n_items))
+    valid = sp.csr_matrix((np.ones(is_valid.sum()), (u[is_valid], i[is_valid])), shape=(n_users, n_items))
     train_t = train.T.tocsr()
 
     if a.init:
@@ -77,6 +81,7 @@ def main():
             continue
         s = scores[uu].copy()
         s[train.indices[train.indptr[uu]:train.indptr[uu + 1]]] = -np.inf
+        s[valid.indices[valid.indptr[uu]:valid.indptr[uu + 1]]] = -np.inf
         top = np.argsort(-s, kind='stable')[:10]
         hits = np.isin(top, rel)
         dcg = (hits * discount[:len(top)]).sum()

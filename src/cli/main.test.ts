@@ -86,6 +86,39 @@ test('curio evaluate writes a JSON and a Markdown report', () => {
   assert.match(readFileSync(join(dir, 'rep', 'report.md'), 'utf8'), /\| itemknn \|/);
 });
 
+test('curio evaluate reports protocol, tuned parameters and space, intervals, paired tests and per-user results', () => {
+  const r = curio('evaluate', '--preset', 'recbole', '--models', 'popularity,itemknn', '--tune', '2', '--fit-on', 'train+valid', '--seed', '5', '--report', 'rep2', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  for (const text of [r.out, readFileSync(join(dir, 'rep2', 'report.md'), 'utf8')]) {
+    assert.match(text, /filters: interactions with value >= 3 kept as positives, turned into 1s/);
+    assert.match(text, /k-core: users >= 10, items >= 10/);
+    assert.match(text, /split: random-holdout .*seed 5/);
+    assert.match(text, /final models fitted on: train\+valid/);
+    assert.match(text, /masked at ranking time: each user's training items, validation items/);
+    assert.match(text, /itemknn: neighbors=\d+, shrink=\d+ \(validation ndcg@10 0\.\d{4}, best of 2 random-search trials; space neighbors ∈ \{20, 50, 100, 200, 400, 800\}, shrink ∈ \{0, 10, 50, 100\}\)/);
+    assert.match(text, /popularity: not tuned/);
+    assert.match(text, /paired t-test/);
+    assert.match(text, /ndcg@10 +\|? *popularity +\|? *0\.\d{4} +\|? *\[0\.\d{4}, 0\.\d{4}\] +\|? *-?0\.\d{4} +\|? *\[-?0\.\d{4}, -?0\.\d{4}\] +\|? *[<0-9.]+/);
+  }
+  const rep = JSON.parse(readFileSync(join(dir, 'rep2', 'report.json'), 'utf8'));
+  assert.equal(rep.method.fitOn, 'train+valid');
+  assert.equal(rep.uncertainty.resamples, 1000);
+  const [pop, knn] = rep.models;
+  const ref = rep.uncertainty.reference.model === 'itemknn' ? knn : pop, other = ref === knn ? pop : knn;
+  assert.ok(other.vsReference['ndcg@10'].p >= 0 && other.vsReference['ndcg@10'].p <= 1);
+  assert.ok(knn.intervals['recall@10'].lo <= knn.metrics['recall@10'] && knn.metrics['recall@10'] <= knn.intervals['recall@10'].hi);
+  assert.deepEqual(Object.keys(knn.tuning.space), ['neighbors', 'shrink']);
+  const lines = readFileSync(join(dir, 'rep2', 'per-user.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, pop.usersEvaluated + knn.usersEvaluated);
+  const knnRows = lines.filter((l) => l.model === 'itemknn');
+  assert.match(knnRows[0].user, /^u\d+$/);
+  const mean = knnRows.reduce((s, l) => s + l['ndcg@10'], 0) / knnRows.length;
+  assert.ok(Math.abs(mean - knn.metrics['ndcg@10']) < 1e-5, `${mean} vs ${knn.metrics['ndcg@10']}`);
+  const bad = curio('evaluate', '--fit-on', 'valid', '--report', 'rep3');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--fit-on.*must be train or train\+valid, got "valid"/);
+});
+
 test('curio --help lists every command with the summary its own --help gives', () => {
   const r = curio('--help');
   assert.equal(r.code, 0, r.err);

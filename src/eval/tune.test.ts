@@ -5,7 +5,7 @@ import { IdMap } from '../data/ids.ts';
 import type { FitData, Recommender } from '../models/types.ts';
 import type { Ranked } from '../linalg/topk.ts';
 import { ConfigError, CurioError } from '../errors.ts';
-import { gridPoints, randomPoints, spaceSize, tune, validationView, type Params } from './tune.ts';
+import { gridPoints, paramsOnEdge, randomPoints, spaceSize, tune, validationView, type Params } from './tune.ts';
 import { strongGeneralization, type Split } from './splits.ts';
 import { mulberry32 } from '../data/random.ts';
 
@@ -63,6 +63,22 @@ test('grid search ranks trials by validation NDCG and never touches test', async
   assert.ok(Math.abs(r.trials[2]!.score - 0.5) < 1e-6);
   assert.deepEqual(r.best.params, { fav: 2, flag: true });
   assert.equal(r.metric, 'ndcg@10');
+  assert.deepEqual(r.onEdge, [], 'fav = 2 is inside [1, 3]');
+  const edge = await tune({ factory: (p) => new FavModel(p), space: { fav: [3, 2] }, data: validationView(split), seed: 1 });
+  assert.deepEqual(edge.onEdge, [{ param: 'fav', value: 2, edge: 'low', range: [2, 3] }], 'the best, fav = 2, is the smallest value tried');
+});
+
+test('paramsOnEdge: list ends, the outer tenth of a range (log scale for log ranges), nothing for non-numbers', () => {
+  const space = { a: [1, 5, 10], b: { min: 1, max: 100, log: true }, c: { min: 0, max: 1 }, d: ['x', 'y'], e: [7] };
+  assert.deepEqual(paramsOnEdge(space, { a: 5, b: 10, c: 0.5, d: 'x', e: 7 }), []);
+  assert.deepEqual(paramsOnEdge(space, { a: 10, b: 1.5, c: 0.95, d: 'y', e: 7 }), [
+    { param: 'a', value: 10, edge: 'high', range: [1, 10] },
+    // log10(1.5) / log10(100) = 0.088 <= 0.1
+    { param: 'b', value: 1.5, edge: 'low', range: [1, 100] },
+    { param: 'c', value: 0.95, edge: 'high', range: [0, 1] },
+  ]);
+  // 1.7 on the log scale of [1, 100] sits at 0.115: inside
+  assert.deepEqual(paramsOnEdge(space, { b: 1.7 }), []);
 });
 
 test('tune refuses a split that carries a test set', async () => {

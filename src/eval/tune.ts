@@ -83,6 +83,47 @@ export interface TuneResult {
   spaceSize: number | null;
   /** The space had fewer distinct points than `requested`: each was tried once, and `trials` is shorter. */
   exhausted: boolean;
+  /** The space searched. */
+  space: ParamSpace;
+  /** Best values on an edge of their range: the optimum may lie outside the space, which should be widened. */
+  onEdge: EdgeFlag[];
+}
+
+export interface EdgeFlag {
+  param: string;
+  value: number;
+  edge: 'low' | 'high';
+  /** The range searched: a list's smallest and largest value, or a range's min and max. */
+  range: [number, number];
+}
+
+/** Share of a continuous range (log-scaled for a log range) at each end that counts as "on the edge". */
+export const EDGE_SHARE = 0.1;
+
+/**
+ * Numeric best values on an edge of their search range: a list's smallest or largest value (lists of two or more
+ * numbers), or within the outer EDGE_SHARE of a range (log scale for log ranges); a random search rarely draws a
+ * range's exact end, so its outer tenth is where a best value says "the optimum may be further out".
+ */
+export function paramsOnEdge(space: ParamSpace, best: Params): EdgeFlag[] {
+  const out: EdgeFlag[] = [];
+  for (const [param, s] of Object.entries(space)) {
+    const value = best[param];
+    if (typeof value !== 'number') continue;
+    if (isList(s)) {
+      const nums = distinct(s).filter((v): v is number => typeof v === 'number');
+      if (nums.length < 2) continue;
+      const lo = Math.min(...nums), hi = Math.max(...nums);
+      if (value === lo) out.push({ param, value, edge: 'low', range: [lo, hi] });
+      else if (value === hi) out.push({ param, value, edge: 'high', range: [lo, hi] });
+    } else if (s.max > s.min) {
+      const f = (x: number) => (s.log ? Math.log(x) : x);
+      const at = (f(value) - f(s.min)) / (f(s.max) - f(s.min));
+      if (at <= EDGE_SHARE) out.push({ param, value, edge: 'low', range: [s.min, s.max] });
+      else if (at >= 1 - EDGE_SHARE) out.push({ param, value, edge: 'high', range: [s.min, s.max] });
+    }
+  }
+  return out;
 }
 
 function isList(s: ParamSpec): s is readonly ParamValue[] {
@@ -220,5 +261,7 @@ export async function tune<P extends Params = Params>(o: TuneOptions<P>): Promis
     requested: Number.isFinite(requested) ? requested : points.length,
     spaceSize: Number.isFinite(size) ? size : null,
     exhausted: points.length < requested,
+    space: o.space,
+    onEdge: paramsOnEdge(o.space, sorted[0]!.params),
   };
 }

@@ -41,3 +41,26 @@ test('a model with a seed of its own records the experiment seed, so the report 
   assert.equal(r.tuning.itemknn!.trials.length, 2);
   assert.deepEqual(notes, ['itemknn: the search space has 2 distinct points, fewer than the 5 trials asked: each was tried once']);
 });
+
+test('fitOn chooses the final fit data, and the report states it with the protocol and intervals', async () => {
+  const models = [{ kind: 'popularity' }, { kind: 'itemknn', config: { neighbors: 20 } }];
+  const onTrain = await runExperiment(data, { preset, seed: 3, models });
+  const onBoth = await runExperiment(data, { preset, seed: 3, fitOn: 'train+valid', models });
+  const m = onTrain.report.method!;
+  assert.equal(m.fitOn, 'train');
+  assert.match(m.fitOnReason, /default/);
+  assert.equal(onBoth.report.method!.fitOn, 'train+valid');
+  assert.deepEqual([m.positives, m.kCore], [{ atLeast: 1, binarize: true }, { user: 5, item: 5 }]);
+  assert.match(m.masked, /training items, validation items/);
+  // popularity counted over train+valid is a different model: its figures change, the evaluated users do not
+  assert.notEqual(onBoth.report.models[0]!.metrics['ndcg@10'], onTrain.report.models[0]!.metrics['ndcg@10']);
+  assert.equal(onBoth.report.models[0]!.usersEvaluated, onTrain.report.models[0]!.usersEvaluated);
+  assert.deepEqual(onTrain.report.uncertainty!.reference, { model: 'itemknn', metric: 'ndcg@10' });
+  const iv = onTrain.report.models[1]!.intervals!['ndcg@10']!;
+  assert.ok(iv.lo < onTrain.report.models[1]!.metrics['ndcg@10']! && iv.hi > onTrain.report.models[1]!.metrics['ndcg@10']!);
+  assert.ok(onTrain.report.models[0]!.vsReference!['ndcg@10']!.meanDifference < 0);
+  await assert.rejects(
+    runExperiment(data, { preset: 'leave-last-out', fitOn: 'train+valid', models, seed: 1 }).then(() => runExperiment(data, { preset: { ...preset, split: { kind: 'random', ratios: [9, 1] } }, fitOn: 'train+valid', models })),
+    (e: unknown) => e instanceof ConfigError && e.field === 'fitOn',
+  );
+});

@@ -35,6 +35,8 @@ export const ExperimentSchema = strictObject({
   /** A preset name (recbole, leave-last-out, temporal, strong) or a full preset object. */
   preset: z.union([z.string(), z.record(z.string(), z.unknown())]).default('recbole'),
   seed: z.number().int().default(42),
+  /** What the final (test-scored) models are fitted on; see FIT_ON_REASON. */
+  fitOn: z.enum(['train', 'train+valid']).default('train'),
   models: z.array(ModelRunSchema).min(1),
 });
 export type ExperimentConfig = z.input<typeof ExperimentSchema>;
@@ -64,6 +66,12 @@ export interface ExperimentResult {
   tuning: Record<string, TuneResult>;
   report: EvalReport;
 }
+
+/** Why each choice of fit data, as the report states it. */
+export const FIT_ON_REASON = {
+  train: "the default: the tuned parameters were chosen for a model fitted on train, and RecBole's published tables fit on train; `--fit-on train+valid` gives the final model the validation data as well (usually a higher test score)",
+  'train+valid': 'asked with --fit-on train+valid: parameters tuned on validation, then refitted on train and validation together; validation items stay masked when ranking test',
+} as const;
 
 const isRange = (s: ParamSpace[string]): s is Exclude<ParamSpace[string], readonly unknown[]> => !Array.isArray(s);
 
@@ -104,6 +112,7 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
   hooks.onStage?.('split');
   const prepared = applyPreset(data, c.preset, c.seed);
   const { split, ks, metrics } = prepared;
+  if (c.fitOn === 'train+valid' && !split.valid) throw new ConfigError('fitOn', `the ${split.description.kind} split of preset "${prepared.preset.name}" has no validation part to fit on; use train`);
   const results: ModelResult[] = [];
   const tuning: Record<string, TuneResult> = {};
   for (const m of c.models) {
@@ -129,12 +138,26 @@ export async function runExperiment(data: Interactions, config: ExperimentConfig
     }
     hooks.onStage?.(`fit ${m.kind}`);
     const r = await fitAndEvaluate(createModel(m.kind, params), split, {
-      ks, metrics, ...itemText,
+        ks, metrics, fitOn: c.fitOn, ...itemText,
       fit: { seed: c.seed, onProgress: (p) => hooks.onFitProgress?.(m.kind, p) },
       onProgress: (p) => hooks.onEvalProgress?.(m.kind, p.done, p.total),
     });
     results.push(r);
   }
-  const report = buildReport({ datasetName: c.name, data: prepared.data, split: split.description, seed: c.seed, protocol: prepared.preset.name, results });
+  const p = prepared.preset;
+  const masked = [
+    'each user\'s training items', ...(split.valid ? ['validation items'] : []), ...(split.foldIn ? ['fold-in history items (held-out users)'] : []),
+  ].join(', ');
+  const tuned = Object.values(tuning)[0];
+  const report = buildReport({
+    datasetName: c.name, data: prepared.data, split: split.description, seed: c.seed, protocol: p.name, results, tuning,
+    method: {
+      preset: p.name, description: p.description,
+      positives: p.positives ?? null, kCore: p.kCore ?? null,
+      fitOn: c.fitOn, fitOnReason: FIT_ON_REASON[c.fitOn], masked, target: 'test',
+      candidates: `full ranking over all ${prepared.data.items.size} items (no sampled negatives)`, ks,
+      ...(tuned ? { tuning: `search on the validation part only (models fitted on train, ${tuned.metric} on validation, train items masked); the test part is scored once per model` } : {}),
+    },
+  });
   return { prepared, results, tuning, report };
 }

@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
@@ -8,32 +11,38 @@ import { loadItemTexts, type ItemTexts } from '../../text/item-text.ts';
 import { experimentNeedsItemText, runExperiment, validateExperiment, type ExperimentConfig, type ExperimentResult } from '../../pipeline/experiment.ts';
 import { prepareInteractions, DataConfigSchema } from '../../pipeline/prepare.ts';
 import { parseConfig, strictObject } from '../../config.ts';
-import { formatMarkdown, formatTable } from '../../eval/report.ts';
+import { formatMarkdown, formatTerminal, perUserJsonl } from '../../eval/report.ts';
 import { PRESETS } from '../../eval/presets.ts';
 import { modelKinds } from '../../models/registry.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { progress } from '../progress.ts';
 import { defaultDb, openCliStore } from './paths.ts';
+import { ConfigError } from '../../errors.ts';
 
 /** An experiment config file plus the data filters; each part is checked by its own schema. */
 const EvaluateFileSchema = strictObject({
-  name: z.string().optional(), preset: z.unknown().optional(), seed: z.unknown().optional(),
+  name: z.string().optional(), preset: z.unknown().optional(), seed: z.unknown().optional(), fitOn: z.unknown().optional(),
   models: z.unknown().optional(), data: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const evaluateCommand: Command = {
   summary: 'split, (tune,) train and evaluate models with full ranking; prints a table, writes JSON and Markdown reports',
   usage: `curio evaluate [--preset recbole] [--models popularity,itemknn,userknn,ials,bpr,ease] [--tune 10] [--seed 42]
-                [--types rating] [--config experiment.json] [--report curio-report] [--db curio.db]
+                [--fit-on train|train+valid] [--types rating] [--config experiment.json] [--report curio-report] [--db curio.db]
 
 Presets: ${Object.keys(PRESETS).join(', ')}. Models: ${modelKinds().join(', ')}.
 --tune N runs N random-search trials per model (also those of a config file) on the validation part, each a
 distinct point of the search space (a smaller space is tried whole, and a note says so); the test part is scored
 once. \`curio train --params-from <report>/report.json\` then trains the best model with its tuned parameters.
-A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "config": {...}, "tune": {"trials": 10}}], "data": {...}}.`,
+--fit-on says what the final models are fitted on: train (default: the data the parameters were tuned for, as
+RecBole's tables do) or train+valid (more data; validation items stay masked when ranking test).
+Every report states the protocol, each model's tuned parameters and search space (flagging a best value on an
+edge of its range), a 95% bootstrap interval over users for every per-user metric and a paired t-test of each
+model against the best one; <report>/per-user.jsonl holds every user's values (null where undefined).
+A config file holds {"preset": ..., "seed": 42, "fitOn": "train", "models": [{"kind": "ials", "config": {...}, "tune": {"trials": 10}}], "data": {...}}.`,
   async run(argv) {
     const { values: v } = parse(argv, {
-      preset: { type: 'string' }, models: { type: 'string' }, tune: { type: 'string' }, seed: { type: 'string' },
+      preset: { type: 'string' }, models: { type: 'string' }, tune: { type: 'string' }, seed: { type: 'string' }, 'fit-on': { type: 'string' },
       types: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' }, db: { type: 'string' }, quiet: { type: 'boolean' },
     }, 'evaluate');
     const file = parseConfig(EvaluateFileSchema, await loadConfigFile(v.config), v.config ?? '--config');
@@ -45,6 +54,7 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
       name: file.name ?? db,
       preset: v.preset ?? (file.preset as ExperimentConfig['preset']) ?? 'recbole',
       seed: v.seed !== undefined ? intOption(v.seed, 'seed', 42, 0) : (file.seed as number | undefined) ?? 42,
+      fitOn: v['fit-on'] !== undefined ? fitOnOption(v['fit-on']) : (file.fitOn as ExperimentConfig['fitOn']) ?? 'train',
       models: kinds ? kinds.map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) }))
         : (file.models as ExperimentConfig['models'] | undefined)?.map((m) => (trials && typeof m === 'object' && m !== null && !m.tune ? { ...m, tune: { trials } } : m)) ?? ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease'].map((kind) => ({ kind, ...(trials ? { tune: { trials } } : {}) })),
     };
@@ -64,7 +74,7 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
       await store.close();
     }
     const r = await runWithProgress(snapshot, config, v.quiet, itemText);
-    console.log(formatTable(r.report.models));
+    console.log(formatTerminal(r.report));
     await mkdir(dir, { recursive: true });
     // what the models were trained on, as a train data config: `curio train --params-from` reads it back
     const positives = r.prepared.preset.positives;
@@ -73,10 +83,16 @@ A config file holds {"preset": ..., "seed": 42, "models": [{"kind": "ials", "con
       : dataConfig;
     await writeFile(join(dir, 'report.json'), JSON.stringify({ ...r.report, data, tuning: r.tuning }, null, 2));
     await writeFile(join(dir, 'report.md'), formatMarkdown(r.report));
-    console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
+    await pipeline(Readable.from(perUserJsonl(r.results, r.prepared.data.users)), createWriteStream(join(dir, 'per-user.jsonl')));
+    console.log(`\nreports: ${join(dir, 'report.json')}, ${join(dir, 'report.md')}, ${join(dir, 'per-user.jsonl')}`);
     return 0;
   },
 };
+
+function fitOnOption(v: string): 'train' | 'train+valid' {
+  if (v === 'train' || v === 'train+valid') return v;
+  throw new ConfigError('--fit-on', `must be train or train+valid, got "${v}"`);
+}
 
 /** Runs an experiment with a progress bar per stage on stderr. */
 export async function runWithProgress(data: Interactions, config: ExperimentConfig, quiet = false, itemText?: ItemTexts): Promise<ExperimentResult> {

@@ -104,7 +104,7 @@ test('evaluate checks its config, models, tuning space and --report before readi
     [['--models', 'itemknn', '--report', join(dir, 'missing', 'rep')], /^--report: .*directory .*missing does not exist/],
     [['--config', join(dir, 'nope.json')], /^--config: cannot read/],
     [['--config', space], /^itemknn\.neighbour: unknown key; valid keys: neighbors, shrink, weighting$/],
-    [['--config', extra], /extra\.json\.model: unknown key; valid keys: name, preset, seed, models, data$/],
+    [['--config', extra], /extra\.json\.model: unknown key; valid keys: name, preset, seed, fitOn, models, data$/],
     [['--models', 'itemknn,nope'], /unknown model "nope"/],
     [['--models', 'itemknn', '--preset', 'recbol'], /unknown preset "recbol"/],
     [['--models', ''], /^--models: "" has an empty entry/],
