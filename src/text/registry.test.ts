@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { EncoderUnavailableError } from './encoder.ts';
+import { createEncoder } from './registry.ts';
+import { encodeCached, textHash, VectorCache, vectorCachePath } from './cache.ts';
+import type { TfidfEncoder } from './tfidf.ts';
+
+test('registry: tfidf is built in; a missing optional encoder names the package to install', () => {
+  assert.equal(createEncoder('tfidf').name, 'tfidf');
+  assert.throws(() => createEncoder({ name: 'use' }), (e: unknown) => e instanceof EncoderUnavailableError && /npm install @energetic-ai\/core/.test(e.message));
+  assert.throws(() => createEncoder('onnx'), /@huggingface\/transformers/);
+  assert.throws(() => createEncoder('bert9'), (e: unknown) => e instanceof ConfigError && /available: tfidf/.test(e.message));
+});
+
+test('vector cache: only missing texts are encoded; the file round-trips and rejects another key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'curio-vec-'));
+  try {
+    const e = createEncoder({ name: 'tfidf', minDf: 1, maxDfRatio: 1, dimension: 2 }) as TfidfEncoder;
+    e.fit(['a cat', 'a dog', 'cat dog', 'fish']);
+    let calls = 0;
+    const counting = { name: e.name, dimension: e.dimension, key: e.key, encode: (t: readonly string[]) => { calls += t.length; return e.encode(t); } };
+    const cache = new VectorCache(e.key, e.dimension);
+    const first = await encodeCached(counting, ['cat', 'dog'], cache);
+    const second = await encodeCached(counting, ['dog', 'fish', 'cat'], cache);
+    assert.equal(calls, 3, 'dog and cat came from the cache');
+    assert.deepEqual(second.subarray(0, 2), first.subarray(2, 4));
+    const file = vectorCachePath(join(dir, 'store.db'), e.key);
+    cache.save(file);
+    const back = VectorCache.load(file, e.key, e.dimension);
+    assert.equal(back.size, 3);
+    assert.deepEqual(back.get(textHash('fish')), cache.get(textHash('fish')));
+    assert.equal(VectorCache.load(file, 'tfidf:other', e.dimension).size, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

