@@ -126,6 +126,7 @@ export class Asker {
     }
     const prior = personal ? minMax(personal, mask) : await this.popularPrior();
 
+    // The query's words in request order (repeats dropped), so adjacent pairs are the request's own.
     const words = u.queryWords;
     const text = new Float32Array(n);
     const hits = new Uint8Array(n);
@@ -133,8 +134,11 @@ export class Asker {
       this.text.score(words, mask, text, hits);
       let max = 0;
       for (let i = 0; i < n; i++) if (text[i]! > max) max = text[i]!;
-      // Half for the share of query words an item has, half for BM25: items with every word come first.
-      if (max > 0) for (let i = 0; i < n; i++) text[i] = 0.5 * (hits[i]! / words.length) + 0.5 * (text[i]! / max);
+      // Half for the share of query words an item has, half for BM25 (items with every word come first), and a
+      // bonus for the query's word pairs found as written ("alarm clock" over "vintage ... clock").
+      const adjacent = new Uint8Array(n);
+      const pairs = this.text.phrases(words, mask, adjacent);
+      if (max > 0) for (let i = 0; i < n; i++) text[i] = 0.5 * (hits[i]! / words.length) + 0.5 * (text[i]! / max) + (pairs ? (0.25 * adjacent[i]!) / pairs : 0);
     }
     const weight = words.length ? (personal ? PERSONAL_WEIGHT : POPULAR_WEIGHT) : 1;
     const scores = new Float32Array(n).fill(NaN);

@@ -59,6 +59,8 @@ test('years: after/before/since, decades in digits and words, early/late, ranges
   assert.deepEqual(pass('something after 2005'), ['up', 'iron']);
   assert.deepEqual(pass('before 1980'), ['china']);
   assert.deepEqual(pass('since 2008'), ['up', 'iron']);
+  assert.deepEqual(pass('a comedy from 1995'), ['toy']);
+  assert.deepEqual(pass('from 2001 onwards'), ['shrek', 'up', 'iron']);
   assert.deepEqual(pass('from the 80s'), ['shining', 'blade']);
   assert.deepEqual(pass("80's horror"), ['shining']);
   assert.deepEqual(pass('the nineties'), ['toy', 'aladdin']);
@@ -68,6 +70,8 @@ test('years: after/before/since, decades in digits and words, early/late, ranges
   assert.deepEqual(pass('1995'), ['toy']);
   assert.deepEqual(pass('comedy, not from the 90s'), ['scary', 'shrek']);
   assert.deepEqual(texts('00s animation'), ['year 2000–2009 (2000s)', 'category Animation']);
+  assert.deepEqual(texts('the 1900s'), ['year 1900–1999 (1900s)']);
+  assert.deepEqual(pass('early 1900s'), []);
 });
 
 test('prices: under, between, less than, no more than, pence, cheap relative to the catalogue', () => {

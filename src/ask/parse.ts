@@ -165,7 +165,9 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     const d = decadeStart(m[3]!.length === 4 ? m[3]! : m[3]!);
     if (m[3]!.length === 2 && !m[3]!.endsWith('0')) return undefined;
     const part = m[1] ?? m[2];
-    const [a, b] = part === 'early' ? [d, d + 3] : part === 'mid' ? [d + 3, d + 6] : part === 'late' ? [d + 6, d + 9] : [d, d + 9];
+    // "the 1800s", "the 1900s": a century; "the 2000s" is read as its first decade, as people mostly mean
+    const span = d % 100 === 0 && d < 2000 ? 100 : 10;
+    const [a, b] = part === 'early' ? [d, d + 0.3 * span] : part === 'mid' ? [d + 0.3 * span, d + 0.6 * span] : part === 'late' ? [d + 0.6 * span, d + span - 1] : [d, d + span - 1];
     return years(a, b, `year ${a}–${b} (${part ? `${part} ` : ''}${d}s)`, m[0]);
   });
   each(new RegExp(String.raw`\b(?:(early|mid|late)[- ]?)?(?:(?:from|in|of)\s+)?(?:the\s+)?(?:(early|mid|late)[- ]?)?(${Object.keys(WORD_DECADES).join('|')})\b`), (m) => {
@@ -174,12 +176,14 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     const [a, b] = part === 'early' ? [d, d + 3] : part === 'mid' ? [d + 3, d + 6] : part === 'late' ? [d + 6, d + 9] : [d, d + 9];
     return years(a, b, `year ${a}–${b} (${part ? `${part} ` : ''}${d}s)`, m[0]);
   });
-  each(/\b(after|since|from|newer\s+than|later\s+than|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre|in|of)\s+(?:the\s+year\s+)?(\d{4})\b/, (m) => {
+  each(/\b(after|since|from|newer\s+than|later\s+than|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre|in|of)\s+(?:the\s+year\s+)?(\d{4})\b(\s+(?:on(?:wards?)?|and\s+(?:later|after|newer)|or\s+(?:later|after|newer)))?/, (m) => {
     const y = Number(m[2]);
     if (!isYear(y)) return undefined;
     const w = m[1]!.replace(/\s+/g, ' ');
     if (w === 'after' || w === 'newer than' || w === 'later than' || w === 'post') return years(y + 1, Infinity, `year > ${y}`, m[0]);
-    if (w === 'since' || w === 'from') return years(y, Infinity, `year >= ${y}`, m[0]);
+    // "a film from 1999" is that year; "from 1999 on" and "since 1999" are open-ended
+    if (w === 'since' || m[3]) return years(y, Infinity, `year >= ${y}`, m[0]);
+    if (w === 'from') return years(y, y, `year ${y}`, m[0]);
     if (w === 'in' || w === 'of') return years(y, y, `year ${y}`, m[0]);
     return years(-Infinity, y - 1, `year < ${y}`, m[0]);
   });
@@ -195,7 +199,8 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
 
   // Exclusions of names and title words: a negation word and the words after it up to a break.
   const BREAK = String.raw`[,.;!?]|\b(?:and|but|with|for|that|which|please|under|over|below|above|between|after|before|since|from|in|made|i|we|my)\b|` + NEG;
-  const negRe = new RegExp(String.raw`\b${NEG}\b\s*((?:(?!${BREAK}).)*)`, 'g');
+  // A preposition right after the negation belongs to it ("not for kids", "nothing with spiders").
+  const negRe = new RegExp(String.raw`\b${NEG}\b\s*(?:(?:for|with|about|featuring|involving|by|in|from)\s+)?((?:(?!${BREAK}).)*)`, 'g');
   for (const m of [...s.matchAll(negRe)]) {
     const scope = m[1]!;
     const start = m.index!, end = m.index! + m[0].length;

@@ -15,6 +15,8 @@ export interface TextIndexOptions {
 export class TextIndex {
   private readonly postings = new Map<string, { items: Int32Array; tf: Float32Array }>();
   private readonly docLength: Float32Array;
+  /** Adjacent title word pairs ("alarm clock") -> the items whose title has them, for phrase bonuses. */
+  private readonly pairs = new Map<string, Int32Array>();
   private readonly avgLength: number;
   private readonly k1: number;
   private readonly b: number;
@@ -27,8 +29,15 @@ export class TextIndex {
     const lists = new Map<string, { items: number[]; tf: number[] }>();
     let total = 0;
     const counts = new Map<string, number>();
+    const pairLists = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       counts.clear();
+      const tt = titleTokens(catalog.title(i) ?? '');
+      for (const p of new Set(tt.slice(1).map((w, q) => `${tt[q]} ${w}`))) {
+        let l = pairLists.get(p);
+        if (!l) pairLists.set(p, (l = []));
+        l.push(i);
+      }
       const add = (text: string | undefined, w: number) => {
         if (!text) return;
         for (const t of titleTokens(text)) counts.set(t, (counts.get(t) ?? 0) + w);
@@ -49,6 +58,18 @@ export class TextIndex {
     }
     this.avgLength = n ? total / n || 1 : 1;
     for (const [t, l] of lists) this.postings.set(t, { items: Int32Array.from(l.items), tf: Float32Array.from(l.tf) });
+    for (const [p, l] of pairLists) this.pairs.set(p, Int32Array.from(l));
+  }
+
+  /** Adds 1 to `out[i]` for each adjacent pair of `words` found adjacent in item i's title (allowed items only). */
+  phrases(words: readonly string[], allowed: Uint8Array, out: Uint8Array): number {
+    let pairs = 0;
+    for (let q = 1; q < words.length; q++) {
+      pairs++;
+      const p = this.pairs.get(`${words[q - 1]} ${words[q]}`);
+      if (p) for (const i of p) if (allowed[i]) out[i]!++;
+    }
+    return pairs;
   }
 
   /** Whether some item's text has `word` (a normalised token). */

@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.ts')).generateCommand,
   stats: async () => (await import('./commands/stats.ts')).statsCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  ask: async () => (await import('./commands/ask.ts')).askCommand,
 };
 
 /**
@@ -47,6 +48,7 @@ const summaries: Record<string, string> = {
   generate: 'write synthetic interaction data (long-tail popularity, user tastes, item texts) as CSV',
   stats: 'what the store holds: users, items, interactions by type, past imports',
   demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
+  ask: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
 };
 
 async function help(): Promise<string> {
