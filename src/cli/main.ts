@@ -29,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.ts')).serveCommand,
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
   sentiment: async () => (await import('./commands/sentiment.ts')).sentimentCommand,
+  ask: async () => (await import('./commands/ask.ts')).askCommand,
 };
 
 /**
@@ -55,6 +56,7 @@ const summaries: Record<string, string> = {
   serve: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
   keys: 'API keys for curio serve: create (prints the key once), list, revoke',
   sentiment: 'sentiment of review text: a score in [-1, 1], positive/negative/neutral and a confidence',
+  ask: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
 };
 
 async function help(): Promise<string> {

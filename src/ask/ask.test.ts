@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../store/registry.ts';
+import type { InteractionRow, ItemRow } from '../data/types.ts';
+import { trainFromStore } from '../pipeline/train.ts';
+import { Engine } from '../engine/engine.ts';
+import { Asker } from './ask.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'curio-ask-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+let nDb = 0;
+
+const ITEMS: ItemRow[] = [
+  { id: 'p1', title: 'LUNCH BAG RED RETROSPOT', price: 1.65 },
+  { id: 'p2', title: 'LUNCH BAG SPACEBOY DESIGN', price: 1.65 },
+  { id: 'p3', title: 'LUNCH BAG WOODLAND', price: 6.5 },
+  { id: 'p4', title: 'JUMBO BAG RED RETROSPOT', price: 2.08 },
+  { id: 'p5', title: 'LUNCH BOX WITH CUTLERY', price: 2.55 },
+  { id: 'p6', title: 'CHRISTMAS LIGHTS', price: 12 },
+  { id: 'p7', title: 'REGENCY CAKESTAND 3 TIER', price: 12.75 },
+  { id: 'POST', title: 'POSTAGE BAG', attrs: { nonProduct: true }, price: 1 },
+];
+
+/** u1 and u2 buy jumbo bags and lunch boxes; everyone buys p1 (the most popular); u3 buys lights and cake stands. */
+function events(): InteractionRow[] {
+  const rows: InteractionRow[] = [];
+  let t = Date.UTC(2024, 0, 1);
+  const buy = (user: string, items: string[]) => { for (const item of items) rows.push({ user, item, type: 'purchase', value: 1, timestamp: t++ }); };
+  for (let u = 0; u < 6; u++) buy(`a${u}`, ['p1']);
+  for (let u = 0; u < 3; u++) buy(`b${u}`, ['p4', 'p5']);
+  buy('u1', ['p4']);
+  buy('u3', ['p6', 'p7']);
+  return rows;
+}
+
+async function asker(withModel: boolean): Promise<{ a: Asker; close: () => Promise<void> }> {
+  const store = await openStore(join(dir, `shop-${nDb++}.db`));
+  await store.upsertItems(ITEMS);
+  await store.addInteractions(events());
+  const model = withModel ? await trainFromStore(store, { model: { kind: 'itemknn', config: { neighbors: 10, shrink: 0 } } }) : undefined;
+  const engine = await Engine.open({ store, ...(model ? { model } : {}) });
+  return { a: await Asker.open(engine), close: () => store.close() };
+}
+
+test('a request on a store with no model: constraints hold, every query word first, popularity breaks ties, non-products never', async () => {
+  const { a, close } = await asker(false);
+  try {
+    const r = await a.ask('lunch bags under £5 but not the spaceboy design', { k: 10 });
+    assert.deepEqual(r.understood.constraints.map((c) => [c.text, c.matches, c.remaining]), [['price < 5', 5, 4], ['not title has the word "spaceboy"', 7, 3]]);
+    assert.deepEqual(r.understood.queryWords, ['lunch', 'bag']);
+    assert.equal(r.understood.candidates, 3);
+    // p1 has both words; p5 has "lunch" only, rarer (4 of 8 texts) than p4's "bag" (5 of 8), so higher BM25
+    assert.deepEqual(r.items.map((x) => x.item), ['p1', 'p5', 'p4']);
+    assert.match(r.items[0]!.reasons.map((x) => x.text).join('; '), /meets price < 5; avoids title has the word "spaceboy".*text matches "lunch", "bag"/);
+    assert.equal(r.understood.personalised, false);
+  } finally {
+    await close();
+  }
+});
+
+test('constraints that exclude everything: nothing, and the constraint that emptied the set is named', async () => {
+  const { a, close } = await asker(false);
+  try {
+    // Unquoted words only rank: the price holds, and nothing in the price range is about christmas
+    const r = await a.ask('christmas lights under £5');
+    assert.ok(r.items.length > 0 && r.items.every((x) => x.reasons.every((y) => y.kind !== 'text')));
+    const q = await a.ask('"christmas lights" under £5');
+    assert.deepEqual(q.items, []);
+    assert.equal(q.understood.nothingMatched, 'nothing matched: "price < 5" (from "under £5") leaves none of the 1 items the earlier constraints allowed (5 items satisfy it alone)');
+    const y = await a.ask('bags from the 80s');
+    assert.deepEqual(y.items, []);
+    assert.match(y.understood.nothingMatched!, /no item satisfies "year 1980–1989 \(1980s\)" \(from "from the 80s"\): no item has a year or a date/);
+  } finally {
+    await close();
+  }
+});
+
+test('with a model and a known user: personalised inside the constraints, seen items left out', async () => {
+  const { a, close } = await asker(true);
+  try {
+    const r = await a.ask('bags under £5', { user: 'u1', k: 10 });
+    assert.equal(r.understood.personalised, true);
+    const ids = r.items.map((x) => x.item);
+    assert.ok(!ids.includes('p4'), 'u1 bought p4');
+    for (const id of ids) assert.ok(['p1', 'p2', 'p5'].includes(id), `${id} breaks price < 5 or is postage`);
+    const anon = await a.ask('bags under £5', { user: 'nobody' });
+    assert.equal(anon.understood.personalised, false);
+    assert.match(anon.understood.warnings.join(), /unknown to the model/);
+  } finally {
+    await close();
+  }
+});

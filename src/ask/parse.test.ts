@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Catalog } from '../catalog/catalog.ts';
+import { ConfigError } from '../errors.ts';
+import { FilterCompiler } from '../rules/index.ts';
+import { buildVocabulary } from './vocabulary.ts';
+import { parseRequest, type Understood } from './parse.ts';
+
+const MOVIES = Catalog.fromRows([
+  { id: 'toy', title: 'Toy Story (1995)', categories: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], attrs: { year: 1995 } },
+  { id: 'aladdin', title: 'Aladdin (1992)', categories: ['Adventure', 'Animation', 'Children', 'Comedy', 'Musical'], attrs: { year: 1992 } },
+  { id: 'shining', title: 'The Shining (1980)', categories: ['Horror'], attrs: { year: 1980 } },
+  { id: 'scary', title: 'Scary Movie (2000)', categories: ['Comedy', 'Horror'], attrs: { year: 2000 } },
+  { id: 'blade', title: 'Blade Runner (1982)', categories: ['Action', 'Sci-Fi', 'Thriller'], attrs: { year: 1982 } },
+  { id: 'shrek', title: 'Shrek (2001)', categories: ['Adventure', 'Animation', 'Children', 'Comedy', 'Romance'], attrs: { year: 2001 } },
+  { id: 'china', title: 'Chinatown (1974)', categories: ['Crime', 'Film-Noir', 'Mystery'], attrs: { year: 1974 } },
+  { id: 'up', title: 'Up (2009)', categories: ['Adventure', 'Animation', 'Children', 'Drama'], attrs: { year: 2009 } },
+  { id: 'iron', title: 'Iron Man (2008)', categories: ['Action', 'Sci-Fi'], attrs: { year: 2008 } },
+]);
+const SHOP = Catalog.fromRows([
+  { id: 'p1', title: 'LUNCH BAG RED RETROSPOT', price: 1.65 },
+  { id: 'p2', title: 'LUNCH BAG SPACEBOY DESIGN', price: 1.65 },
+  { id: 'p3', title: 'LUNCH BAG WOODLAND', price: 6.5 },
+  { id: 'p4', title: 'JUMBO BAG RED RETROSPOT', price: 2.08 },
+  { id: 'p5', title: 'WHITE HANGING HEART T-LIGHT HOLDER', price: 2.55 },
+  { id: 'p6', title: 'CHRISTMAS LIGHTS', price: 12 },
+  { id: 'p7', title: 'REGENCY CAKESTAND 3 TIER', price: 12.75 },
+]);
+
+const parse = (r: string, c = MOVIES): Understood => parseRequest(r, buildVocabulary(c), c);
+/** The ids a request's constraints let through, checked by the filter compiler over the catalogue. */
+function pass(r: string, c = MOVIES): string[] {
+  const fc = new FilterCompiler(c);
+  const u = parse(r, c);
+  const out: string[] = [];
+  const masks = u.constraints.map((x) => fc.mask(x.filter));
+  for (let i = 0; i < c.size; i++) if (masks.every((m) => m[i])) out.push(c.ids.id(i));
+  return out;
+}
+const texts = (r: string, c = MOVIES) => parse(r, c).constraints.map((x) => x.text);
+
+test('genres through the catalogue vocabulary and synonyms; "not a musical" excludes the category', () => {
+  assert.deepEqual(texts('a funny animated movie for kids, not a musical'), ['category Comedy', 'category Animation', 'category Children', 'not category Musical']);
+  assert.deepEqual(pass('a funny animated movie for kids, not a musical'), ['toy', 'shrek']);
+  assert.deepEqual(parse('a funny animated movie for kids, not a musical').queryWords, []);
+  assert.deepEqual(pass('scary films'), ['shining', 'scary']);
+  assert.deepEqual(pass('comedies'), ['toy', 'aladdin', 'scary', 'shrek']); // plural of the category name
+  assert.deepEqual(pass('sci-fi or film noir'), ['blade', 'china', 'iron']);
+  assert.deepEqual(pass('science fiction'), ['blade', 'iron']);
+});
+
+test('on a catalogue without that category a synonym stays a query word instead of matching nothing', () => {
+  const u = parse('funny lunch bags', SHOP);
+  assert.deepEqual(u.constraints, []);
+  assert.deepEqual(u.queryWords, ['funny', 'lunch', 'bag']);
+});
+
+test('years: after/before/since, decades in digits and words, early/late, ranges, a bare year, negated', () => {
+  assert.deepEqual(pass('something after 2005'), ['up', 'iron']);
+  assert.deepEqual(pass('before 1980'), ['china']);
+  assert.deepEqual(pass('since 2008'), ['up', 'iron']);
+  assert.deepEqual(pass('a comedy from 1995'), ['toy']);
+  assert.deepEqual(pass('from 2001 onwards'), ['shrek', 'up', 'iron']);
+  assert.deepEqual(pass('from the 80s'), ['shining', 'blade']);
+  assert.deepEqual(pass("80's horror"), ['shining']);
+  assert.deepEqual(pass('the nineties'), ['toy', 'aladdin']);
+  assert.deepEqual(pass('late nineties'), []);
+  assert.deepEqual(pass('early 1980s'), ['shining', 'blade']);
+  assert.deepEqual(pass('between 1990 and 2000'), ['toy', 'aladdin', 'scary']);
+  assert.deepEqual(pass('1995'), ['toy']);
+  assert.deepEqual(pass('comedy, not from the 90s'), ['scary', 'shrek']);
+  assert.deepEqual(texts('00s animation'), ['year 2000–2009 (2000s)', 'category Animation']);
+  assert.deepEqual(texts('the 1900s'), ['year 1900–1999 (1900s)']);
+  assert.deepEqual(pass('early 1900s'), []);
+});
+
+test('prices: under, between, less than, no more than, pence, cheap relative to the catalogue', () => {
+  assert.deepEqual(texts('lunch bags under £5', SHOP), ['price < 5']);
+  assert.deepEqual(pass('lunch bags under £5', SHOP), ['p1', 'p2', 'p4', 'p5']);
+  assert.deepEqual(pass('between 10 and 20', SHOP), ['p6', 'p7']);
+  assert.deepEqual(pass('less than $2.10', SHOP), ['p1', 'p2', 'p4']);
+  assert.deepEqual(pass('no more than 2.08 pounds', SHOP), ['p1', 'p2', 'p4']);
+  assert.deepEqual(pass('under 200p', SHOP), ['p1', 'p2']);
+  assert.deepEqual(pass('over £10', SHOP), ['p6', 'p7']);
+  // quartiles of 1.65 1.65 2.08 2.55 6.5 12 12.75: the cheapest quarter is <= 1.65
+  assert.deepEqual(pass('cheap', SHOP), ['p1', 'p2']);
+  assert.deepEqual(pass('expensive', SHOP), ['p6', 'p7']);
+});
+
+test('exclusions: title words ("but not the spaceboy design"), anything but, except, without, no', () => {
+  const u = parse('lunch bags under £5 but not the spaceboy design', SHOP);
+  assert.deepEqual(u.constraints.map((c) => c.text), ['price < 5', 'not title has the word "spaceboy"']);
+  assert.deepEqual(u.queryWords, ['lunch', 'bag']);
+  assert.deepEqual(pass('lunch bags under £5 but not the spaceboy design', SHOP), ['p1', 'p4', 'p5']);
+  assert.deepEqual(pass('anything but horror'), ['toy', 'aladdin', 'blade', 'shrek', 'china', 'up', 'iron']);
+  assert.deepEqual(pass('animation except musicals'), ['toy', 'shrek', 'up']);
+  assert.deepEqual(pass('kids films without romance'), ['toy', 'aladdin', 'up']);
+  assert.deepEqual(pass('no horror or comedy'), ['blade', 'china', 'up', 'iron']);
+  assert.deepEqual(pass('bags except red retrospot', SHOP), ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].filter((id) => id !== 'p1' && id !== 'p4'));
+  assert.match(parse('comedy but not').warnings.join(), /nothing to exclude/);
+});
+
+test('quoted words and "called X" are title words every result must have', () => {
+  assert.deepEqual(pass('"red retrospot" under £3', SHOP), ['p1', 'p4']);
+  assert.deepEqual(pass('something called blade runner'), ['blade']);
+  assert.deepEqual(pass('"no such words"'), []);
+});
+
+test('empty and over-long requests are ConfigErrors naming the request; another language is said', () => {
+  assert.throws(() => parse('   '), (e) => e instanceof ConfigError && /request: empty/.test(e.message));
+  assert.throws(() => parse('x'.repeat(10_000)), (e) => e instanceof ConfigError && /too long: 10000 characters/.test(e.message));
+  assert.match(parse('un film drôle pour les enfants').warnings.join(), /not look like English/);
+  assert.match(parse('子供向けの面白いアニメ映画').warnings.join(), /not look like English/);
+  assert.deepEqual(parse('a funny film for kids').warnings, []);
+});

@@ -1,0 +1,74 @@
+/**
+ * `curio ask "request"`: a request in plain words, answered inside its constraints (see src/ask). Prints how the
+ * request was understood, then the items; with --json, stdout holds only {"understood", "items"}.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from '../main.ts';
+import { intOption, parse, UsageError } from '../args.ts';
+import { progress } from '../progress.ts';
+import { ConfigError } from '../../errors.ts';
+import { Engine } from '../../engine/engine.ts';
+import { Asker, type AskAnswer } from '../../ask/index.ts';
+import { defaultDb, defaultModel, openCliStore } from './paths.ts';
+
+const options = {
+  user: { type: 'string' }, k: { type: 'string', short: 'k' }, model: { type: 'string' }, db: { type: 'string' },
+  json: { type: 'boolean' }, quiet: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
+} as const;
+
+export const askCommand: Command = {
+  summary: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
+  usage: `curio ask "request" [--user U] [-k 10] [--model curio-model.bin] [--db curio.db] [--json] [--quiet]
+
+Understood: genres/categories by the catalogue's own names (plurals, and general synonyms: funny -> Comedy,
+scary -> Horror, kids -> Children...), prices ("under £5", "between 10 and 20", "cheap" = the cheapest quarter),
+years ("after 2005", "80s", "late nineties", "before 1980"), exclusions ("not a musical", "no horror",
+"anything but X", "but not the spaceboy design" = no title with that word) and quoted or "called X" title words.
+Every constraint is applied exactly; the other words rank items by their text (BM25 over titles, categories and
+tags). With --user and a model (--model, or ./curio-model.bin when present) the user's scores rank inside the
+constraints. When nothing matches, the constraint that emptied the list is named.
+--json prints {"understood": {...}, "items": [{rank, item, score, title, reasons}]}.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, options, 'ask');
+    const request = positionals.join(' ');
+    if (!positionals.length) throw new UsageError('request', 'missing: curio ask "a funny animated movie for kids, not a musical"');
+    const k = intOption(values.k, 'k', 10);
+    const db = values.db ?? defaultDb();
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
+    const modelPath = values.model ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
+    const store = await openCliStore(db, 'use');
+    try {
+      const engine = await Engine.open({ store, model: modelPath, allowOtherStore: values['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
+      const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
+      const asker = await Asker.open(engine, { onProgress: (done, total) => bar.update(done, total) });
+      bar.finish();
+      const answer = await asker.ask(request, { k, ...(values.user !== undefined ? { user: values.user } : {}) });
+      if (values.json) console.log(JSON.stringify(answer));
+      else print(answer);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  },
+};
+
+function print(a: AskAnswer): void {
+  const u = a.understood;
+  console.log('understood:');
+  if (!u.constraints.length) console.log('  constraints: none');
+  for (const c of u.constraints) console.log(`  ${c.text.padEnd(40)} from "${c.source}"  (${c.matches} items alone, ${c.remaining} left)`);
+  console.log(`  query: ${u.queryWords.length ? u.queryWords.join(' ') : '(none: ranked by ' + (u.personalised ? 'your model' : 'popularity') + ')'}`);
+  console.log(`  ${u.personalised ? 'personalised by the model' : 'not personalised'}; ${u.candidates} items meet every constraint`);
+  for (const w of u.warnings) console.log(`  note: ${w}`);
+  if (u.nothingMatched) {
+    console.log(u.nothingMatched);
+    return;
+  }
+  const w = Math.max(4, ...a.items.map((o) => o.item.length));
+  const tw = Math.min(44, Math.max(5, ...a.items.map((o) => o.title.length)));
+  console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(7)}  ${'title'.padEnd(tw)}  why`);
+  for (const o of a.items) {
+    const title = o.title.length > tw ? `${o.title.slice(0, tw - 1)}…` : o.title;
+    console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${o.score.toFixed(4).padStart(7)}  ${title.padEnd(tw)}  ${o.reasons.map((x) => x.text).join('; ')}`);
+  }
+}
