@@ -15,6 +15,7 @@ import {
   type EngineRequest, type ParsedPipelineConfig, type ParsedRequest, type PipelineConfig, type RecipeConfig,
 } from './schema.ts';
 import { makeScorer, type Reason, type Scorer } from './stages.ts';
+import { RerankStage, rerankPlan } from './rerank.ts';
 
 export interface ResultItem {
   rank: number;
@@ -93,6 +94,7 @@ export class Engine implements EngineParts {
   /** Fits in flight: concurrent first requests share one fit. */
   private readonly fitting = new Map<string, Promise<CoOccurrence | BoughtTogether>>();
   private readonly countCache = new Map<string, Int32Array>();
+  private readonly reranker: RerankStage;
 
   private constructor(
     readonly store: DataStore,
@@ -101,6 +103,7 @@ export class Engine implements EngineParts {
     readonly config: ParsedPipelineConfig,
   ) {
     this.filters = new FilterCompiler(catalog);
+    this.reranker = new RerankStage(this);
     this.historyLimit = config.defaults?.historyLimit;
     this.recipesByName = { ...RECIPE_PRESETS, ...config.recipes };
     for (const [name, r] of Object.entries(this.recipesByName)) {
@@ -149,6 +152,7 @@ export class Engine implements EngineParts {
     this.fitted.clear();
     this.fitting.clear();
     this.countCache.clear();
+    this.reranker.refresh();
   }
 
   /** Answers one request. */
@@ -161,6 +165,7 @@ export class Engine implements EngineParts {
       if (p.position > k) throw new ConfigError(`pin[${q}].position`, `position ${p.position} is outside the list (1..${k}); raise k or move the pin`);
       return { item: this.catalogIndex(p.item, `pin[${q}].item`), position: p.position };
     });
+    const plan = rerankPlan(req, recipe, defaults);
     const caps = new Map<string, number>();
     for (const c of [...(defaults.cap ?? []), ...(recipe.cap ?? []), ...(req.cap ?? [])]) caps.set(c.field, c.max);
 
@@ -202,7 +207,14 @@ export class Engine implements EngineParts {
     }
 
     const { key, tierOf } = this.rankKeys(tiers);
-    const ranked = rankWithRules(key, { k, pins, caps: [...caps].map(([field, max]) => ({ field, max })) }, this.catalog);
+    let rankKey = key;
+    let moved: Awaited<ReturnType<RerankStage['run']>>['moved'] | undefined;
+    if (plan) {
+      // Caps may reject re-ranked items: then re-rank more than the free slots, so the cut can skip some.
+      const slots = k - pins.length;
+      ({ key: rankKey, moved } = await this.reranker.run(ctx, key, caps.size ? 4 * slots : slots, new Set(pins.map((p) => p.item)), plan));
+    }
+    const ranked = rankWithRules(rankKey, { k, pins, caps: [...caps].map(([field, max]) => ({ field, max })) }, this.catalog);
     const items: ResultItem[] = [];
     for (let q = 0; q < ranked.items.length; q++) {
       const c = ranked.items[q]!;
@@ -225,10 +237,12 @@ export class Engine implements EngineParts {
           reasons.push({ kind: b.multiply !== undefined && b.multiply < 1 || (b.add ?? 0) < 0 ? 'bury' : 'boost', text: `${how} for ${typeof b.filter === 'string' ? b.filter : JSON.stringify(b.filter)}`, evidence: { ...b } });
         }
       }
+      const promoted = moved?.get(c);
+      if (promoted && plan) reasons.push(this.reranker.reason(plan, promoted));
       const pin = pins.find((p) => p.item === c);
       if (pin) reasons.push({ kind: 'pin', text: `pinned at position ${pin.position}`, evidence: { position: pin.position } });
       items.push({
-        rank: q + 1, item: this.catalog.ids.id(c), score: Number.isFinite(score) ? score : ranked.scores[q]!, title: this.catalog.title(c) ?? '', reasons,
+        rank: q + 1, item: this.catalog.ids.id(c), score: Number.isFinite(score) ? score : key[c]!, title: this.catalog.title(c) ?? '', reasons,
       });
     }
 
@@ -262,8 +276,7 @@ export class Engine implements EngineParts {
     else {
       mask = fc.mask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' });
       for (const x of filters.slice(1)) {
-        const m = fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' });
-        for (let i = 0; i < mask.length; i++) mask[i]! &= m[i]!;
+        andInto(mask, fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' }));
       }
     }
     for (const c of ctx.seeds) mask[c] = 0;
@@ -435,6 +448,17 @@ export class Engine implements EngineParts {
   countsIfLoaded(since: number, until: number): Int32Array | undefined {
     return this.countCache.get(`${since}:${until}`);
   }
+}
+
+/** mask &= m, four items per step when both are word-aligned. */
+function andInto(mask: Uint8Array, m: Uint8Array): void {
+  let i = 0;
+  if (mask.byteOffset % 4 === 0 && m.byteOffset % 4 === 0) {
+    const a = new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2), b = new Uint32Array(m.buffer, m.byteOffset, mask.length >> 2);
+    for (let j = 0; j < a.length; j++) a[j]! &= b[j]!;
+    i = a.length * 4;
+  }
+  for (; i < mask.length; i++) mask[i]! &= m[i]!;
 }
 
 function snapshotView(x: Interactions, catalog: Catalog): SnapshotView {

@@ -42,6 +42,24 @@ export const BoostSchema = z.object({
 export const PinSchema = z.object({ item: z.string().min(1), position: z.number().int().min(1, 'positions start at 1') }).strict();
 export const CapSchema = z.object({ field: z.string().min(1), max: z.number().int().min(1, 'a cap must allow at least 1 item') }).strict();
 
+/**
+ * The re-rankers a request can ask for (src/rerank/knobs.ts): 'dpp' (default), 'mmr' and 'calibrated' spend the
+ * `diversity` knob; 'xquad' only promotes the long tail (the `novelty` knob, which every method also applies).
+ */
+export const RERANK_METHODS = ['dpp', 'mmr', 'calibrated', 'xquad'] as const;
+export type RerankMethod = (typeof RERANK_METHODS)[number];
+const unitKnob = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
+
+/** Re-ranking defaults of a pipeline or a recipe; the request's `diversity`, `novelty` and `rerank` override them. */
+export const RerankConfigSchema = z.object({
+  diversity: unitKnob.optional(),
+  novelty: unitKnob.optional(),
+  method: z.enum(RERANK_METHODS).optional(),
+  /** How many of the best candidates (after filters and boosts) the re-ranker chooses from (default 200). */
+  candidates: z.number().int().min(1).max(10_000).optional(),
+}).strict();
+export type RerankConfig = z.infer<typeof RerankConfigSchema>;
+
 export const HistoryEntrySchema = z.union([
   z.string().min(1),
   z.object({
@@ -82,6 +100,15 @@ export const RequestSchema = z.object({
   includeNonProducts: z.boolean().optional(),
   /** Record the returned items as `impression` interactions of `user`. */
   recordImpressions: z.boolean().optional(),
+  /**
+   * Trade relevance for a more varied list, 0 (off) to 1 (src/rerank/knobs.ts). Checked by the engine, so a value
+   * outside [0, 1] is a ConfigError naming this field.
+   */
+  diversity: z.number().optional(),
+  /** Promote long-tail (less popular) items, 0 (off) to 1 (tail items only). */
+  novelty: z.number().optional(),
+  /** Which re-ranker spends `diversity`: dpp (default), mmr, calibrated; xquad = novelty only. */
+  rerank: z.enum(RERANK_METHODS).optional(),
   /** The request's clock, ms since epoch. Default: now for the user's own events; the latest stored event for trends. */
   now: z.number().optional(),
 }).strict();
@@ -118,6 +145,8 @@ export const RecipeSchema = z.object({
   cap: z.array(CapSchema).optional(),
   k: z.number().int().min(1).optional(),
   excludeSeen: z.boolean().optional(),
+  /** Re-ranking defaults for this recipe (over the pipeline's `defaults.rerank`). */
+  rerank: RerankConfigSchema.optional(),
   /** Recipes that fill the list, in order, when this one has fewer than k items (e.g. no basket data). */
   fallback: z.array(z.string()).optional(),
 }).strict();
@@ -131,6 +160,8 @@ export const PipelineConfigSchema = z.object({
     boost: z.array(BoostSchema).optional(),
     cap: z.array(CapSchema).optional(),
     excludeNonProducts: z.boolean().optional(),
+    /** Re-ranking defaults for every recipe. */
+    rerank: RerankConfigSchema.optional(),
     /**
      * Read at most this many of a user's newest stored events per request (default: all). A cap bounds the cost
      * for very active users, but older items may then be recommended again.

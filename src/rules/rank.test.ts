@@ -116,3 +116,16 @@ test('applyMask: whole words of passes and failures, mixed words, a tail, and an
   unaligned.set(bits);
   assert.deepEqual(run(unaligned), want);
 });
+
+test('applyMask: negative, infinite and NaN scores fail to NaN and pass unchanged (the NaN is written on the bits)', () => {
+  const scores = [-2.5, Infinity, -Infinity, NaN, 0, -0, 3e38, -1e-40, 7, -7];
+  const bits = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+  for (const offset of [0, 1]) {
+    const mask = new Uint8Array(bits.length + offset).subarray(offset);
+    mask.set(bits);
+    const s = Float32Array.from(scores);
+    applyMask(s, mask);
+    const want = Float32Array.from(scores, (v, i) => (bits[i] ? v : NaN));
+    assert.deepEqual([...s].map((v) => Object.is(v, -0) ? '-0' : v), [...want].map((v) => Object.is(v, -0) ? '-0' : v));
+  }
+});

@@ -61,19 +61,27 @@ export function applyBoosts(scores: Float32Array, boosts: readonly Boost[], fc: 
 /** Marks the items where `mask` is 0 as not candidates (NaN). */
 export function applyMask(scores: Float32Array, mask: Uint8Array): void {
   if (mask.length !== scores.length) throw new RangeError(`mask has ${mask.length} entries, scores ${scores.length}`);
+  // Branch-free on the float's bits: OR-ing the quiet-NaN pattern into a score makes it NaN whatever it was
+  // (±Infinity included), and OR-ing 0 leaves it alone. Mixed mask bytes would otherwise mispredict a branch
+  // per item; whole words of passes (four mask bytes) are still skipped.
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
   let i = 0;
-  // Four mask bytes at a time: whole words of passes or of failures skip the byte loop.
   if (mask.byteOffset % 4 === 0) {
     const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2);
     for (let j = 0; j < words.length; j++, i += 4) {
       const w = words[j]!;
       if (w === 0x01010101) continue;
-      if (w === 0) { scores[i] = scores[i + 1] = scores[i + 2] = scores[i + 3] = NaN; continue; }
-      for (let b = i; b < i + 4; b++) if (!mask[b]) scores[b] = NaN;
+      bits[i] |= ((w & 1) ^ 1) * QUIET_NAN;
+      bits[i + 1] |= (((w >>> 8) & 1) ^ 1) * QUIET_NAN;
+      bits[i + 2] |= (((w >>> 16) & 1) ^ 1) * QUIET_NAN;
+      bits[i + 3] |= (((w >>> 24) & 1) ^ 1) * QUIET_NAN;
     }
   }
-  for (; i < scores.length; i++) if (!mask[i]) scores[i] = NaN;
+  for (; i < scores.length; i++) bits[i] |= (mask[i]! === 0 ? 1 : 0) * QUIET_NAN;
 }
+
+/** Exponent all ones and the quiet bit: a NaN whatever the other bits. */
+const QUIET_NAN = 0x7fc00000;
 
 /**
  * A mask that is 1 everywhere except at the items with these ids (ids the catalogue lacks are counted in

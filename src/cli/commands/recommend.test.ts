@@ -67,6 +67,10 @@ test('every recipe command answers through the engine, on the real binary and a 
   assert.match(trending[0]!.reasons[0]!.text, /^trending: /);
   const popular = json('popular', '-k', '3');
   assert.match(popular[0]!.reasons[0]!.text, /^popular: \d+ events$/);
+  // Re-ranking knobs: novelty 1 asks for long-tail items only, each with its reason.
+  const novel = json('recommend', '--user', '15311', '-k', '5', '--novelty', '1');
+  assert.equal(novel.length, 5);
+  assert.ok(novel.some((x) => x.reasons.some((y) => y.kind === 'novelty')), JSON.stringify(novel));
   const cont = json('continue', '--user', '15311', '-k', '3');
   assert.match(cont[0]!.reasons[0]!.text, /^you bought it \d+ days ago$/);
   assert.equal(curio('new-arrivals', '-k', '3').code, 0);
@@ -99,6 +103,12 @@ test('recipe commands reject bad rules naming the flag or field', () => {
   assert.match(r.err, /unknown user "nobody"/);
   r = curio('trending', '--window', 'soon');
   assert.match(r.err, /window/);
+  r = curio('popular', '--diversity', '2');
+  assert.match(r.err, /^curio: popular: diversity: must be a number in \[0, 1\], got 2/m);
+  r = curio('popular', '--novelty', 'lots');
+  assert.match(r.err, /--novelty: expected a number from 0 to 1, got 'lots'/);
+  r = curio('popular', '--rerank', 'shuffle', '--diversity', '0.5');
+  assert.match(r.err, /rerank: /);
   r = curio('popular', '--db', join(dir, 'missing.db'));
   assert.match(r.err, /--db: no store at/);
 });

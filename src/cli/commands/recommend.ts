@@ -16,18 +16,22 @@ const common = {
   user: { type: 'string' }, filter: { type: 'string' }, boost: { type: 'string', multiple: true }, pin: { type: 'string', multiple: true },
   cap: { type: 'string', multiple: true }, exclude: { type: 'string' }, 'exclude-shown': { type: 'string' },
   'include-non-products': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
+  diversity: { type: 'string' }, novelty: { type: 'string' }, rerank: { type: 'string' },
 } as const satisfies Options;
 
 const item = { item: { type: 'string' } } as const satisfies Options;
 const window = { window: { type: 'string' }, category: { type: 'string' } } as const satisfies Options;
 
 const RULES_USAGE = `  [--filter EXPR] [--boost EXPR=2] [--pin ITEM@1] [--cap category=2] [--exclude ITEM,ITEM] [--exclude-shown 7d]
+  [--diversity 0.3] [--novelty 0.2] [--rerank dpp|mmr|calibrated|xquad]
   [--record] [--include-non-products] [--allow-other-store] [--config pipeline.json] [--model curio-model.bin] [--db curio.db] [--json]
 
 Rules: --filter 'category:"Home & Garden" AND price < 20 AND NOT brand:"Nike"'; --boost EXPR=F multiplies the
 score of matching items by F (F < 1 buries), EXPR=+A / EXPR=-A adds A; --pin puts an item at a position; --cap
 allows at most N items per value of a field; --exclude-shown leaves out items recorded as shown (--record writes
-the answer as impressions of --user). --json prints [{rank, item, score, title, reasons}].`;
+the answer as impressions of --user). --diversity and --novelty (0 = off .. 1) re-rank the best 200 candidates
+for a more varied list (--rerank dpp, the default, mmr or calibrated) and for long-tail items (xquad).
+--json prints [{rank, item, score, title, reasons}].`;
 
 interface RecipeCommand {
   recipe: string;
@@ -84,6 +88,13 @@ function rulesRequest(v: Record<string, string | boolean | string[] | undefined>
   if (v['exclude-shown']) r.excludeShown = v['exclude-shown'] as string;
   if (v['include-non-products']) r.includeNonProducts = true;
   if (v.record) r.recordImpressions = true;
+  for (const knob of ['diversity', 'novelty'] as const) {
+    if (v[knob] === undefined) continue;
+    const x = Number(v[knob]);
+    if ((v[knob] as string).trim() === '' || !Number.isFinite(x)) throw new ConfigError(`--${knob}`, `expected a number from 0 to 1, got '${v[knob]}'`);
+    r[knob] = x;
+  }
+  if (v.rerank) r.rerank = v.rerank as EngineRequest['rerank'];
   if (v.now) {
     const t = /^\d+$/.test(v.now as string) ? Number(v.now) : Date.parse(v.now as string);
     if (!Number.isFinite(t)) throw new ConfigError('--now', `"${v.now}" is not a date (2011-12-01) or ms since epoch`);

@@ -136,3 +136,22 @@ test('a malformed JSON filter is a ConfigError naming the path inside it', () =>
     (e: unknown) => e instanceof ConfigError && e.field.startsWith('filter.args.1'));
   assert.throws(() => fc.mask({ op: 'in', field: 'brand', values: [] } as never, { field: 'boosts[0].filter' }), (e: unknown) => e instanceof ConfigError && e.field.startsWith('boosts[0].filter'));
 });
+
+test('masks cached by filter text follow evictions, catalogue changes and the unknownAttrs mode', () => {
+  const c = Catalog.fromRows([
+    { id: 'a', price: 5, attrs: { brand: 'Acme' } }, { id: 'b', price: 25, attrs: { brand: 'Zeta' } }, { id: 'c', price: 15 },
+  ]);
+  const small = new FilterCompiler(c, { maxCachedMasks: 2 });
+  const pass = (f: string, o = {}) => c.ids.toArray().filter((_, i) => small.sharedMask(f, o)[i]);
+  assert.deepEqual(pass('price < 20'), ['a', 'c']);
+  assert.equal(small.sharedMask('price < 20'), small.sharedMask('price < 20'), 'a repeated text is the cached mask itself');
+  // Two more filters (with their clauses) evict the first mask; its text must not answer with a stale entry.
+  pass('brand:Acme'); pass('price > 1 AND brand:Zeta');
+  c.upsert({ id: 'c', price: 30 });
+  assert.deepEqual(pass('price < 20'), ['a']);
+  c.upsert({ id: 'b', price: 1 });
+  assert.deepEqual(pass('price < 20'), ['a', 'b'], 'a cached text mask is patched after an upsert');
+  // A mask made leniently (unknown attribute = empty) must not answer the same text asked strictly.
+  assert.deepEqual(pass('colour:red', { unknownAttrs: 'empty' }), []);
+  assert.throws(() => small.sharedMask('colour:red'), FilterError);
+});

@@ -18,6 +18,7 @@ export interface MaskOptions {
 }
 
 type FieldType = 'string' | 'number' | 'boolean';
+interface CacheEntry { node: FilterNode; mask: Uint8Array }
 
 /**
  * Compiles filters to `Uint8Array(catalog.size)` masks (1 = the item passes). Each clause's mask and each
@@ -33,7 +34,13 @@ type FieldType = 'string' | 'number' | 'boolean';
  * for (let i = 0; i < m.length; i++) if (!m[i]) scores[i] = NaN;
  */
 export class FilterCompiler {
-  private cache = new Map<string, { node: FilterNode; mask: Uint8Array }>();
+  private cache = new Map<string, CacheEntry>();
+  /**
+   * Filter text as written (plus the unknownAttrs mode) -> its cache entry: a repeated request filter costs one
+   * lookup, not a parse-cache lookup, the node's canonical key and the mask lookup. An entry the mask cache has
+   * dropped (evicted, or cleared after many catalogue changes) no longer matches and is recompiled.
+   */
+  private byText = new Map<string, { key: string; entry: CacheEntry }>();
   private parsed = new Map<string, FilterNode>();
   private valid = new WeakSet<FilterNode>();
   private version: number;
@@ -53,8 +60,23 @@ export class FilterCompiler {
    */
   sharedMask(filter: string | FilterNode, o: MaskOptions = {}): Uint8Array {
     if (this.version !== this.catalog.version) this.catchUp();
-    const node = typeof filter === 'string' ? this.parse(filter, o.field ?? 'filter') : this.checked(filter, o.field ?? 'filter');
-    return this.compile(node, '', o);
+    if (typeof filter !== 'string') return this.compile(this.checked(filter, o.field ?? 'filter'), '', o);
+    const mode = o.unknownAttrs === 'empty' ? '\u0000' : '';
+    const known = this.byText.get(mode + filter);
+    if (known && this.cache.get(known.key) === known.entry) {
+      this.cache.delete(known.key);
+      this.cache.set(known.key, known.entry);
+      return known.entry.mask;
+    }
+    const node = this.parse(filter, o.field ?? 'filter');
+    const mask = this.compile(node, '', o);
+    const key = mode + keys.get(node)!;
+    const entry = this.cache.get(key);
+    if (entry) {
+      if (this.byText.size >= (this.o.maxCachedMasks ?? 256)) this.byText.delete(this.byText.keys().next().value!);
+      this.byText.set(mode + filter, { key, entry });
+    }
+    return mask;
   }
 
   /** How many items pass `filter`. */
