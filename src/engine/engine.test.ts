@@ -392,3 +392,43 @@ test('concurrent first requests share one snapshot and one fit, and agree', asyn
     await store.close();
   }
 });
+
+test('bought-together blends association with the model\'s fold-in of the basket (each max-normalised, weights 1); pure association without a model', async () => {
+  const { store, engine, t } = await shopEngine();
+  try {
+    const n = engine.catalog.size, cat = (id: string) => engine.catalog.ids.get(id);
+    const snap = await engine.snapshot(), bt = await engine.boughtTogether();
+    const assoc = new Float32Array(n).fill(NaN), model = new Float32Array(n).fill(NaN);
+    const buf = new Float32Array(snap.x.items.size).fill(NaN);
+    bt.score(snap.toSnapshot(Int32Array.of(cat('A'))), buf);
+    snap.toCatalogScores(buf, assoc);
+    const mbuf = new Float32Array(t.model.nItems);
+    t.model.scoreHistory(Int32Array.of(t.items.get('A')), Float32Array.of(1), mbuf);
+    for (let j = 0; j < mbuf.length; j++) if (mbuf[j]! > 0) model[cat(t.items.id(j))] = mbuf[j]!;
+    // Expected by hand from the two parts: candidates = every item but the seed and the postage.
+    const allowed = (c: number) => c !== cat('A') && c !== cat('POST');
+    const maxOf = (a: Float32Array) => Math.max(...[...a].filter((v, c) => allowed(c) && !Number.isNaN(v)));
+    const ma = maxOf(assoc), mm = maxOf(model);
+    assert.ok(ma > 0 && mm > 0, `max ${ma} ${mm}`);
+    const want = [...Array(n).keys()].filter((c) => allowed(c) && (!Number.isNaN(assoc[c]!) || !Number.isNaN(model[c]!)))
+      .map((c) => ({ id: engine.catalog.ids.id(c), s: (Number.isNaN(assoc[c]!) ? 0 : assoc[c]! / ma) + (Number.isNaN(model[c]!) ? 0 : model[c]! / mm) }))
+      .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id));
+    assert.ok(want.length >= 2, JSON.stringify(want));
+    const r = await engine.recommend({ recipe: 'bought-together', context: { item: 'A' }, k: want.length });
+    assert.deepEqual(ids(r), want.map((w) => w.id));
+    r.items.forEach((it, q) => assert.ok(Math.abs(it.score - want[q]!.s) < 1e-5, `${it.item}: ${it.score} vs ${want[q]!.s}`));
+    const top = r.items[0]!;
+    assert.deepEqual(top.reasons.map((x) => x.kind), ['bought-together', 'model']);
+    assert.match(top.reasons[1]!.text, /^model score [\d.]+ \(itemknn, folded in from the given item\)$/);
+
+    // No model: the association scores as they are, and only association reasons.
+    const plain = await Engine.open({ store });
+    const p = await plain.recommend({ recipe: 'bought-together', context: { item: 'A' }, k: 3 });
+    const assocOnly = [...Array(n).keys()].filter((c) => allowed(c) && !Number.isNaN(assoc[c]!)).sort((a, b) => assoc[b]! - assoc[a]! || a - b);
+    assert.deepEqual(ids(p).slice(0, assocOnly.length), assocOnly.map((c) => engine.catalog.ids.id(c)));
+    assert.equal(p.items[0]!.score, assoc[assocOnly[0]!]);
+    assert.ok(p.items.every((x) => !x.reasons.some((y) => y.kind === 'model')));
+  } finally {
+    await store.close();
+  }
+});

@@ -326,14 +326,25 @@ export class Engine implements EngineParts {
       outs.push(out);
     }
     let scores: Float32Array;
+    // Scorers that gave no candidate here (a model scorer without a model) take no part in the blend.
+    const live = outs.filter((out) => { for (let i = 0; i < n; i++) if (allowed[i] && !Number.isNaN(out[i]!)) return true; return false; });
     // One scorer: rank on its own array (boosts then change a copy, so reasons keep the raw score).
-    if (outs.length === 1) scores = boosted ? outs[0]!.slice() : outs[0]!;
+    if (live.length === 1) scores = boosted ? live[0]!.slice() : live[0]!;
     else {
-      // Each scorer on its own scale: divide by its largest |score| among allowed items, then weight.
+      // Each scorer on its own scale: divide by its largest score among allowed items (its best candidate = 1,
+      // whatever the model's scale), then weight. Largest |score| only when no score is positive. A model's
+      // negative scores (EASE, factor dot products) must not set the scale: a large negative tail would shrink
+      // its positive head and so its weight in the blend.
       scores = new Float32Array(n).fill(NaN);
       outs.forEach((out, j) => {
-        let max = 0;
-        for (let i = 0; i < n; i++) if (allowed[i] && Math.abs(out[i]!) > max) max = Math.abs(out[i]!);
+        let max = 0, maxAbs = 0;
+        for (let i = 0; i < n; i++) {
+          if (!allowed[i]) continue;
+          const v = out[i]!;
+          if (v > max) max = v;
+          if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+        }
+        if (!(max > 0)) max = maxAbs;
         if (!(max > 0)) return;
         const w = scorers[j]!.config.weight / max;
         for (let i = 0; i < n; i++) {

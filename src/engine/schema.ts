@@ -123,6 +123,11 @@ export const ScorerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('similar'), weight, neighbors: z.number().int().min(1).default(200) }).strict(),
   /** Co-occurrence with the seed items among users' events (optionally of some types only). */
   z.object({ kind: z.literal('cooccurrence'), weight, types: z.array(z.enum(INTERACTION_TYPES)).min(1).optional() }).strict(),
+  /**
+   * The trained model's fold-in of the seed items (the item, or the basket) as if they were a user's history;
+   * only items scored above zero are candidates. Without a loaded model it scores nothing, so a recipe blending it keeps its other scorers' answer.
+   */
+  z.object({ kind: z.literal('basket-model'), weight }).strict(),
   /** Association rules from baskets (support, confidence, lift). */
   z.object({ kind: z.literal('bought-together'), weight, minSupport: z.number().int().min(1).optional() }).strict(),
   /** Rise of each item's event rate in the window against its baseline. */

@@ -42,6 +42,7 @@ export function makeScorer(config: ScorerConfig): Scorer {
     case 'similar': return new SimilarScorer(config);
     case 'cooccurrence': return new CoOccurrenceScorer(config);
     case 'bought-together': return new BoughtTogetherScorer(config);
+    case 'basket-model': return new BasketModelScorer(config);
     case 'trending': return new TrendingScorer(config);
     case 'popular': return new PopularScorer(config);
     case 'new': return new NewScorer(config);
@@ -198,6 +199,38 @@ class CoOccurrenceScorer implements Scorer {
       text: views ? `viewed with ${name} in ${count(ev.count)} sessions` : `used with ${name} in ${count(ev.count)} sessions`,
       evidence: { with: snap.x.items.id(ev.with), sessions: ev.count, ...(this.config.types ? { types: this.config.types } : {}) },
     };
+  }
+}
+
+class BasketModelScorer implements Scorer {
+  private basketSize = 0;
+  constructor(readonly config: Extract<ScorerConfig, { kind: 'basket-model' }>) {}
+
+  async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
+    const t = ctx.parts.trained;
+    if (!t) return { supported: false, why: 'no model loaded' };
+    ctx.requireSeeds();
+    const c2m = ctx.parts.catalogToModel!, m2c = ctx.parts.modelToCatalog!;
+    const basket = Int32Array.from(new Set(Array.from(ctx.seeds, (c) => c2m[c]!).filter((j) => j >= 0)));
+    if (!basket.length) return { supported: false, why: 'the model does not know the given items' };
+    this.basketSize = basket.length;
+    const buf = new Float32Array(t.model.nItems);
+    t.model.scoreHistory(basket, new Float32Array(basket.length).fill(1), buf);
+    let positive = 0;
+    for (let j = 0; j < buf.length; j++) {
+      const c = m2c[j]!, v = buf[j]!;
+      // Only what the model relates to the basket: items at or below zero are left to the recipe's fallbacks.
+      if (c < 0 || !(v > 0)) continue;
+      out[c] = v;
+      positive++;
+    }
+    return { supported: positive > 0, why: 'the model relates nothing to the given items' };
+  }
+
+  reason(ctx: RequestContext, _item: number, score: number): Reason {
+    const kind = ctx.parts.trained!.model.kind;
+    const what = this.basketSize > 1 ? `the ${this.basketSize} given items` : 'the given item';
+    return { kind: 'model', text: `model score ${fmt(score)} (${kind}, folded in from ${what})`, evidence: { model: kind, score, foldedInItems: this.basketSize } };
   }
 }
 
