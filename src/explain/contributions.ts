@@ -17,7 +17,7 @@ import { transpose, type Csr } from '../data/csr.ts';
 import { weightRow, type FittedWeighting, type WeightingSpec } from '../data/weighting.ts';
 import { CurioError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
-import { gramian } from '../linalg/vec.ts';
+import { choleskyFactor, choleskySolveFactored, gramian } from '../linalg/vec.ts';
 import type { ModelArtifact, Recommender } from '../models/types.ts';
 
 export class ExplainError extends CurioError {
@@ -306,40 +306,6 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
     ct.removal = (shares[q]! / cj) * (wj * rj - cj) / (1 - wj * sjj);
   }
   return x;
-}
-
-/** In-place Cholesky factor (lower triangle) of a symmetric positive definite f × f matrix; false if it is not. */
-function choleskyFactor(A: Float64Array, f: number): boolean {
-  for (let j = 0; j < f; j++) {
-    const rj = j * f;
-    let d = A[rj + j]!;
-    for (let k = 0; k < j; k++) d -= A[rj + k]! * A[rj + k]!;
-    if (!(d > 0)) return false;
-    const ljj = Math.sqrt(d);
-    A[rj + j] = ljj;
-    for (let i = j + 1; i < f; i++) {
-      const ri = i * f;
-      let s = A[ri + j]!;
-      for (let k = 0; k < j; k++) s -= A[ri + k]! * A[rj + k]!;
-      A[ri + j] = s / ljj;
-    }
-  }
-  return true;
-}
-
-/** Solves L Lᵀ x = b in place with the factor from choleskyFactor (O(f²): one factor serves many right-hand sides). */
-function choleskySolveFactored(L: Float64Array, b: Float64Array, f: number): void {
-  for (let i = 0; i < f; i++) {
-    const ri = i * f;
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[ri + k]! * b[k]!;
-    b[i] = s / L[ri + i]!;
-  }
-  for (let i = f - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < f; k++) s -= L[k * f + i]! * b[k]!;
-    b[i] = s / L[i * f + i]!;
-  }
 }
 
 /** Fills `removal` of the listed shares by re-scoring the history without each listed item. */

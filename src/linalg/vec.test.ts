@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskySolve, dot, gramian, matVec, rowNorms, scoreRows } from './vec.ts';
+import { choleskyFactor, choleskySolve, choleskySolveFactored, dot, gramian, matVec, rowNorms, scoreRows } from './vec.ts';
 
 test('dot handles lengths that are not a multiple of the unroll', () => {
   const a = Float32Array.of(1, 2, 3, 4, 5), b = Float32Array.of(2, 0, 1, 1, -1);
@@ -48,4 +48,17 @@ test('scoreRows equals one dot product per row for any row count and odd widths'
       }
     }
   }
+});
+
+test('one Cholesky factor solves several right-hand sides, as choleskySolve does one', () => {
+  // A = [[4, 2], [2, 3]]: L = [[2, 0], [1, √2]]; A x = (2, 1) gives x = (0.5, 0), A x = (6, 5) gives x = (1, 1).
+  const A = Float64Array.of(4, 2, 2, 3);
+  assert.equal(choleskyFactor(A, 2), true);
+  assert.ok(Math.abs(A[0]! - 2) < 1e-15 && Math.abs(A[2]! - 1) < 1e-15 && Math.abs(A[3]! - Math.SQRT2) < 1e-15);
+  const b1 = Float64Array.of(2, 1), b2 = Float64Array.of(6, 5);
+  choleskySolveFactored(A, b1, 2);
+  choleskySolveFactored(A, b2, 2);
+  assert.ok(Math.abs(b1[0]! - 0.5) < 1e-15 && Math.abs(b1[1]!) < 1e-15);
+  assert.ok(Math.abs(b2[0]! - 1) < 1e-15 && Math.abs(b2[1]! - 1) < 1e-15);
+  assert.equal(choleskyFactor(Float64Array.of(1, 2, 2, 1), 2), false, 'not positive definite');
 });

@@ -101,6 +101,13 @@ export function matVec(A: Float64Array, p: Float64Array, out: Float64Array, f: n
  * factor) and b (overwritten by x). Returns false if A is not positive definite.
  */
 export function choleskySolve(A: Float64Array, b: Float64Array, f: number): boolean {
+  if (!choleskyFactor(A, f)) return false;
+  choleskySolveFactored(A, b, f);
+  return true;
+}
+
+/** In-place Cholesky factor L (lower triangle of A) of a symmetric positive definite f × f matrix; false if it is not. */
+export function choleskyFactor(A: Float64Array, f: number): boolean {
   for (let j = 0; j < f; j++) {
     const rj = j * f;
     let d = A[rj + j]!;
@@ -115,19 +122,23 @@ export function choleskySolve(A: Float64Array, b: Float64Array, f: number): bool
       A[ri + j] = s / ljj;
     }
   }
+  return true;
+}
+
+/** Solves L Lᵀ x = b in place with the factor from choleskyFactor: O(f²), so one factor serves many right-hand sides. */
+export function choleskySolveFactored(L: Float64Array, b: Float64Array, f: number): void {
   // Forward: L z = b, then back: Lᵀ x = z.
   for (let i = 0; i < f; i++) {
     const ri = i * f;
     let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= A[ri + k]! * b[k]!;
-    b[i] = s / A[ri + i]!;
+    for (let k = 0; k < i; k++) s -= L[ri + k]! * b[k]!;
+    b[i] = s / L[ri + i]!;
   }
   for (let i = f - 1; i >= 0; i--) {
     let s = b[i]!;
-    for (let k = i + 1; k < f; k++) s -= A[k * f + i]! * b[k]!;
-    b[i] = s / A[i * f + i]!;
+    for (let k = i + 1; k < f; k++) s -= L[k * f + i]! * b[k]!;
+    b[i] = s / L[i * f + i]!;
   }
-  return true;
 }
 
 /** Euclidean norms of the n rows of F (n × f). */
