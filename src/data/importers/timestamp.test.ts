@@ -25,3 +25,16 @@ test('times a Date cannot hold, and hex, are not timestamps; times before 1970 a
   assert.equal(parseTimestamp('-86400'), -86_400_000);
   assert.equal(parseTimestamp(8.64e15), 8.64e15);
 });
+
+test('Date#toISOString text (read by a fast path) gives the same times and rejections as the general rule', () => {
+  for (let k = 0; k < 2000; k++) {
+    const d = new Date(Math.round((Math.random() * 2 - 0.5) * 4e12));
+    assert.equal(parseTimestamp(d.toISOString()), d.getTime(), d.toISOString());
+    assert.equal(parseTimestamp(d.toISOString().replace(/\.\d{3}Z$/, 'Z')), Math.floor(d.getTime() / 1000) * 1000);
+  }
+  assert.equal(parseTimestamp('2020-02-29T23:59:59.999Z'), Date.UTC(2020, 1, 29, 23, 59, 59, 999));
+  assert.equal(parseTimestamp('0050-01-01T00:00:00.000Z'), Date.UTC(50, 0, 1)); // as the general rule reads it
+  for (const bad of ['2021-02-29T00:00:00.000Z', '2021-04-31T00:00:00Z', '2021-01-01T24:00:00.000Z', '2021-01-01T00:60:00Z', '2021-1a-01T00:00:00Z', '2021-01-01T00:00:00.00xZ']) {
+    assert.equal(parseTimestamp(bad), undefined, bad);
+  }
+});

@@ -111,10 +111,18 @@ export class SqliteCore {
       itemGet: p(`SELECT id, ${ITEM_COLS} FROM items WHERE ext = ?`).raw(),
       itemIns: p(`INSERT INTO items (ext, ${ITEM_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       itemUpd: p('UPDATE items SET title = ?, text = ?, categories = ?, attrs = ?, price = ?, ts = ? WHERE id = ?'),
-      eventIns: p(`INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT DO NOTHING`),
-      eventUpd: p(`UPDATE interactions SET value = ?, text = ?
-                   WHERE user_id = ? AND item_id = ? AND type = ? AND ts = ? AND session = ? AND (value IS NOT ? OR text IS NOT ?)`),
+      // One statement and one key probe per event, new or not: a conflicting event is updated only when its value or
+      // text differ, and RETURNING says which happened (no row: unchanged; see addInteractions for inserted vs updated).
+      eventUpsert: p(`INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES (?, ?, ?, ?, ?, ?, ?)
+                      ON CONFLICT (user_id, ts, item_id, type, session) DO UPDATE SET value = excluded.value, text = excluded.text
+                      WHERE value IS NOT excluded.value OR text IS NOT excluded.text
+                      RETURNING id`).pluck(),
+      // A first load meets few repeats: the plain insert is cheaper than the upsert (no RETURNING), which runs only
+      // when the insert met an existing event.
+      eventInsNew: p(`INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES (?, ?, ?, ?, ?, ?, ?)
+                      ON CONFLICT DO NOTHING`),
+      maxEventId: p('SELECT max(id) FROM interactions').pluck(),
+      hasEvents: p('SELECT EXISTS (SELECT 1 FROM interactions)').pluck(),
       history: p(`SELECT ${EVENT_COLS} FROM interactions x JOIN items it ON it.id = x.item_id
                   WHERE x.user_id = ? ORDER BY x.ts DESC, x.id DESC LIMIT ?`).raw(),
       scan: p(`SELECT x.id, u.ext, ${EVENT_COLS} FROM interactions x
@@ -229,19 +237,71 @@ export class SqliteCore {
 
   addInteractions(rows: InteractionRow[]): WriteReport {
     validateInteractions(rows);
+    this.maybeDeferTimeIndex();
     return this.atomic(() => {
       this.syncIdCaches();
       let inserted = 0, updated = 0, unchanged = 0;
-      const { eventIns, eventUpd } = this.q;
+      const { eventUpsert, eventInsNew } = this.q;
+      const firstLoad = this.timeIndexDeferred;
+      // SQLite gives a new row the largest rowid + 1, so a returned id above every id seen so far is an insert; an
+      // update returns an older row's id (also one inserted earlier in this batch: hence the running maximum).
+      let maxId = (this.q.maxEventId.get() as number | null) ?? 0;
       for (const r of rows) {
         const u = this.userRowId(r.user), i = this.itemRowId(r.item);
         const session = r.session ?? '', text = nullable(r.text);
-        if (eventIns.run(u, i, r.type, r.value, r.timestamp, session, text).changes) inserted++;
-        else if (eventUpd.run(r.value, text, u, i, r.type, r.timestamp, session, r.value, text).changes) updated++;
-        else unchanged++;
+        if (firstLoad) {
+          const ins = eventInsNew.run(u, i, r.type, r.value, r.timestamp, session, text);
+          if (ins.changes) { inserted++; maxId = Number(ins.lastInsertRowid); continue; }
+        }
+        const id = eventUpsert.get(u, i, r.type, r.value, r.timestamp, session, text) as number | undefined;
+        if (id === undefined) unchanged++;
+        else if (id > maxId) { inserted++; maxId = id; }
+        else updated++;
       }
       return { rows: rows.length, inserted, updated, unchanged };
     });
+  }
+
+  /**
+   * Outer transactions opened by SqliteStore.transaction: depth 0 is none. While the one that holds the deferred
+   * time index (below) is open, `timeIndexDeferred` is true.
+   */
+  private txDepth = 0;
+  private timeIndexDeferred = false;
+
+  /**
+   * A bulk load into an empty interactions table (a first import) inserts events in file order, which is random
+   * order for the index on ts: keeping that index up to date row by row was most of an import's time. So the
+   * first write of events into an empty table, at the top level of a store transaction, drops the index, and the
+   * commit builds it again in one sorted pass (endTransaction). The drop is part of the transaction: a rollback
+   * brings the index back with everything else. The uniqueness key stays, so duplicates and the write report
+   * are exactly those of the incremental path.
+   */
+  private maybeDeferTimeIndex(): void {
+    if (this.txDepth !== 1 || this.timeIndexDeferred || !this.db.inTransaction) return;
+    if (this.q.hasEvents.get() === 1) return;
+    this.db.exec('DROP INDEX IF EXISTS interactions_ts');
+    this.timeIndexDeferred = true;
+  }
+
+  /** Called by SqliteStore.transaction when a transaction (outer or nested) has begun. */
+  beginTransaction(): void {
+    this.txDepth++;
+  }
+
+  /**
+   * Called by SqliteStore.transaction just before the innermost open transaction commits (`commit`), or after it
+   * rolled back. The outer commit first rebuilds a deferred time index (a failure there fails the commit, and the
+   * caller rolls back); the outer rollback has restored it already. The drop happened at depth 1, outside every
+   * savepoint, so a nested rollback cannot undo it.
+   */
+  endTransaction(commit: boolean): void {
+    try {
+      if (this.txDepth === 1 && this.timeIndexDeferred && commit) this.db.exec('CREATE INDEX interactions_ts ON interactions(ts)');
+    } finally {
+      if (this.txDepth === 1) this.timeIndexDeferred = false;
+      this.txDepth--;
+    }
   }
 
   getItems(ids: string[]): (ItemRow | undefined)[] {

@@ -139,3 +139,56 @@ test('another connection reads the last committed state while an import transact
   await writer.close();
   await reader.close();
 });
+
+const hasTimeIndex = (file: string): boolean => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'interactions_ts'`).pluck().get() === 1;
+  } finally {
+    db.close();
+  }
+};
+
+test('a first load in one transaction defers the time index: it is back after commit, and after a rollback', async () => {
+  const file = join(dir, 'deferred.db');
+  const s = SqliteStore.open(file);
+  const ev = (k: number) => ({ user: `u${k % 7}`, item: `i${k % 5}`, type: 'view' as const, value: 1, timestamp: 1000 - k });
+  await assert.rejects(s.transaction(async (tx) => {
+    await tx.addInteractions([ev(1), ev(2)]);
+    throw new Error('abort');
+  }), /abort/);
+  assert.equal(hasTimeIndex(file), true, 'the rollback restored the dropped index');
+  assert.equal((await s.stats()).interactions, 0);
+  await s.transaction(async (tx) => {
+    await tx.addInteractions([ev(1), ev(2)]);
+    // Reads inside the load still see its rows, in time order (without the index).
+    const rows = [];
+    for await (const b of tx.scan({ batch: 1 })) rows.push(...b);
+    assert.deepEqual(rows.map((r) => r.timestamp), [998, 999]);
+    await tx.transaction(async (inner) => inner.addInteractions([ev(3)]));
+    await assert.rejects(tx.transaction(async (inner) => { await inner.addInteractions([ev(4)]); throw new Error('inner'); }), /inner/);
+  });
+  assert.equal(hasTimeIndex(file), true, 'the commit rebuilt the index');
+  assert.deepEqual((await s.history('u1')).map((r) => r.timestamp), [999]);
+  // A store that has events keeps its index during a transaction (incremental path), and later loads work.
+  await s.transaction(async (tx) => { await tx.addInteractions([ev(5)]); });
+  assert.equal(hasTimeIndex(file), true);
+  assert.equal((await s.stats()).interactions, 4);
+  await s.close();
+  const db = new Database(file, { readonly: true });
+  assert.deepEqual(db.prepare('PRAGMA integrity_check').pluck().all(), ['ok']);
+  assert.match(JSON.stringify(db.prepare('EXPLAIN QUERY PLAN SELECT id FROM interactions WHERE ts > 0 ORDER BY ts').all()), /interactions_ts/);
+  db.close();
+});
+
+test('the write report of a first load counts an event repeated in the same batch as updated or unchanged, never inserted twice', async () => {
+  const s = SqliteStore.open(join(dir, 'repeats.db'));
+  const e = { user: 'u', item: 'i', type: 'rating' as const, timestamp: 7 };
+  const rep = await s.transaction((tx) => tx.addInteractions([
+    { ...e, value: 3 }, { ...e, item: 'j', value: 1 }, { ...e, value: 3 }, { ...e, value: 4 }, { ...e, value: 4, text: 'hi' }, { ...e, item: 'j', value: 1 },
+  ]));
+  assert.deepEqual(rep, { rows: 6, inserted: 2, updated: 2, unchanged: 2 });
+  assert.deepEqual((await s.history('u')).map((r) => [r.item, r.value, r.text]), [['j', 1, undefined], ['i', 4, 'hi']]);
+  assert.deepEqual(await s.addInteractions([{ ...e, value: 4, text: 'hi' }, { ...e, value: 5 }, { ...e, timestamp: 8, value: 1 }]), { rows: 3, inserted: 1, updated: 1, unchanged: 1 });
+  await s.close();
+});

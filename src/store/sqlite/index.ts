@@ -129,18 +129,28 @@ export class SqliteStore implements DataStore {
       } catch (e) {
         throw this.core.error(e);
       }
+      this.core.beginTransaction();
+      let open = true;
+      const end = (commit: boolean) => {
+        if (open) { open = false; this.core.endTransaction(commit); }
+      };
       const running: RunningTransaction = this.tx ?? { core: this.core, active: true };
       const inner = new SqliteStore(this.core, this.gate, running);
       try {
         const result = this.tx ? await fn(inner) : await runningTransaction.run(running, () => fn(inner));
         try {
+          end(true);
           db.exec(this.inTransaction ? `RELEASE ${sp}` : 'COMMIT');
         } catch (e) {
           throw this.core.error(e);
         }
         return result;
       } catch (e) {
-        if (db.inTransaction) db.exec(this.inTransaction ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+        try {
+          if (db.inTransaction) db.exec(this.inTransaction ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+        } finally {
+          end(false);
+        }
         this.core.forgetIds();
         throw e;
       } finally {
