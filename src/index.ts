@@ -49,3 +49,4 @@ export { longTailRerank } from './rerank/longtail.ts';
 export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rerank/knobs.ts';
 
 export * from './engine/index.ts';
+export { Asker, Searcher, parseRequest, type AskAnswer, type AskOptions, type AskUnderstood, type Understood, type Constraint, type SearchAnswer } from './ask/index.ts';

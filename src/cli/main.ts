@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   stats: async () => (await import('./commands/stats.ts')).statsCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   ask: async () => (await import('./commands/ask.ts')).askCommand,
+  search: async () => (await import('./commands/search.ts')).searchCommand,
 };
 
 /**
@@ -49,6 +50,7 @@ const summaries: Record<string, string> = {
   stats: 'what the store holds: users, items, interactions by type, past imports',
   demo: 'the whole job on a bundled shop data set: import, evaluate six models, recommend',
   ask: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
+  search: 'search item text (BM25 + tfidf vectors, fused), personalised by the model with --user',
 };
 
 async function help(): Promise<string> {
