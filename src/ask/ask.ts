@@ -48,7 +48,13 @@ const POPULAR_WEIGHT = 0.05;
 export class Asker {
   private popularity: Float32Array | undefined;
 
-  private constructor(readonly engine: Engine, readonly vocabulary: Vocabulary, readonly text: TextIndex) {}
+  private constructor(
+    readonly engine: Engine,
+    readonly vocabulary: Vocabulary,
+    readonly text: TextIndex,
+    /** Users' tags of each item (catalogue index -> text), as indexed. */
+    readonly tags: ReadonlyMap<number, string>,
+  ) {}
 
   /** Builds the vocabulary and the text index (title, categories and the users' tags of each item). */
   static async open(engine: Engine, o: { tags?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<Asker> {
@@ -71,7 +77,7 @@ export class Asker {
     const vocabulary = buildVocabulary(catalog);
     const text = new TextIndex(catalog, { extra });
     o.onProgress?.(catalog.size, catalog.size);
-    return new Asker(engine, vocabulary, text);
+    return new Asker(engine, vocabulary, text, extra);
   }
 
   parse(request: string): Understood {

@@ -21,7 +21,7 @@ interface Answer {
   items: { rank: number; item: string; score: number; title: string; reasons: { kind: string; text: string }[] }[];
 }
 
-test('curio ask on a freshly imported store (no model), then personalised with one; --json holds only the answer; bad requests', () => {
+test('curio ask (and search) on a freshly imported store (no model), then personalised with one; --json holds only the answer; bad requests', () => {
   let r = curio('import', 'online-retail', DEMO_DATA, '--skip-invalid', '--quiet');
   assert.equal(r.code, 0, r.err);
 
@@ -48,6 +48,14 @@ test('curio ask on a freshly imported store (no model), then personalised with o
   const p = JSON.parse(r.out) as Answer;
   assert.equal(p.understood.personalised, true);
   assert.ok(p.items.every((x) => x.reasons.some((y) => y.kind === 'model')));
+
+  r = curio('search', 'lunch bag', '--user', '15311', '-k', '4', '--json');
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out) as { words: string[]; personalised: boolean; items: Answer['items'] };
+  assert.deepEqual(s.words, ['lunch', 'bag']);
+  assert.equal(s.personalised, true);
+  assert.equal(s.items.length, 4);
+  assert.ok(s.items.every((x) => /lunch|bag/i.test(x.title)), s.items.map((x) => x.title).join());
 
   r = curio('ask', 'bags from the 80s', '--json');
   assert.equal(r.code, 0, r.err);
