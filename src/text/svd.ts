@@ -1,7 +1,7 @@
 /**
- * Truncated SVD of a sparse matrix by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4):
- * Y = A Ω, q rounds of Q = orth(A Aᵀ Q), then the small B = Qᵀ A is decomposed through the eigenvectors of
- * B Bᵀ (cyclic Jacobi). Typed arrays only; columns of tall matrices are stored contiguously (column-major) so
+ * Truncated SVD of a sparse matrix by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4,
+ * run on the right singular space): Z = orth(Ω), q rounds of Z = orth(Aᵀ A Z), then Rayleigh-Ritz on the small
+ * (A Z)ᵀ(A Z) (cyclic Jacobi). Typed arrays only; columns of tall matrices are stored contiguously (column-major) so
  * Gram-Schmidt streams through memory.
  */
 import type { Csr } from '../data/csr.ts';
@@ -122,34 +122,33 @@ export function truncatedSvd(a: Csr, k: number, o: SvdOptions = {}): TruncatedSv
   const rng = new Rng(o.seed ?? 1);
   const omega = new Float64Array(p * m);
   for (let q = 0; q < omega.length; q++) omega[q] = rng.normal();
-  const y = new Float64Array(n * m), z = new Float64Array(p * m);
-  mulA(a, omega, m, y);
-  orthonormalizeColumns(y, n, m);
+  // Subspace iteration on the right (feature) side only: Z <- orth(Aᵀ A Z). Catalogues have more items than
+  // vocabulary words, so orthonormalising the item-side block every round would cost more than everything else.
+  const y = new Float64Array(n * m), z = omega;
+  orthonormalizeColumns(z, p, m);
+  const zz = new Float64Array(p * m);
   for (let it = 0; it < (o.iterations ?? 3); it++) {
-    mulAt(a, y, m, z);
-    orthonormalizeColumns(z, p, m);
     mulA(a, z, m, y);
-    orthonormalizeColumns(y, n, m);
+    mulAt(a, y, m, zz);
+    z.set(zz);
+    orthonormalizeColumns(z, p, m);
   }
-  // Bᵀ = Aᵀ Q (cols × m, column-major: column c is row c of B); B Bᵀ = (Aᵀ Q)ᵀ (Aᵀ Q)
-  mulAt(a, y, m, z);
+  // Rayleigh-Ritz: C = (A Z)ᵀ (A Z) = W Λ Wᵀ; right singular vectors Z W, singular values √Λ
+  mulA(a, z, m, y);
   const g = new Float64Array(m * m);
   for (let c = 0; c < m; c++) {
     for (let d = c; d < m; d++) {
       let s = 0;
-      for (let j = 0; j < p; j++) s += z[c * p + j]! * z[d * p + j]!;
+      for (let i = 0; i < n; i++) s += y[c * n + i]! * y[d * n + i]!;
       g[c * m + d] = s; g[d * m + c] = s;
     }
   }
   const { values, vectors } = symmetricEigen(g, m);
-  // B = Ũ Σ Vᵀ  =>  V = Bᵀ Ũ Σ⁻¹
   const s = new Float64Array(kk), v = new Float64Array(p * kk);
   for (let t = 0; t < kk; t++) {
-    const sv = Math.sqrt(Math.max(0, values[t]!));
-    s[t] = sv;
-    if (sv <= 1e-12) continue;
+    s[t] = Math.sqrt(Math.max(0, values[t]!));
     for (let c = 0; c < m; c++) {
-      const w = vectors[c * m + t]! / sv;
+      const w = vectors[c * m + t]!;
       if (w === 0) continue;
       for (let j = 0; j < p; j++) v[j * kk + t]! += z[c * p + j]! * w;
     }
