@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -95,7 +95,7 @@ test('curio evaluate reports protocol, tuned parameters and space, intervals, pa
     assert.match(text, /split: random-holdout .*seed 5/);
     assert.match(text, /final models fitted on: train\+valid/);
     assert.match(text, /masked at ranking time: each user's training items, validation items/);
-    assert.match(text, /itemknn: neighbors=\d+, shrink=\d+ \(validation ndcg@10 0\.\d{4}, best of 2 random-search trials; space neighbors ∈ \{20, 50, 100, 200, 400, 800\}, shrink ∈ \{0, 10, 50, 100\}\)/);
+    assert.match(text, /itemknn: neighbors=\d+, shrink=\d+ \(validation ndcg@10 0\.\d{4}, best of 2 random-search trials; space neighbors ∈ \{20, 50, 100, 200, 400, 800, 1600\}, shrink ∈ \{0, 10, 50, 100\}\)/);
     assert.match(text, /popularity: not tuned/);
     assert.match(text, /paired t-test/);
     assert.match(text, /ndcg@10 +\|? *popularity +\|? *0\.\d{4} +\|? *\[0\.\d{4}, 0\.\d{4}\] +\|? *-?0\.\d{4} +\|? *\[-?0\.\d{4}, -?0\.\d{4}\] +\|? *[<0-9.]+/);
@@ -141,4 +141,41 @@ test('the binary trains on worker threads with the TypeScript kernels (the compi
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(dir, `${model}.bin`)));
   }
+});
+
+test('curio evaluate --sweep writes report.html with one plot per beyond metric; bad sweeps and data without categories fail first', () => {
+  // a small MovieLens-latest layout: 6 genres, 100 movies, 150 users with a favourite genre
+  mkdirSync(join(dir, 'ml'), { recursive: true });
+  const genres = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Sci-Fi'];
+  writeFileSync(join(dir, 'ml', 'movies.csv'), ['movieId,title,genres', ...Array.from({ length: 100 }, (_, q) => `${q + 1},Movie ${q + 1} (2000),${genres[(q + 1) % 6]}|${genres[(q + 3) % 6]}`)].join('\n') + '\n');
+  const ratings = ['userId,movieId,rating,timestamp'];
+  for (let u = 1; u <= 150; u++) for (let m = 1; m <= 100; m++) if (m % 6 === u % 6 || (m * 7 + u * 13) % 5 === 0) ratings.push(`${u},${m},${3 + ((u + m) % 3)},${1e6 + u * 100 + m}`);
+  writeFileSync(join(dir, 'ml', 'ratings.csv'), ratings.join('\n') + '\n');
+  const mldb = join(dir, 'ml.db');
+  let r = curio('import', 'movielens-latest', 'ml', '--db', mldb);
+  assert.equal(r.code, 0, r.err);
+  r = curio('evaluate', '--db', mldb, '--models', 'popularity,itemknn', '--sweep', 'diversity=0:1:0.5', '--rerank', 'dpp,calibrated', '--report', 'swept', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  const html = readFileSync(join(dir, 'swept', 'report.html'), 'utf8');
+  assert.match(html, /<h2>Trade-off: \w+ re-ranked, diversity swept \(validation split\)<\/h2>/);
+  assert.equal(html.match(/<svg /g)?.length, 5, 'ild, novelty, calibration, longtail, serendipity');
+  assert.match(html, /item categories from the store \(100 of 100 items categorised, 6 categories\)/);
+  assert.match(html, /<td>calibrated<\/td><td class="n">0.5<\/td>/);
+  assert.doesNotMatch(html, /<script|<link|\ssrc=|\shref=/);
+  for (const [args, message] of [
+    [['--sweep', 'diversity=0:1:0.001'], /--sweep.*1001 points; at most 200/],
+    [['--sweep', 'diversity=0:1:0.01', '--rerank', 'dpp,mmr'], /--sweep.*= 202 points; at most 200/],
+    [['--sweep', 'diversity=0:1.5:0.5'], /--sweep.*diversity must be in \[0, 1\], got 1.5/],
+    [['--sweep', 'diversity=0:1:0.5', '--rerank', 'dpp,nope'], /--rerank.*unknown re-ranker "nope"/],
+    [['--rerank', 'dpp'], /--rerank.*add --sweep/],
+  ] as const) {
+    r = curio('evaluate', '--db', mldb, ...args, '--report', 'never', '--quiet');
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.err, message);
+  }
+  // the generated shop data has no item categories
+  r = curio('evaluate', '--models', 'popularity', '--sweep', 'diversity=0,1', '--report', 'never', '--quiet');
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, /--sweep.*need item categories, and no item in .* has any/);
+  assert.ok(!existsSync(join(dir, 'never')));
 });

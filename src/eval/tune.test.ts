@@ -79,6 +79,9 @@ test('paramsOnEdge: list ends, the outer tenth of a range (log scale for log ran
   ]);
   // 1.7 on the log scale of [1, 100] sits at 0.115: inside
   assert.deepEqual(paramsOnEdge(space, { b: 1.7 }), []);
+  // 0 at the bottom of a list is "off", with nothing below it; 0 at the top is an edge
+  assert.deepEqual(paramsOnEdge({ shrink: [0, 10, 50] }, { shrink: 0 }), []);
+  assert.deepEqual(paramsOnEdge({ w: [-1, 0] }, { w: 0 }), [{ param: 'w', value: 0, edge: 'high', range: [-1, 0] }]);
 });
 
 test('tune refuses a split that carries a test set', async () => {

@@ -103,7 +103,9 @@ export const EDGE_SHARE = 0.1;
 /**
  * Numeric best values on an edge of their search range: a list's smallest or largest value (lists of two or more
  * numbers), or within the outer EDGE_SHARE of a range (log scale for log ranges); a random search rarely draws a
- * range's exact end, so its outer tenth is where a best value says "the optimum may be further out".
+ * range's exact end, so its outer tenth is where a best value says "the optimum may be further out". A best
+ * value of 0 at the low end is not flagged: tuned parameters are non-negative (shrinkage, penalties), and 0 —
+ * the term switched off — has nothing below it.
  */
 export function paramsOnEdge(space: ParamSpace, best: Params): EdgeFlag[] {
   const out: EdgeFlag[] = [];
@@ -114,7 +116,7 @@ export function paramsOnEdge(space: ParamSpace, best: Params): EdgeFlag[] {
       const nums = distinct(s).filter((v): v is number => typeof v === 'number');
       if (nums.length < 2) continue;
       const lo = Math.min(...nums), hi = Math.max(...nums);
-      if (value === lo) out.push({ param, value, edge: 'low', range: [lo, hi] });
+      if (value === lo && value !== 0) out.push({ param, value, edge: 'low', range: [lo, hi] });
       else if (value === hi) out.push({ param, value, edge: 'high', range: [lo, hi] });
     } else if (s.max > s.min) {
       const f = (x: number) => (s.log ? Math.log(x) : x);

@@ -132,17 +132,17 @@ test('evaluate says when a tuning space is exhausted, and train --params-from tr
   console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
   console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
   try {
-    // itemknn's default space has 6 x 4 = 24 points: 30 trials run each of them once
+    // itemknn's default space has 7 x 4 = 28 points: 30 trials run each of them once
     assert.equal(await evaluateCommand.run(['--db', db, '--preset', 'leave-last-out', '--models', 'popularity,itemknn', '--tune', '30', '--types', 'purchase', '--report', rep, '--quiet']), 0);
   } finally {
     console.error = origError;
     console.log = origLog;
   }
-  assert.ok(errors.some((e) => /itemknn: the search space has 24 distinct points, fewer than the 30 trials asked: each was tried once/.test(e)), errors.join('\n'));
+  assert.ok(errors.some((e) => /itemknn: the search space has 28 distinct points, fewer than the 30 trials asked: each was tried once/.test(e)), errors.join('\n'));
   const report = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8'));
   const trials = report.tuning.itemknn.trials as { params: object }[];
-  assert.equal(trials.length, 24);
-  assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 24, 'no trial repeated');
+  assert.equal(trials.length, 28);
+  assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 28, 'no trial repeated');
   assert.equal(report.tuning.itemknn.exhausted, true);
   assert.deepEqual(report.data.types, ['purchase']);
 
