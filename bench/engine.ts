@@ -11,7 +11,7 @@
  * Issue 10 asks (b) - (a) < 0.2 ms and (c) < 2 ms median.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { toMatrix, typeName } from '../src/data/interactions.ts';
@@ -113,7 +113,7 @@ try {
   console.log(`\nfilter cost (b) - (a): ${(medians[1]! - medians[0]!).toFixed(3)} ms median (target < 0.2 ms); new clause each request: ${(medians[2]! - medians[0]!).toFixed(3)} ms`);
   console.log(`end to end (c): ${medians[3]!.toFixed(3)} ms median (target < 2 ms)`);
   console.log(`re-rank stage (d) - (c): ${(medians[6]! - medians[3]!).toFixed(3)} ms median (issue 13: re-ranking 200 candidates to 10 < 1 ms)`);
-  console.log('(timings from a machine shared with other work: 2 cores, several concurrent jobs)');
+  console.log(`(2 cores; load average at the end: ${loadavg()[0]!.toFixed(1)} — other work on the machine inflates these)`);
   await store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
