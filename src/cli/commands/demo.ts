@@ -75,6 +75,9 @@ prints recommendations and similar products. DIR defaults to a new temporary fol
       await showSamples(store, trained, snap);
       console.log(`\nfiles: ${join(dir, 'demo.db')}, ${modelPath}, ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
       console.log(`try:   npx curio recommend --db ${join(dir, 'demo.db')} --model ${modelPath} --user ${trained.users.id(0)}`);
+      console.log(`serve: npx curio keys create --scope read --db ${join(dir, 'demo.db')}   (prints an API key once)`);
+      console.log(`       npx curio serve --db ${join(dir, 'demo.db')} --model ${modelPath} --port 8080`);
+      console.log(`       curl -s localhost:8080/v1/recommend -H "authorization: Bearer <key>" -H 'content-type: application/json' -d '{"user": "${trained.users.id(0)}", "k": 5}'`);
     } finally {
       await store.close();
     }
