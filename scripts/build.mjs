@@ -52,7 +52,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3'], // a native addon: loaded from node_modules
+  // better-sqlite3: a native addon; prom-client: CommonJS that require()s Node built-ins, which an ESM bundle cannot.
+  external: ['better-sqlite3', 'prom-client'],
   chunkNames: 'chunk-[hash]',
   plugins: [moduleUrls],
   logLevel: 'warning',

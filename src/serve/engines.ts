@@ -34,6 +34,8 @@ export interface EnginesOptions {
 export class Engines {
   current!: Generation;
   previous: Generation | undefined;
+  /** Models swapped in (reload or rollback) since start, for the metrics. */
+  swaps = 0;
   private swapping: Promise<unknown> = Promise.resolve();
   private stale = false;
   private lastRefresh = 0;
@@ -83,6 +85,7 @@ export class Engines {
       const next = await this.load(file, this.current.engine.catalog);
       this.previous = this.current;
       this.current = next;
+      this.swaps++;
       return next;
     });
   }
@@ -97,6 +100,7 @@ export class Engines {
       next.loadedAt = back.loadedAt;
       this.previous = this.current;
       this.current = next;
+      this.swaps++;
       return next;
     });
   }

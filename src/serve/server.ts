@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Hono, type Context } from 'hono';
+import { routePath } from 'hono/route';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { serve } from '@hono/node-server';
@@ -15,6 +16,7 @@ import { EventIngest } from './ingest.ts';
 import { HttpError, errorAnswer } from './http-error.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
@@ -35,12 +37,15 @@ export interface ServerOptions {
   refreshMs?: number;
   /** Deepest JSON nesting accepted (default 32). */
   maxDepth?: number;
+  /** Serve GET /metrics (Prometheus) without a key; by default it needs an admin key. */
+  metricsPublic?: boolean;
 }
 
 export interface RunningServer {
   url: string;
   server: Server;
   ingest: EventIngest;
+  metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -99,7 +104,7 @@ function invalid(error: z.ZodError, prefix = ''): HttpError {
  * Builds the HTTP API (Hono) over one store and its engines. Every recommendation goes through the engine; the
  * routes only validate, authorise, and call the store or engine.
  */
-export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; routes: RouteDoc[] } {
+export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; routes: RouteDoc[] } {
   const { store, engines } = o;
   sqliteStore(store); // the server's tables need the SQLite backend: fail at start, not on the first request
   const log = o.logger ?? jsonLogger();
@@ -109,6 +114,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const refreshMs = o.refreshMs ?? 2000;
   const maxDepth = o.maxDepth ?? 32;
   const ingest = new EventIngest(store);
+  const metrics = new ServerMetrics(ingest, engines);
   const routes: RouteDoc[] = [];
   const app = new Hono<Vars>();
 
@@ -121,9 +127,14 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     c.header('x-request-id', requestId);
     c.header('x-content-type-options', 'nosniff');
     c.header('cache-control', 'no-store');
+    const ms = performance.now() - t0;
+    // The last route matched is the handler's template (even when a middleware answered first, e.g. the body
+    // limit); the catch-all '/*' means only the middlewares matched: no route, and the raw path must not be a label.
+    const template = routePath(c, -1);
+    metrics.observe(c.req.method, template === '/*' || template === '*' ? UNMATCHED_ROUTE : template, c.res.status, ms / 1000);
     log.info('request', {
       reqId: requestId, method: c.req.method, route: c.req.routePath, status: c.res.status,
-      ms: Math.round((performance.now() - t0) * 100) / 100, key: c.get('keyId'),
+      ms: Math.round(ms * 100) / 100, key: c.get('keyId'),
     });
   });
   if (o.corsOrigins?.length) app.use('*', cors({ origin: o.corsOrigins, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
@@ -335,10 +346,16 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     return modelInfo();
   });
 
+  // Prometheus text format, not JSON: outside route(), which answers JSON and documents it in /openapi.json.
+  app.get('/metrics', async (c) => {
+    if (!o.metricsPublic) await authorise(c, 'admin');
+    return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
+  });
+
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(docsPage(doc)));
-  return { app, ingest, routes };
+  return { app, ingest, metrics, routes };
 }
 
 /** Starts the API on `host:port` (default 127.0.0.1, port 8080; 0 picks a free port). */
@@ -347,7 +364,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     // An acknowledged event must survive power loss, not only a crash: fsync each (group) commit.
     await withTables(o.store, (db) => db.pragma('synchronous = FULL'));
   }
-  const { app, ingest } = createApp(o);
+  const { app, ingest, metrics } = createApp(o);
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: o.port ?? 8080, hostname: host }, () => resolve(s as Server)) as Server;
@@ -361,6 +378,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
     ingest,
+    metrics,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -9,18 +9,21 @@ export const serveCommand: Command = {
   summary: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
   usage: `curio serve [--db curio.db] [--model curio-model.bin] [--port 8080] [--host 127.0.0.1] [--config pipeline.json]
   [--watch] [--rate 1000] [--burst 2000] [--body-limit 1048576] [--cors https://shop.example,...] [--refresh-ms 2000]
-  [--no-auth] [--allow-other-store]
+  [--no-auth] [--allow-other-store] [--metrics-public]
 
 Binds 127.0.0.1 unless --host says otherwise. Every /v1 route needs an API key (Authorization: Bearer <key>) of
 scope read (recommendations, items, model info), write (also events, items, users) or admin (also user deletion and
 export, model reload and rollback): create them with \`curio keys create --scope read\`. --no-auth (only on
 127.0.0.1) serves without keys. --watch reloads the model file when it changes; POST /v1/model/reload does on demand.
-The routes and their schemas: GET /openapi.json, or /docs in a browser. Logs are JSON lines on stdout.`,
+The routes and their schemas: GET /openapi.json, or /docs in a browser. Logs are JSON lines on stdout.
+Prometheus metrics (request latency per route, events ingested, commits, model age and swaps, process) are at
+GET /metrics with an admin key; --metrics-public serves them without a key (for a scraper on a private network).`,
   async run(argv) {
     const { values: v } = parse(argv, {
       db: { type: 'string' }, model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
       watch: { type: 'boolean' }, rate: { type: 'string' }, burst: { type: 'string' }, 'body-limit': { type: 'string' }, cors: { type: 'string' },
       'refresh-ms': { type: 'string' }, 'no-auth': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' },
     }, 'serve');
     const host = v.host ?? '127.0.0.1';
     if (v['no-auth'] && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
@@ -48,6 +51,7 @@ The routes and their schemas: GET /openapi.json, or /docs in a browser. Logs are
       bodyLimit: intOption(v['body-limit'], 'body-limit', 1 << 20),
       corsOrigins: v.cors ? splitList(v.cors, '--cors') : undefined,
       refreshMs: intOption(v['refresh-ms'], 'refresh-ms', 2000, 0),
+      metricsPublic: v['metrics-public'] === true,
     });
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
     log.info('curio serving', { url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs` });
