@@ -2,14 +2,11 @@
  * `curio ask "request"`: a request in plain words, answered inside its constraints (see src/ask). Prints how the
  * request was understood, then the items; with --json, stdout holds only {"understood", "items"}.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from '../main.ts';
 import { intOption, parse, UsageError } from '../args.ts';
 import { progress } from '../progress.ts';
-import { ConfigError } from '../../errors.ts';
-import { Engine } from '../../engine/engine.ts';
+import { openEngine, printItems } from './recommend.ts';
 import { Asker, type AskAnswer } from '../../ask/index.ts';
-import { defaultDb, defaultModel, openCliStore } from './paths.ts';
 
 const options = {
   user: { type: 'string' }, k: { type: 'string', short: 'k' }, model: { type: 'string' }, db: { type: 'string' },
@@ -33,12 +30,8 @@ constraints. When nothing matches, the constraint that emptied the list is named
     const request = positionals.join(' ');
     if (!positionals.length) throw new UsageError('request', 'missing: curio ask "a funny animated movie for kids, not a musical"');
     const k = intOption(values.k, 'k', 10);
-    const db = values.db ?? defaultDb();
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
-    const modelPath = values.model ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
-    const store = await openCliStore(db, 'use');
+    const engine = await openEngine(values);
     try {
-      const engine = await Engine.open({ store, model: modelPath, allowOtherStore: values['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
       const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
       const asker = await Asker.open(engine, { onProgress: (done, total) => bar.update(done, total) });
       bar.finish();
@@ -46,7 +39,7 @@ constraints. When nothing matches, the constraint that emptied the list is named
       if (values.json) console.log(JSON.stringify(answer));
       else print(answer);
     } finally {
-      await store.close();
+      await engine.store.close();
     }
     return 0;
   },
@@ -64,11 +57,5 @@ function print(a: AskAnswer): void {
     console.log(u.nothingMatched);
     return;
   }
-  const w = Math.max(4, ...a.items.map((o) => o.item.length));
-  const tw = Math.min(44, Math.max(5, ...a.items.map((o) => o.title.length)));
-  console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(7)}  ${'title'.padEnd(tw)}  why`);
-  for (const o of a.items) {
-    const title = o.title.length > tw ? `${o.title.slice(0, tw - 1)}…` : o.title;
-    console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${o.score.toFixed(4).padStart(7)}  ${title.padEnd(tw)}  ${o.reasons.map((x) => x.text).join('; ')}`);
-  }
+  printItems(a.items);
 }

@@ -113,10 +113,15 @@ function print(r: EngineResponse, json: boolean): void {
     console.log('(no items to recommend)');
     return;
   }
-  const w = Math.max(4, ...r.items.map((o) => o.item.length));
-  const tw = Math.min(40, Math.max(5, ...r.items.map((o) => o.title.length)));
+  printItems(r.items);
+}
+
+/** The ranked-items table every recipe, `ask` and `search` print: rank, item, score, title (cut to fit), why. */
+export function printItems(items: readonly { rank: number; item: string; score: number; title: string; reasons: readonly { text: string }[] }[]): void {
+  const w = Math.max(4, ...items.map((o) => o.item.length));
+  const tw = Math.min(40, Math.max(5, ...items.map((o) => o.title.length)));
   console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(9)}  ${'title'.padEnd(tw)}  why`);
-  for (const o of r.items) {
+  for (const o of items) {
     const title = o.title.length > tw ? `${o.title.slice(0, tw - 1)}…` : o.title;
     console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${fmtScore(o.score).padStart(9)}  ${title.padEnd(tw)}  ${o.reasons.map((x) => x.text).join('; ')}`);
   }

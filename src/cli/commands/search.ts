@@ -2,14 +2,11 @@
  * `curio search "query"`: BM25 and tfidf-vector retrieval over item text, fused by reciprocal rank fusion, with the
  * user's model ranking fused in when --user is known to the model (see src/ask/search.ts).
  */
-import { existsSync } from 'node:fs';
 import type { Command } from '../main.ts';
 import { intOption, parse, UsageError } from '../args.ts';
 import { progress } from '../progress.ts';
-import { ConfigError } from '../../errors.ts';
-import { Engine } from '../../engine/engine.ts';
+import { openEngine, printItems } from './recommend.ts';
 import { Asker, Searcher } from '../../ask/index.ts';
-import { defaultDb, defaultModel, openCliStore } from './paths.ts';
 
 const options = {
   user: { type: 'string' }, k: { type: 'string', short: 'k' }, model: { type: 'string' }, db: { type: 'string' },
@@ -28,12 +25,8 @@ model (--model, or ./curio-model.bin when present), the user's ranking of the ma
     const { values, positionals } = parse(argv, options, 'search');
     if (!positionals.length) throw new UsageError('query', 'missing: curio search "lunch bag"');
     const k = intOption(values.k, 'k', 10);
-    const db = values.db ?? defaultDb();
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(db) && !existsSync(db)) throw new ConfigError('--db', `no store at ${db}: import data first (curio import) or pass --db`);
-    const modelPath = values.model ?? (existsSync(defaultModel()) ? defaultModel() : undefined);
-    const store = await openCliStore(db, 'use');
+    const engine = await openEngine(values);
     try {
-      const engine = await Engine.open({ store, model: modelPath, allowOtherStore: values['allow-other-store'] === true, onWarning: (w) => console.error(`curio: warning: ${w}`) });
       const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
       const searcher = Searcher.open(await Asker.open(engine));
       bar.finish();
@@ -42,15 +35,9 @@ model (--model, or ./curio-model.bin when present), the user's ranking of the ma
       console.log(`query: ${a.words.join(' ') || '(no words)'}; ${a.personalised ? 'personalised by the model' : 'not personalised'}`);
       for (const w of a.warnings) console.log(`note: ${w}`);
       if (!a.items.length) { console.log('(nothing matched)'); return 0; }
-      const w = Math.max(4, ...a.items.map((o) => o.item.length));
-      const tw = Math.min(44, Math.max(5, ...a.items.map((o) => o.title.length)));
-      console.log(`${'rank'.padStart(4)}  ${'item'.padEnd(w)}  ${'score'.padStart(7)}  ${'title'.padEnd(tw)}  why`);
-      for (const o of a.items) {
-        const title = o.title.length > tw ? `${o.title.slice(0, tw - 1)}…` : o.title;
-        console.log(`${String(o.rank).padStart(4)}  ${o.item.padEnd(w)}  ${o.score.toFixed(4).padStart(7)}  ${title.padEnd(tw)}  ${o.reasons.map((x) => x.text).join('; ')}`);
-      }
+      printItems(a.items);
     } finally {
-      await store.close();
+      await engine.store.close();
     }
     return 0;
   },
