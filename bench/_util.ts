@@ -2,6 +2,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { typeName } from '../src/data/interactions.ts';
+import type { generateSynthetic } from '../src/data/synthetic.ts';
+import type { InteractionRow } from '../src/data/types.ts';
+import type { DataStore } from '../src/store/types.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,4 +42,17 @@ function fmtNum(v: number): string {
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(3) : v.toPrecision(3);
+}
+
+/** Writes a synthetic data set's items and events into `store`, in batches of 50,000 events. */
+export async function storeSynthetic(store: DataStore, syn: ReturnType<typeof generateSynthetic>): Promise<void> {
+  await store.upsertItems(syn.itemRows());
+  const x = syn.interactions;
+  for (let from = 0; from < x.length; from += 50_000) {
+    const rows: InteractionRow[] = [];
+    for (let k = from; k < Math.min(x.length, from + 50_000); k++) {
+      rows.push({ user: x.users.id(x.user[k]!), item: x.items.id(x.item[k]!), type: typeName(x.type[k]!), value: x.value[k]!, timestamp: x.time[k]! });
+    }
+    await store.addInteractions(rows);
+  }
 }

@@ -14,8 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../src/data/synthetic.ts';
-import { toMatrix, typeName } from '../src/data/interactions.ts';
-import type { InteractionRow } from '../src/data/types.ts';
+import { toMatrix } from '../src/data/interactions.ts';
 import { ials } from '../src/models/ials.ts';
 import { topK } from '../src/linalg/topk.ts';
 import { openStore } from '../src/store/registry.ts';
@@ -23,22 +22,14 @@ import { prepareInteractions } from '../src/pipeline/prepare.ts';
 import { Engine } from '../src/engine/engine.ts';
 import { applyMask } from '../src/rules/index.ts';
 import { Rng } from '../src/data/random.ts';
-import { median, printTable } from './_util.ts';
+import { median, printTable, storeSynthetic } from './_util.ts';
 
 const items = 30_000, users = 20_000, factors = 64, interactions = 400_000, sample = 400;
 const dir = mkdtempSync(join(tmpdir(), 'curio-bench-engine-'));
 try {
   const syn = generateSynthetic({ users, items, interactions, seed: 5 });
   const store = await openStore(join(dir, 'bench.db'));
-  await store.upsertItems(syn.itemRows());
-  const x = syn.interactions;
-  for (let from = 0; from < x.length; from += 50_000) {
-    const rows: InteractionRow[] = [];
-    for (let k = from; k < Math.min(x.length, from + 50_000); k++) {
-      rows.push({ user: x.users.id(x.user[k]!), item: x.items.id(x.item[k]!), type: typeName(x.type[k]!), value: x.value[k]!, timestamp: x.time[k]! });
-    }
-    await store.addInteractions(rows);
-  }
+  await storeSynthetic(store, syn);
   const snap = prepareInteractions(await store.snapshot(), { positiveOnly: true }).data;
   const model = ials.create({ factors, iterations: 3 });
   await model.fit({ matrix: toMatrix(snap) }, { seed: 1 });

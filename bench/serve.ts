@@ -16,14 +16,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { generateSynthetic } from '../src/data/synthetic.ts';
-import { typeName } from '../src/data/interactions.ts';
-import type { InteractionRow } from '../src/data/types.ts';
 import { openStore } from '../src/store/registry.ts';
 import { trainFromStore } from '../src/pipeline/train.ts';
 import { saveModelFile } from '../src/pipeline/model-file.ts';
 import { ApiKeys } from '../src/serve/keys.ts';
 import { Rng } from '../src/data/random.ts';
-import { printTable, repoRoot } from './_util.ts';
+import { printTable, repoRoot, storeSynthetic } from './_util.ts';
 
 const arg = (name: string, dflt: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -37,15 +35,7 @@ try {
   const syn = generateSynthetic({ users, items, interactions, seed: 5 });
   const db = join(dir, 'bench.db');
   const store = await openStore(db);
-  await store.upsertItems(syn.itemRows());
-  const x = syn.interactions;
-  for (let from = 0; from < x.length; from += 50_000) {
-    const rows: InteractionRow[] = [];
-    for (let k = from; k < Math.min(x.length, from + 50_000); k++) {
-      rows.push({ user: x.users.id(x.user[k]!), item: x.items.id(x.item[k]!), type: typeName(x.type[k]!), value: x.value[k]!, timestamp: x.time[k]! });
-    }
-    await store.addInteractions(rows);
-  }
+  await storeSynthetic(store, syn);
   const trained = await trainFromStore(store, { model: { kind: 'ials', config: { factors: 64, iterations: 3 } } });
   const model = join(dir, 'model.bin');
   await saveModelFile(model, trained);
