@@ -3,9 +3,9 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CurioError, StoreError } from '../../errors.ts';
 import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
-import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
+import { INTERACTION_TYPES, interactionColumns, TYPE_CODE, type InteractionColumns, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
-import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
+import { validateInteractionColumns, validateInteractions, validateItems, validateUsers } from '../validate.ts';
 import { curioVersion, enableWal, migrate, SCHEMA_VERSION } from './schema.ts';
 import { toStoreError } from './errors.ts';
 
@@ -24,7 +24,6 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 type ItemCols = [title: string | null, text: string | null, categories: string | null, attrs: string | null, price: number | null, ts: number | null];
 type EventCols = [item: string, type: string, value: number, ts: number, session: string, text: string | null];
 
-const nullable = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
 const json = (x: unknown): string | null => (x === undefined ? null : JSON.stringify(x));
 
 function itemFromCols(id: string, c: ItemCols): ItemRow {
@@ -237,28 +236,43 @@ export class SqliteCore {
 
   addInteractions(rows: InteractionRow[]): WriteReport {
     validateInteractions(rows);
+    return this.writeEvents(interactionColumns(rows));
+  }
+
+  addInteractionColumns(c: InteractionColumns): WriteReport {
+    validateInteractionColumns(c);
+    return this.writeEvents(c);
+  }
+
+  /** One path for rows and columns: a bulk import binds statements straight from typed columns, no row objects. */
+  private writeEvents(c: InteractionColumns): WriteReport {
     this.maybeDeferTimeIndex();
     return this.atomic(() => {
       this.syncIdCaches();
       let inserted = 0, updated = 0, unchanged = 0;
       const { eventUpsert, eventInsNew } = this.q;
       const firstLoad = this.timeIndexDeferred;
+      // Each distinct id of the batch is looked up (or created) once, in order of first appearance.
+      const users = new Float64Array(c.userIds.length), items = new Float64Array(c.itemIds.length);
+      for (let k = 0; k < users.length; k++) users[k] = this.userRowId(c.userIds[k]!);
+      for (let k = 0; k < items.length; k++) items[k] = this.itemRowId(c.itemIds[k]!);
+      const { user, item, type, value, timestamp, session, text } = c;
       // SQLite gives a new row the largest rowid + 1, so a returned id above every id seen so far is an insert; an
       // update returns an older row's id (also one inserted earlier in this batch: hence the running maximum).
       let maxId = (this.q.maxEventId.get() as number | null) ?? 0;
-      for (const r of rows) {
-        const u = this.userRowId(r.user), i = this.itemRowId(r.item);
-        const session = r.session ?? '', text = nullable(r.text);
+      for (let k = 0; k < c.length; k++) {
+        const u = users[user[k]!]!, i = items[item[k]!]!, t = INTERACTION_TYPES[type[k]!]!;
+        const s = session?.[k] ?? '', body = text?.[k] ?? null;
         if (firstLoad) {
-          const ins = eventInsNew.run(u, i, r.type, r.value, r.timestamp, session, text);
+          const ins = eventInsNew.run(u, i, t, value[k]!, timestamp[k]!, s, body);
           if (ins.changes) { inserted++; maxId = Number(ins.lastInsertRowid); continue; }
         }
-        const id = eventUpsert.get(u, i, r.type, r.value, r.timestamp, session, text) as number | undefined;
+        const id = eventUpsert.get(u, i, t, value[k]!, timestamp[k]!, s, body) as number | undefined;
         if (id === undefined) unchanged++;
         else if (id > maxId) { inserted++; maxId = id; }
         else updated++;
       }
-      return { rows: rows.length, inserted, updated, unchanged };
+      return { rows: c.length, inserted, updated, unchanged };
     });
   }
 

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { StoreError } from '../../errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
-import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../../data/types.ts';
+import { isInteractionType, type InteractionColumns, type InteractionRow, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { DataStore, ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { SqliteCore, type SqliteOpenOptions } from './core.ts';
 
@@ -116,6 +116,9 @@ export class SqliteStore implements DataStore {
   }
   addInteractions(rows: InteractionRow[]): Promise<WriteReport> {
     return this.run(() => this.core.addInteractions(rows));
+  }
+  addInteractionColumns(cols: InteractionColumns): Promise<WriteReport> {
+    return this.run(() => this.core.addInteractionColumns(cols));
   }
 
   async transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T> {
