@@ -187,7 +187,15 @@ export class SqliteStore implements DataStore {
    * `curio_*`, created by their module (CREATE TABLE IF NOT EXISTS) and not part of the store's schema version.
    */
   withDatabase<T>(fn: (db: Database.Database) => T): Promise<T> {
-    return this.run(() => fn(this.core.db));
+    return this.run(() => {
+      const before = this.core.changes();
+      try {
+        return fn(this.core.db);
+      } finally {
+        // A raw write may have changed events: the cached histories cannot tell which.
+        if (this.core.changes() !== before) this.core.forgetHistories();
+      }
+    });
   }
 
   getItems(ids: string[]): Promise<(ItemRow | undefined)[]> {
