@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
  *
  * Installing better-sqlite3 for real compiles SQLite for about two minutes and needs the registry for
  * version ranges. Instead the fresh project's node_modules links the repository's already-built
- * run-time dependencies (better-sqlite3, zod, hono with @hono/node-server and prom-client for `curio serve`, at the locked versions) before
+ * run-time dependencies (better-sqlite3, zod, hono with @hono/node-server, prom-client, pino and uplot for `curio serve`, at the locked versions) before
  * `npm install <tarball> --offline --ignore-scripts`: npm itself unpacks the tarball, checks that the linked
  * packages satisfy curio's dependency ranges, writes the bin link, and needs no network. `--ignore-scripts`
  * keeps npm from re-running the linked packages' own install scripts inside the repository's node_modules
@@ -59,14 +59,14 @@ test('the package holds what users need and nothing of the development tree', ()
   const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));
   assert.deepEqual(stray, []);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'prom-client', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'pino', 'prom-client', 'uplot', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
 });
 
 test('npm installs the tarball into a fresh project; its JavaScript API, types and bin work without TypeScript tooling', () => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
   mkdirSync(join(app, 'node_modules', '@hono'));
-  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'prom-client', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
+  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'pino', 'prom-client', 'uplot', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
   run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
   const installed = join(app, 'node_modules', 'curio');
   assert.ok(!existsSync(join(installed, 'src')), 'no sources installed');
