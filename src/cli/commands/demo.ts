@@ -80,6 +80,7 @@ prints recommendations and similar products. DIR defaults to a new temporary fol
       console.log(`serve: npx curio keys create --scope read --db ${join(dir, 'demo.db')}   (prints an API key once)`);
       console.log(`       npx curio serve --db ${join(dir, 'demo.db')} --model ${modelPath} --port 8080`);
       console.log(`       curl -s localhost:8080/v1/recommend -H "authorization: Bearer <key>" -H 'content-type: application/json' -d '{"user": "${trained.users.id(0)}", "k": 5}'`);
+      console.log(`       dashboard: http://127.0.0.1:8080/dashboard (log in with a key from curio keys create --scope admin)`);
     } finally {
       await store.close();
     }

@@ -68,6 +68,18 @@ const DASHBOARD_JS = String.raw`(function () {
     new uPlot(opts, [data.perHour.hours, data.perHour.counts], el);
   }
 
+  function eventsPerDay() {
+    var el = document.getElementById('chart-days');
+    if (!data.perDay.days.length) return;
+    var opts = {
+      width: width(el), height: 200,
+      scales: { x: { time: true } },
+      series: [{}, { label: 'events', stroke: '#2a9d8f', fill: 'rgba(42,157,143,0.25)', width: 1, points: { show: false } }],
+      axes: [{}, { label: 'events / day' }],
+    };
+    new uPlot(opts, [data.perDay.days, data.perDay.counts], el);
+  }
+
   function longTail() {
     var el = document.getElementById('chart-tail');
     var counts = data.tail.counts;
@@ -162,6 +174,7 @@ const DASHBOARD_JS = String.raw`(function () {
   }
 
   eventsPerHour();
+  eventsPerDay();
   longTail();
   preview();
 })();

@@ -78,7 +78,7 @@ async function logIn(page: Page, key: string): Promise<void> {
   await Promise.all([page.waitForURL(`${base}/dashboard`, { timeout: 10_000 }), page.click('button[type=submit]')]);
 }
 
-test('log in with an admin key, see both charts drawn, preview a user and an item with titles and reasons, log out', { skip, timeout: 90_000 }, async (t) => {
+test('log in with an admin key, see the three charts drawn, preview a user and an item with titles and reasons, log out', { skip, timeout: 90_000 }, async (t) => {
   // Kept after the run (the shop's folder is removed on exit) for a person to look at.
   const shot = join(mkdtempSync(join(tmpdir(), 'curio-dashboard-')), 'dashboard.png');
   const v = await visit(async (page) => {
@@ -89,7 +89,7 @@ test('log in with an admin key, see both charts drawn, preview a user and an ite
     assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie), '', 'the session cookie is out of reach of page script');
     assert.equal(await page.textContent('#stat-events'), '51');
 
-    for (const chart of ['#chart-hours', '#chart-tail']) {
+    for (const chart of ['#chart-hours', '#chart-days', '#chart-tail']) {
       const canvas = page.locator(`${chart} canvas`);
       await canvas.first().waitFor({ state: 'visible', timeout: 10_000 });
       const box = await canvas.first().boundingBox();

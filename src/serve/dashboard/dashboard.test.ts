@@ -7,7 +7,7 @@ import { trainFromStore } from '../../pipeline/train.ts';
 import { saveModelFile } from '../../pipeline/model-file.ts';
 import { CSP } from './index.ts';
 import { escapeHtml, html, jsonForScript } from './html.ts';
-import { eventsPerHour, longTail } from './data.ts';
+import { eventsPerDay, eventsPerHour, longTail } from './data.ts';
 import { openStore } from '../../store/registry.ts';
 
 export const HOSTILE_TITLE = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
@@ -78,7 +78,12 @@ test('events per hour and the long tail are counted from the store, checked by h
   assert.equal(tail.top20Share, 14 / 31);
   assert.equal(tail.itemsWithoutEvents, 0);
   assert.deepEqual(tail.top, [{ id: 'A', title: 'Teapot', events: 8 }, { id: 'B', title: 'Tea cups', events: 6 }, { id: 'E', title: 'Lamp', events: 5 }]);
-  assert.deepEqual(await eventsPerHour(await emptyStore()), { hours: [], counts: [], newest: null });
+  const days = await eventsPerDay(shop.store);
+  assert.deepEqual(days.hours, [11, 12, 13, 14, 15].map((d) => Date.UTC(2024, 0, d)));
+  assert.deepEqual(days.counts, [10, 6, 8, 4, 3]);
+  const empty = await emptyStore();
+  assert.deepEqual(await eventsPerHour(empty), { hours: [], counts: [], newest: null });
+  assert.deepEqual(await eventsPerDay(empty), { hours: [], counts: [], newest: null });
 });
 
 test('without a session every dashboard page sends the browser to the login page; the login page needs no key', async () => {
@@ -227,7 +232,10 @@ test('the model section shows the evaluation figures a model file records, and t
   const { cookie } = await login(shop.keys.admin);
   const home = (await page('/dashboard', cookie)).text;
   assert.match(home, /Serving <b>ease<\/b> version <code>[0-9a-f]{12}<\/code>/);
-  assert.match(home, /<tr><td>ndcg@10<\/td><td class="n">0\.4321<\/td><\/tr><tr><td>recall@10<\/td><td class="n">0\.6500<\/td><\/tr><tr><td>coverage<\/td><td class="n">—<\/td><\/tr>/);
+  const evaluation = /<table id="evaluation">[\s\S]*?<\/table>/.exec(home)![0].replace(/\n/g, '');
+  assert.equal(evaluation, '<table id="evaluation"><thead><tr><th>metric</th><th class="n">@10</th><th class="n">value</th></tr></thead><tbody>' +
+    '<tr><td>ndcg</td><td class="n">0.4321</td><td class="n"></td></tr><tr><td>recall</td><td class="n">0.6500</td><td class="n"></td></tr>' +
+    '<tr><td>coverage</td><td class="n"></td><td class="n">—</td></tr></tbody></table>');
   assert.match(home, /from <code>\/tmp\/rep\/report\.json<\/code>; chosen by ndcg@10/);
   const versions = /<table id="versions">[\s\S]*?<\/table>/.exec(home)![0];
   assert.match(versions, new RegExp(`<tr><td>current</td><td><code>${reload.body.version}</code></td><td>ease</td>`));

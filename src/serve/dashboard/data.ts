@@ -3,6 +3,7 @@ import type { Engines, Generation } from '../engines.ts';
 import { withTables } from '../sqlite-tables.ts';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Events per hour over the `hours` hours that end with the newest event (a store of old data still shows its last week). */
 export interface EventsPerHour {
@@ -14,16 +15,32 @@ export interface EventsPerHour {
 }
 
 export async function eventsPerHour(store: DataStore, hours = 168): Promise<EventsPerHour> {
+  return eventsPer(store, HOUR, hours);
+}
+
+/**
+ * Events per day over the store's whole history (at most the last `maxDays` days, 20 years): the hourly chart shows the
+ * last week only, which one fresh event can leave nearly empty when the rest of the data is old.
+ */
+export async function eventsPerDay(store: DataStore, maxDays = 7305): Promise<EventsPerHour> {
+  const span = await withTables(store, (db) => db.prepare('SELECT min(ts), max(ts) FROM interactions').raw().get() as [number | null, number | null]);
+  if (span[0] === null || span[1] === null) return { hours: [], counts: [], newest: null };
+  const days = Math.min(maxDays, Math.floor(span[1] / DAY) - Math.floor(span[0] / DAY) + 1);
+  return eventsPer(store, DAY, days);
+}
+
+/** Event counts in `n` buckets of `bucketMs` (on multiples of it since the epoch), the last one holding the newest event. */
+function eventsPer(store: DataStore, bucketMs: number, n: number): Promise<EventsPerHour> {
   return withTables(store, (db) => {
     const newest = db.prepare('SELECT max(ts) FROM interactions').pluck().get() as number | null;
     if (newest === null) return { hours: [], counts: [], newest: null };
-    const last = Math.floor(newest / HOUR) * HOUR;
-    const first = last - (hours - 1) * HOUR;
-    const counts = new Array<number>(hours).fill(0);
+    const last = Math.floor(newest / bucketMs) * bucketMs;
+    const first = last - (n - 1) * bucketMs;
+    const counts = new Array<number>(n).fill(0);
     // better-sqlite3 binds JS numbers as REAL, so the division is a real one: the cast floors it (ts >= first).
-    const rows = db.prepare('SELECT CAST((ts - ?) / ? AS INTEGER) AS h, count(*) AS n FROM interactions WHERE ts >= ? GROUP BY h').raw().all(first, HOUR, first) as [number, number][];
-    for (const [h, n] of rows) if (h >= 0 && h < hours) counts[h] = n;
-    return { hours: Array.from({ length: hours }, (_, q) => first + q * HOUR), counts, newest };
+    const rows = db.prepare('SELECT CAST((ts - ?) / ? AS INTEGER) AS b, count(*) AS n FROM interactions WHERE ts >= ? GROUP BY b').raw().all(first, bucketMs, first) as [number, number][];
+    for (const [b, c] of rows) if (b >= 0 && b < n) counts[b] = c;
+    return { hours: Array.from({ length: n }, (_, q) => first + q * bucketMs), counts, newest };
   });
 }
 
@@ -127,6 +144,7 @@ export function modelSummary(engines: Engines): ModelSummary {
 export interface Overview {
   stats: StoreStats;
   perHour: EventsPerHour;
+  perDay: EventsPerHour;
   tail: LongTail;
   model: ModelSummary;
   /** Newest first. */
@@ -135,6 +153,6 @@ export interface Overview {
 }
 
 export async function overview(store: DataStore, engines: Engines): Promise<Overview> {
-  const [stats, perHour, tail, imports] = [await store.stats(), await eventsPerHour(store), await longTail(store), await store.imports()];
-  return { stats, perHour, tail, model: modelSummary(engines), imports: imports.slice(-20).reverse(), recipes: engines.current.engine.recipeNames() };
+  const [stats, perHour, perDay, tail, imports] = [await store.stats(), await eventsPerHour(store), await eventsPerDay(store), await longTail(store), await store.imports()];
+  return { stats, perHour, perDay, tail, model: modelSummary(engines), imports: imports.slice(-20).reverse(), recipes: engines.current.engine.recipeNames() };
 }

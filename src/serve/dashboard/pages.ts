@@ -6,7 +6,7 @@ const ASSETS = '/dashboard/assets';
 function page(title: string, body: SafeHtml, scripts: boolean): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
+<title>${title}</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSETS}/uPlot.min.css"><link rel="stylesheet" href="${ASSETS}/dashboard.css">
 </head><body>${body}${scripts ? html`<script src="${ASSETS}/uPlot.iife.min.js"></script><script src="${ASSETS}/dashboard.js"></script>` : ''}</body></html>`.text;
 }
@@ -27,17 +27,35 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const plural = (n: number, what: string) => `${fmt(n)} ${what}${n === 1 ? '' : 's'}`;
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 function versionRows(vs: ModelVersion[]): SafeHtml {
   return html`${vs.map((v) => html`<tr><td>${v.role}</td><td><code>${v.version ?? 'none'}</code></td><td>${v.kind ?? '—'}</td><td class="n">${fmt(v.users)}</td><td class="n">${fmt(v.items)}</td><td>${v.trainedAt ?? '—'}</td><td>${v.loadedAt ?? '—'}</td><td><code>${v.path ?? '—'}</code></td></tr>`)}`;
 }
 
+/** Metrics as a grid: one row per measure, one column per cut-off (`ndcg@10` is ndcg at 10). */
+function evaluationTable(metrics: [string, number | null][]): SafeHtml {
+  const cutoffs: string[] = [];
+  const rows = new Map<string, Map<string, number | null>>();
+  for (const [name, v] of metrics) {
+    const at = name.lastIndexOf('@');
+    const [base, k] = at > 0 ? [name.slice(0, at), name.slice(at + 1)] : [name, ''];
+    if (!cutoffs.includes(k)) cutoffs.push(k);
+    if (!rows.has(base)) rows.set(base, new Map());
+    rows.get(base)!.set(k, v);
+  }
+  return html`<table id="evaluation"><thead><tr><th>metric</th>${cutoffs.map((k) => html`<th class="n">${k ? `@${k}` : 'value'}</th>`)}</tr></thead><tbody>
+${[...rows].map(([base, byK]) => html`<tr><td>${base}</td>${cutoffs.map((k) => { const v = byK.get(k); return html`<td class="n">${v === undefined ? '' : v === null ? '—' : v.toFixed(4)}</td>`; })}</tr>`)}
+</tbody></table>`;
+}
+
 /** The overview: store, charts, model, preview form and imports. Chart data rides in a JSON block read by dashboard.js. */
 export function overviewPage(o: Overview & { store: string; auth: boolean }): string {
-  const { stats, perHour, tail, model, imports } = o;
+  const { stats, perHour, perDay, tail, model, imports } = o;
   const chartData = {
     perHour: { hours: perHour.hours.map((h) => h / 1000), counts: perHour.counts },
+    perDay: { days: perDay.hours.map((h) => h / 1000), counts: perDay.counts },
     tail: { counts: tail.counts },
   };
   const ev = model.evaluation;
@@ -55,8 +73,11 @@ ${Object.entries(stats.byType).map(([t, n]) => html`<div class="card small"><b>$
 </div></section>
 
 <section id="hours"><h2>Events per hour</h2>
-<p class="muted">${perHour.newest === null ? 'No events yet.' : html`The ${perHour.hours.length} hours up to the newest event (${when(perHour.newest)}): ${fmt(perHour.counts.reduce((a, b) => a + b, 0))} events.`}</p>
-<div id="chart-hours" class="chart"></div></section>
+<p class="muted">${perHour.newest === null ? 'No events yet.' : html`The ${perHour.hours.length} hours up to the newest event (${when(perHour.newest)}): ${plural(perHour.counts.reduce((a, b) => a + b, 0), 'event')}.`}</p>
+<div id="chart-hours" class="chart"></div>
+<h3>Events per day</h3>
+<p class="muted">${perDay.hours.length ? html`${fmt(perDay.hours.length)} days, ${when(perDay.hours[0]!).slice(0, 10)} to ${when(perDay.hours.at(-1)!).slice(0, 10)}.` : 'No events yet.'}</p>
+<div id="chart-days" class="chart"></div></section>
 
 <section id="tail"><h2>Popularity long tail</h2>
 <p class="muted">${tail.counts.length ? html`Items ranked by events (log scale). The most popular 20% of the ${fmt(tail.counts.length)} items with events get ${(tail.top20Share * 100).toFixed(1)}% of all events; ${fmt(tail.itemsWithoutEvents)} catalogue items have none.` : 'No events yet.'}</p>
@@ -73,9 +94,7 @@ ${model.training.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
 </tbody></table>`}
 <h3>Evaluation</h3>
 ${ev ? html`<p class="muted">Recorded in the model file${ev.source ? html` from <code>${ev.source}</code>` : ''}${ev.metric ? html`; chosen by ${ev.metric}` : ''}.</p>
-<table id="evaluation"><thead><tr><th>metric</th><th class="n">value</th></tr></thead><tbody>
-${ev.metrics.map(([m, v]) => html`<tr><td>${m}</td><td class="n">${v === null ? '—' : v.toFixed(4)}</td></tr>`)}
-</tbody></table>` : html`<p class="muted">This model file records no evaluation: train it with <code>curio train --params-from curio-report/report.json</code> to keep the figures it was chosen by.</p>`}
+${evaluationTable(ev.metrics)}` : html`<p class="muted">This model file records no evaluation: train it with <code>curio train --params-from curio-report/report.json</code> to keep the figures it was chosen by.</p>`}
 <h3>Versions</h3>
 <table id="versions"><thead><tr><th>role</th><th>version</th><th>kind</th><th class="n">users</th><th class="n">items</th><th>trained</th><th>loaded</th><th>file</th></tr></thead>
 <tbody>${versionRows(model.versions)}</tbody></table></section>
