@@ -241,3 +241,28 @@ test('the model section shows the evaluation figures a model file records, and t
   assert.match(versions, new RegExp(`<tr><td>current</td><td><code>${reload.body.version}</code></td><td>ease</td>`));
   assert.match(versions, new RegExp(`<tr><td>previous \\(rollback\\)</td><td><code>${reload.body.previous}</code></td><td>itemknn</td>`));
 });
+
+test('recent imports are listed newest first, their source escaped', async () => {
+  await shop.store.recordImport({ source: '/data/first.csv', format: 'generic', rows: 10, inserted: 9, skipped: 1, at: Date.UTC(2024, 1, 1, 12, 30) });
+  await shop.store.recordImport({ source: '/data/<b>second</b>.csv', format: 'movielens-latest', rows: 2500, inserted: 2500, skipped: 0, at: Date.UTC(2024, 1, 2, 8, 5) });
+  const { cookie } = await login(shop.keys.admin);
+  const home = (await page('/dashboard', cookie)).text;
+  const table = /<section id="imports">[\s\S]*?<\/section>/.exec(home)![0];
+  assert.ok(table.includes('<tr><td>2024-02-02 08:05 UTC</td><td>movielens-latest</td><td><code>/data/&#60;b&#62;second&#60;/b&#62;.csv</code></td><td class="n">2,500</td><td class="n">2,500</td><td class="n">0</td></tr>' +
+    '<tr><td>2024-02-01 12:30 UTC</td><td>generic</td><td><code>/data/first.csv</code></td><td class="n">10</td><td class="n">9</td><td class="n">1</td></tr>'), table);
+});
+
+test('a server started without keys (--no-auth) opens the dashboard without a login', async () => {
+  const open = await serveShop(shop, { auth: false });
+  try {
+    const res = await fetch(`${open.url}/dashboard`, { redirect: 'manual' });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /<b id="stat-users">/);
+    assert.ok(!text.includes('Log out'), 'nothing to log out of');
+    const preview = await call(open.url, 'POST', '/dashboard/api/preview', { body: { mode: 'item', id: 'A', k: 1 } });
+    assert.equal(preview.body.items[0].title, 'Tea cups');
+  } finally {
+    await open.close();
+  }
+});
