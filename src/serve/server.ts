@@ -21,6 +21,7 @@ import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
+import { dashboardApp } from './dashboard/index.ts';
 
 export interface ServerOptions {
   store: DataStore;
@@ -398,6 +399,9 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     if (!o.metricsPublic) await authorise(c, 'admin');
     return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
   });
+
+  // Server-rendered pages behind an admin login (their own cookie session and CSP): not part of the JSON API.
+  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend }));
 
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));

@@ -54,7 +54,7 @@ GET /metrics with an admin key; --metrics-public serves them without a key (for 
       metricsPublic: v['metrics-public'] === true,
     });
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
-    log.info('curio serving', { url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs` });
+    log.info('curio serving', { url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs`, dashboard: `${server.url}/dashboard` });
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log.info('shutting down', { signal });
