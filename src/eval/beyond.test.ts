@@ -133,6 +133,12 @@ test('evaluate reports the beyond-accuracy metrics per user beside NDCG', () => 
   // exposure i0..i3 = 0, 1, 2, 1: Gini (−1·1 + 1·1 + 3·2) / (4·4)
   close(r.means['gini@2'], 6 / 16);
   close(r.means['personalisation@2'], 0.5);
+  // the exposure curve of the same lists: i0, i1 (2 training users, 1) are the head; 3 of 4 slots on the tail
+  const e = r.exposure![0]!;
+  assert.equal(e.k, 2);
+  assert.equal(e.headItems, 2);
+  close(e.tailSlotShare, 0.75);
+  close(e.slotShare[50], 0.25, 'the top half of the catalogue (i0, i1) got 1 of 4 slots');
   // novelty: p(i1) = 1/2, p(i2) = p(i3) = floor 1/2 -> 1 bit each
   close(r.means['novelty@2'], 1);
   assert.ok(r.means['mi@2']! >= 0 && r.means['entropy@2']! > 0);
