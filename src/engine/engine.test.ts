@@ -85,6 +85,22 @@ test('recommend for a known user is the model\'s own top-k with seen items and n
   }
 });
 
+test('concurrent requests answer as one at a time: the score arrays they share are lent and returned whole', async () => {
+  const { store, engine } = await shopEngine();
+  try {
+    const reqs = [
+      { recipe: 'recommend', user: 'c0', k: 3 }, { recipe: 'recommend', user: 'c1', k: 3, boost: [{ filter: 'price < 10', multiply: 2 }] },
+      { recipe: 'related', context: { item: 'A' }, k: 3 }, { recipe: 'popular', k: 4 }, { recipe: 'bought-together', items: ['A'], k: 3 },
+      { recipe: 'recommend', user: 'c2', k: 3, filter: 'price < 30' }, { recipe: 'continue', user: 'c0', k: 3 },
+    ];
+    const alone = [];
+    for (const r of reqs) alone.push(await engine.recommend(r));
+    for (let round = 0; round < 3; round++) assert.deepEqual(await Promise.all([...reqs, ...reqs].map((r) => engine.recommend(r))), [...alone, ...alone]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a user unseen in training is folded in from the stored history; without history it is UnknownUserError', async () => {
   const { store, engine, t } = await shopEngine();
   try {

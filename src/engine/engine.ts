@@ -95,6 +95,12 @@ export class Engine implements EngineParts {
   private readonly fitting = new Map<string, Promise<CoOccurrence | BoughtTogether>>();
   private readonly countCache = new Map<string, Int32Array>();
   private readonly reranker: RerankStage;
+  /**
+   * Catalogue-sized score arrays of finished requests, reused by the next ones (a request takes each from here and
+   * returns it when answered): 120 KB per array at 30,000 items, several per request, would otherwise keep the
+   * garbage collector busy under load.
+   */
+  private readonly spare: Float32Array[] = [];
 
   private constructor(
     readonly store: DataStore,
@@ -162,6 +168,26 @@ export class Engine implements EngineParts {
 
   /** Answers a request already validated by RequestSchema (or a stricter schema extending it, as the server's). */
   async answer(req: ParsedRequest): Promise<EngineResponse> {
+    const lease: Float32Array[] = [];
+    try {
+      return await this.answerWith(req, lease);
+    } finally {
+      const n = this.catalog.size;
+      for (const a of lease) if (a.length === n && this.spare.length < 64) this.spare.push(a);
+    }
+  }
+
+  /** A catalogue-sized array filled with NaN, lent to the request until it is answered. */
+  private scoreArray(lease: Float32Array[]): Float32Array {
+    const n = this.catalog.size;
+    let a = this.spare.pop();
+    while (a && a.length !== n) a = this.spare.pop(); // the catalogue grew since it was made
+    a = a ? a.fill(NaN) : new Float32Array(n).fill(NaN);
+    lease.push(a);
+    return a;
+  }
+
+  private async answerWith(req: ParsedRequest, lease: Float32Array[]): Promise<EngineResponse> {
     const recipe = this.recipe(req.recipe);
     const defaults = this.config.defaults ?? {};
     const k = req.k ?? recipe.k ?? defaults.k ?? 10;
@@ -191,7 +217,7 @@ export class Engine implements EngineParts {
       if (visited.has(name)) continue;
       visited.add(name);
       const r = this.recipe(name);
-      const tier = await this.runTier(ctx, name, r, allowed, boosts.length > 0);
+      const tier = await this.runTier(ctx, name, r, allowed, boosts.length > 0, lease);
       let fresh = tier.count;
       if (tiers.length) {
         if (!taken) {
@@ -310,14 +336,14 @@ export class Engine implements EngineParts {
   }
 
   /** Runs one recipe's scorers and blends them; disallowed items become NaN. */
-  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array, boosted: boolean): Promise<Tier> {
+  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array, boosted: boolean, lease: Float32Array[]): Promise<Tier> {
     const n = this.catalog.size;
     const scorers = r.scorers.map(makeScorer);
     const outs: Float32Array[] = [];
     let why: string | undefined;
     const tierCtx = name === ctx.req.recipe ? ctx : new RequestContext(this, ctx.req, name, ctx.seeds, ctx.now);
     for (const s of scorers) {
-      const out = new Float32Array(n).fill(NaN);
+      const out = this.scoreArray(lease);
       let outcome;
       try {
         outcome = await s.score(tierCtx, out);
@@ -333,13 +359,15 @@ export class Engine implements EngineParts {
     // Scorers that gave no candidate here (a model scorer without a model) take no part in the blend.
     const live = outs.filter((out) => { for (let i = 0; i < n; i++) if (allowed[i] && !Number.isNaN(out[i]!)) return true; return false; });
     // One scorer: rank on its own array (boosts then change a copy, so reasons keep the raw score).
-    if (live.length === 1) scores = boosted ? live[0]!.slice() : live[0]!;
-    else {
+    if (live.length === 1) {
+      scores = live[0]!;
+      if (boosted) (scores = this.scoreArray(lease)).set(live[0]!);
+    } else {
       // Each scorer on its own scale: divide by its largest score among allowed items (its best candidate = 1,
       // whatever the model's scale), then weight. Largest |score| only when no score is positive. A model's
       // negative scores (EASE, factor dot products) must not set the scale: a large negative tail would shrink
       // its positive head and so its weight in the blend.
-      scores = new Float32Array(n).fill(NaN);
+      scores = this.scoreArray(lease);
       outs.forEach((out, j) => {
         let max = 0, maxAbs = 0;
         for (let i = 0; i < n; i++) {

@@ -55,6 +55,14 @@ const quote = (parts: EngineParts, c: number) => `"${parts.catalog.title(c)?.tri
 /** Pair counts of large baskets are sampled and reweighted, so they may be fractional: say so. */
 const count = (n: number) => (Number.isInteger(n) ? String(n) : `~${Math.round(n)}`);
 
+/** One model-space score buffer per model, filled and read without an await between (so requests can share it). */
+const scratch = new WeakMap<object, Float32Array>();
+function modelScratch(model: { nItems: number }): Float32Array {
+  let buf = scratch.get(model);
+  if (!buf || buf.length !== model.nItems) scratch.set(model, (buf = new Float32Array(model.nItems)));
+  return buf;
+}
+
 class ModelScorer implements Scorer {
   private foldedIn = 0;
   /** The model-space history that was scored when it was folded in (else the training row explains). */
@@ -66,18 +74,20 @@ class ModelScorer implements Scorer {
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
     const t = ctx.parts.requireModel(`recipe "${ctx.recipe}"`);
     if (!ctx.req.user && !ctx.req.history) throw new ConfigError('user', `the "${ctx.recipe}" recipe needs a user or a history`);
-    const buf = new Float32Array(t.model.nItems);
-    if (ctx.modelUser >= 0 && this.config.foldIn === 'unknown' && !ctx.req.history) t.model.scoreUser(ctx.modelUser, buf);
+    const known = ctx.modelUser >= 0 && this.config.foldIn === 'unknown' && !ctx.req.history;
+    const h = known ? undefined : await ctx.modelHistory();
+    if (h && !h.items.length) throw new UnknownUserError(ctx.req.user ?? '(history)');
+    // The verb of "because you bought ...": the model's one training type, else the user's own event types.
+    const types = (t.info.data as { types?: string[] } | undefined)?.types;
+    this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
+    // No await from here on: the model-space buffer is shared by the requests of this model.
+    const buf = modelScratch(t.model).fill(0); // as a new array: some models add into it
+    if (!h) t.model.scoreUser(ctx.modelUser, buf);
     else {
-      const h = await ctx.modelHistory();
-      if (!h.items.length) throw new UnknownUserError(ctx.req.user ?? '(history)');
       t.model.scoreHistory(h.items, h.values, buf);
       this.foldedIn = h.events;
       this.history = h;
     }
-    // The verb of "because you bought ...": the model's one training type, else the user's own event types.
-    const types = (t.info.data as { types?: string[] } | undefined)?.types;
-    this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
     const map = ctx.parts.modelToCatalog!;
     for (let j = 0; j < buf.length; j++) {
       const c = map[j]!;

@@ -3,6 +3,21 @@ import type { InteractionRow } from '../data/types.ts';
 import type { DataStore, WriteReport } from '../store/types.ts';
 import { HttpError } from './http-error.ts';
 import { withTables } from './sqlite-tables.ts';
+import type Database from 'better-sqlite3';
+
+/** The idempotency statements of each connection, prepared once (preparing costs more than running them). */
+const statements = new WeakMap<Database.Database, { get: Database.Statement; put: Database.Statement }>();
+function idempotency(db: Database.Database): { get: Database.Statement; put: Database.Statement } {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      get: db.prepare('SELECT request_hash, response FROM curio_idempotency WHERE key = ?'),
+      put: db.prepare('INSERT INTO curio_idempotency (key, request_hash, response, at) VALUES (?, ?, ?, ?)'),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
 
 export interface IngestResult extends WriteReport {
   /** Answered from an earlier request with the same idempotency key; nothing was written. */
@@ -88,7 +103,7 @@ export class EventIngest {
   private async one(tx: DataStore, p: Pending): Promise<{ ok: IngestResult } | { err: unknown }> {
     try {
       if (p.key !== undefined) {
-        const prior = await withTables(tx, (db) => db.prepare('SELECT request_hash, response FROM curio_idempotency WHERE key = ?').get(p.key) as
+        const prior = await withTables(tx, (db) => idempotency(db).get.get(p.key) as
           { request_hash: string; response: string } | undefined);
         if (prior) {
           if (prior.request_hash !== p.hash) {
@@ -101,8 +116,7 @@ export class EventIngest {
       const report = await tx.transaction(async (sp) => {
         const r = await sp.addInteractions(p.rows);
         if (p.key !== undefined) {
-          await withTables(sp, (db) => db.prepare('INSERT INTO curio_idempotency (key, request_hash, response, at) VALUES (?, ?, ?, ?)')
-            .run(p.key, p.hash, JSON.stringify(r), Date.now()));
+          await withTables(sp, (db) => idempotency(db).put.run(p.key, p.hash, JSON.stringify(r), Date.now()));
         }
         return r;
       });

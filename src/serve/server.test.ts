@@ -1,9 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, renameSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeShop, serveShop, call } from './testing.ts';
+import { jsonLogger } from './log.ts';
 import { openApiDocument } from './openapi.ts';
 
 // One shop and one server for the file: a real SQLite file, real model files, a real socket on 127.0.0.1.
@@ -105,6 +107,24 @@ test('a key revoked or created by another connection (curio keys in another proc
     assert.equal((await call(base, 'GET', '/v1/model', { key: later.key })).status, 200);
   } finally {
     await other.close();
+  }
+});
+
+test('a client that leaves in the middle of its body: a 400 (logged), not a server failure, and the server goes on', async () => {
+  const lines: { msg: string; method?: string; status?: number }[] = [];
+  const s = await serveShop(shop, { logger: jsonLogger((l) => lines.push(JSON.parse(l))) });
+  try {
+    const { port } = new URL(s.url);
+    const sock = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST /v1/recommend HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${read}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user":`);
+    await new Promise((r) => setTimeout(r, 100));
+    sock.destroy();
+    for (let t = 0; t < 50 && !lines.some((l) => l.msg === 'request'); t++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(lines.map((l) => [l.msg, l.method, l.status]), [['request', 'POST', 400]], 'the cut-off request finished as the client\'s error, not a server failure');
+    assert.equal((await call(s.url, 'POST', '/v1/recommend', { key: read, body: { user: 'b0' } })).status, 200);
+  } finally {
+    await s.close();
   }
 });
 

@@ -86,6 +86,7 @@ function jsonDepth(v: unknown, limit: number): number {
 function readBody(incoming: IncomingMessage, max: number): Promise<string | undefined> {
   const declared = incoming.headers['content-length'];
   if (declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number(declared) > max) return Promise.resolve(undefined);
+  if (incoming.destroyed) return Promise.reject(new HttpError(400, 'invalid_request', 'the request body was cut off'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -93,6 +94,7 @@ function readBody(incoming: IncomingMessage, max: number): Promise<string | unde
       incoming.off('data', data);
       incoming.off('end', end);
       incoming.off('error', failed);
+      incoming.off('close', closed);
     };
     const data = (b: Buffer) => {
       size += b.length;
@@ -104,10 +106,13 @@ function readBody(incoming: IncomingMessage, max: number): Promise<string | unde
       const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     };
-    const failed = (e: Error) => { done(); reject(e); };
+    // The client went away before the end of its body ('aborted' error, or a close): its fault, not a server error.
+    const failed = () => { done(); reject(new HttpError(400, 'invalid_request', 'the request body was cut off')); };
+    const closed = failed;
     incoming.on('data', data);
     incoming.on('end', end);
     incoming.on('error', failed);
+    incoming.on('close', closed);
   });
 }
 
