@@ -97,7 +97,7 @@ for (const u of users) {
   const t0 = performance.now();
   const r = await reranker.rerank(recent, ids.map((id, q) => ({ id, title: title(top.items[q]!) })));
   latency.push(performance.now() - t0);
-  if (r.by === 'model') { fallbacks++; const why = r.fallback!.replace(/.*?: /, '').slice(0, 80); reasons.set(why, (reasons.get(why) ?? 0) + 1); }
+  if (r.by === 'model') { fallbacks++; const why = r.fallback!.replace(/.*?: /, '').replace(/: keeping the model's order$/, '').slice(0, 120); reasons.set(why, (reasons.get(why) ?? 0) + 1); }
   dropped += r.dropped.length;
   appended += r.appended;
   const reordered = Int32Array.from(r.order, (id) => train.items.get(id));

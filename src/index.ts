@@ -64,3 +64,4 @@ export * from './engine/index.ts';
 
 export { sentiment, sentimentMany, SentimentModel, defaultSentimentModel, lexiconScore, trainSentimentModel, sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, snapshotWithReviewSentiment, type SentimentResult, type SentimentLabel, type ReviewSignalOptions, type RatingScale } from './sentiment/index.ts';
 export { Asker, Searcher, parseRequest, type AskAnswer, type AskOptions, type AskUnderstood, type Understood, type Constraint, type SearchAnswer } from './ask/index.ts';
+export * from './llm/index.ts';

@@ -1,4 +1,4 @@
-export { Asker, type AskAnswer, type AskOptions, type AskUnderstood, type UnderstoodConstraint } from './ask.ts';
+export { Asker, type AskAnswer, type AskOptions, type AskUnderstood, type UnderstoodConstraint, type RequestInterpreter, type RequestInterpretation } from './ask.ts';
 export { parseRequest, MAX_REQUEST_CHARS, type Constraint, type ConstraintKind, type Understood } from './parse.ts';
 export { buildVocabulary, nameKey, SYNONYMS, type Vocabulary } from './vocabulary.ts';
 export { TextIndex } from './text-index.ts';

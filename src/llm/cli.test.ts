@@ -125,3 +125,31 @@ test('curio recommend --llm-rerank: the best 20 re-ordered by the LLM; without a
   assert.equal(r.code, 1);
   assert.match(r.err, /--llm-rerank: needs an LLM endpoint: pass --llm-url URL/);
 });
+
+test('curio recommend --llm-explain: each "because you ..." reason gets the LLM\'s rephrasing from its own evidence; a bad one is left out with a warning', async () => {
+  assert.equal((await shop()).code, 0);
+  let r = await curio('train', '--model', 'itemknn', '--set', 'neighbors=50', '--out', 'k.bin', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  let calls = 0;
+  const stub = await startStubLlm({
+    chat: (req) => {
+      const { evidence } = JSON.parse(req.body.messages![1]!.content) as { evidence: { becauseOf: { title: string }[] } };
+      // the second item's answer names an item outside its evidence
+      return answerJson({ sentence: calls++ === 1 ? 'You will love "NOT IN THE EVIDENCE".' : `Since you bought "${evidence.becauseOf[0]!.title}".` });
+    },
+  });
+  try {
+    r = await curio('recommend', '--user', '15311', '-k', '3', '--json', '--model', 'k.bin', '--llm-explain', '--llm-url', stub.url);
+    assert.equal(r.code, 0, r.err);
+    const items = JSON.parse(r.out) as { reasons: { kind: string; text: string; evidence?: { contributions?: { item: string }[] } }[] }[];
+    assert.equal(stub.requests.length, 3);
+    const llm = items.map((it) => it.reasons.find((x) => x.kind === 'llm')?.text);
+    assert.match(llm[0]!, /^Since you bought "[^"]+"\.$/);
+    assert.equal(llm[1], undefined);
+    assert.match(llm[2]!, /^Since you bought "/);
+    assert.ok(items.every((it) => /^because you bought/.test(it.reasons.find((x) => x.kind === 'model')!.text)), 'the template reason stays');
+    assert.match(r.err, /^curio: warning: the LLM at .*: 1 of 3 reasons not rephrased \(answer names "NOT IN THE EVIDENCE", which is not in the evidence\): kept the template sentences\n$/);
+  } finally {
+    await stub.close();
+  }
+});

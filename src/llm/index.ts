@@ -3,3 +3,5 @@ export { LlmConfigSchema, resolveLlmConfig, normalizeBaseUrl, LLM_API_KEY_ENV, t
 export { LlmError, type LlmFailure } from './errors.ts';
 export { OpenAiEncoder } from './embedding-encoder.ts';
 export { LlmRequestInterpreter, LlmUnderstandingSchema, constraintsFromLlm } from './ask.ts';
+export { LlmRephraser } from './rephrase.ts';
+export { LlmReranker, mergeRanking, recommendWithLlmRerank, type LlmRerankResult, type RerankCandidate } from './rerank.ts';

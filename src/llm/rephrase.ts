@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { ScoreExplanation } from '../explain/contributions.ts';
-import type { Rephraser } from '../explain/phrase.ts';
+import { rephraseOrKeep, type Rephraser } from '../explain/phrase.ts';
+import type { Engine, ResultItem } from '../engine/engine.ts';
 import type { LlmClient } from './client.ts';
 
 const RephrasedSchema = z.strictObject({ sentence: z.string().min(1).max(400) });
@@ -60,4 +61,36 @@ export class LlmRephraser implements Rephraser {
     }
     return text;
   }
+}
+
+/**
+ * Adds an 'llm' reason to each result item whose model reason cites history items: the LLM's rephrasing of that
+ * reason's sentence, from its evidence only (the cited items' titles and shares). The template reason stays, so
+ * the true sentence is always there; an item whose rephrasing fails or names an item outside its evidence gets
+ * none. Returns how many were rephrased and the first failure's reason (for one warning line).
+ */
+export async function rephraseReasons(
+  engine: Engine,
+  items: ResultItem[],
+  rephraser: LlmRephraser,
+  o: { timeoutMs?: number } = {},
+): Promise<{ rephrased: number; failed: number; firstFailure?: string }> {
+  const cat = engine.catalog;
+  const quote = (id: string) => { const c = cat.ids.get(id); return `"${(c >= 0 ? cat.title(c)?.trim() : undefined) || id}"`; };
+  let rephrased = 0, failed = 0;
+  let firstFailure: string | undefined;
+  for (const it of items) {
+    const r = it.reasons.find((x) => x.kind === 'model');
+    const ev = r?.evidence as { model?: string; score?: number; exact?: boolean; method?: ScoreExplanation['method']; contributions?: { item: string; share: number }[] } | undefined;
+    if (!r || !ev?.contributions?.length || !/^because /.test(r.text)) continue;
+    // Catalogue indices stand for the items; names maps each to its quoted title.
+    const names: Record<number, string> = { [cat.ids.get(it.item)]: quote(it.item) };
+    const contributions = ev.contributions.map((c) => { const i = cat.ids.get(c.item); names[i] = quote(c.item); return { item: i, value: c.share }; });
+    const x: ScoreExplanation = { model: ev.model ?? '', item: cat.ids.get(it.item), score: ev.score ?? 0, base: 0, rest: 0, exact: ev.exact ?? false, method: ev.method ?? 'item-weights', contributions };
+    const clause = r.text.split('; ')[0]!;
+    const out = await rephraseOrKeep(rephraser, [clause], x, names, o);
+    if (out.rephrased) { it.reasons.push({ kind: 'llm', text: out.text, evidence: { rephrases: 'model' } }); rephrased++; }
+    else { failed++; firstFailure ??= out.why; }
+  }
+  return { rephrased, failed, ...(firstFailure ? { firstFailure } : {}) };
 }

@@ -26,7 +26,7 @@ const cands = ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `Item ${id}` }));
 
 async function reranker(steps: StubStep[]) {
   const stub = await startStubLlm({ script: steps, chat: rerankStub('reverse') });
-  return { stub, r: new LlmReranker(new LlmClient(resolveLlmConfig({ baseUrl: stub.url, retries: 0, timeoutMs: 1500 })!), { candidates: 4, recent: 2 }) };
+  return { stub, r: new LlmReranker(new LlmClient(resolveLlmConfig({ baseUrl: stub.url, retries: 0, timeoutMs: 3000 })!), { candidates: 4, recent: 2 }) };
 }
 
 test('LlmReranker: the answer merged over the socket; garbage, a 500, a hang or only unknown ids keep the model order', async () => {
@@ -41,7 +41,7 @@ test('LlmReranker: the answer merged over the socket; garbage, a 500, a hang or 
     assert.deepEqual(await r.rerank(['R1', 'R2', 'R3'], cands), { order: ['c', 'a', 'b', 'd'], dropped: ['zz'], appended: 2, by: 'llm' });
     assert.match(stub.requests[0]!.body.messages![1]!.content, /- R1\n- R2\n\n/, 'only the 2 newest items');
     assert.doesNotMatch(stub.requests[0]!.body.messages![1]!.content, /R3/);
-    for (const why of [/not JSON/, /HTTP 500/, /no answer within 1500 ms/, /ranked none of the candidates \(2 unknown ids\)/]) {
+    for (const why of [/not JSON/, /HTTP 500/, /no answer within 3000 ms/, /ranked none of the candidates \(2 unknown ids\)/]) {
       const out = await r.rerank([`new ${why.source}`], cands);
       assert.equal(out.by, 'model');
       assert.deepEqual(out.order, ['a', 'b', 'c', 'd']);

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
 import { TfidfEncoder } from './tfidf.ts';
 import { OpenAiEncoder } from '../llm/embedding-encoder.ts';
+import { OnnxEncoder } from '../llm/onnx-encoder.ts';
 
 export interface EncoderSpec {
   name: string;
@@ -32,6 +33,8 @@ export function registerEncoder(name: string, make: EncoderMaker): void {
 
 // needs no package (node's fetch), so always available; src/llm/embedding-encoder.ts
 registerEncoder('openai', (o) => new OpenAiEncoder(o));
+// an add-on package (src/llm/onnx-encoder.ts): its constructor names the install line when it is missing
+registerEncoder('onnx', (o) => new OnnxEncoder(o));
 
 export function encoderNames(): string[] {
   return [...new Set([...makers.keys(), ...Object.keys(OPTIONAL_ENCODERS)])];
