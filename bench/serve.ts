@@ -6,6 +6,8 @@
  *   events: POST /v1/events, batches of 100 and single events (durable: each acknowledged after its group commit,
  *           synchronous = FULL);
  *   hot swap: the recommend load while the model is reloaded every second; failures and p99 during the swaps;
+ *   background retrain: the recommend load while POST /v1/model/retrain trains a new model in a child process and
+ *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
  * Options: --seconds=N per run (default 10), --connections=N (default 16).
  */
@@ -99,6 +101,8 @@ try {
   await swapper;
   row(`recommend during ${swaps} model swaps`, during, 0);
   if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
+  const retrain = await duringRetrain(url, auth(admin), () => run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })));
+  for (const [name, r] of retrain.rows) row(name, r, 0);
 
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
@@ -107,8 +111,41 @@ try {
   console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine counts).\n`);
   printTable(rows);
   console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
+  console.log(retrain.note);
 } finally {
   server?.kill('SIGTERM');
   if (server) await new Promise((r) => server!.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
+}
+
+type Run = Awaited<ReturnType<typeof autocannon>>;
+
+/**
+ * The recommend load while a background retrain (POST /v1/model/retrain: a child process fits iALS on a snapshot,
+ * then the server swaps the new model in) runs: load runs follow each other until the retrain is over.
+ */
+async function duringRetrain(url: string, headers: Record<string, string>, load: () => Promise<Run>): Promise<{ rows: [string, Run][]; note: string }> {
+  const status = async () => (await (await fetch(`${url}/v1/model/retrain`, { headers })).json()) as { running: boolean; last: { outcome: string; seconds: number; error: string | null } | null; runs: number };
+  const started = await fetch(`${url}/v1/model/retrain`, { method: 'POST', headers, body: '{}' });
+  if (started.status !== 202) return { rows: [], note: `retrain could not start: ${started.status} ${await started.text()}` };
+  const runs: Run[] = [];
+  let swapRun = -1;
+  for (let round = 0; round < 30; round++) {
+    runs.push(await load());
+    const s = await status();
+    if (!s.running) {
+      swapRun = runs.length - 1;
+      break;
+    }
+  }
+  const s = await status();
+  const failed = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  const worst = runs.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a));
+  const rows: [string, Run][] = [[`recommend during retrain (worst of ${runs.length} runs)`, worst]];
+  if (swapRun >= 0) rows.push([`recommend, the run with the retrain's swap`, runs[swapRun]!]);
+  return {
+    rows,
+    note: `background retrain: ${s.last ? `${s.last.outcome} after ${s.last.seconds} s${s.last.error ? ` (${s.last.error})` : ''}` : 'not finished'}; ` +
+      `${runs.length} load runs, ${runs.reduce((n, r) => n + r['2xx'], 0)} answered, ${failed} failed requests during it`,
+  };
 }
