@@ -101,8 +101,14 @@ try {
   await swapper;
   row(`recommend during ${swaps} model swaps`, during, 0);
   if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
-  const retrain = await duringRetrain(url, auth(admin), () => run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })));
-  for (const [name, r] of retrain.rows) row(name, r, 0);
+  const retrain = await duringRetrain(url, auth(admin), async () => {
+    const r = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
+    return { ...r, cpuPerRequest };
+  });
+  for (const [name, r] of retrain.rows) {
+    cpuPerRequest = r.cpuPerRequest;
+    row(name, r, 0);
+  }
 
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
@@ -118,7 +124,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-type Run = Awaited<ReturnType<typeof autocannon>>;
+type Run = Awaited<ReturnType<typeof autocannon>> & { cpuPerRequest: number };
 
 /**
  * The recommend load while a background retrain (POST /v1/model/retrain: a child process fits iALS on a snapshot,

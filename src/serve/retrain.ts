@@ -147,6 +147,7 @@ export class Retrainer {
   /** Starts a retrain unless one runs; `done` settles when the one running (started now or before) finished. */
   trigger(reason: RetrainTrigger): { started: boolean; done: Promise<void> } {
     if (this.running) return { started: false, done: this.running.done };
+    if (this.abort.signal.aborted) return { started: false, done: Promise.resolve() };
     const r: Running = { trigger: reason, startedAt: new Date(), phase: 'starting', erased: new Set(this.erasingNow.keys()), eventsAtStart: this.written, done: Promise.resolve() };
     this.running = r;
     r.done = this.run(r).finally(() => { if (this.running === r) this.running = undefined; });

@@ -20,6 +20,9 @@ test('curio keys create/list/revoke and curio serve, on the real binary, a real 
   const badScope = curio('keys', 'create', '--scope', 'root');
   assert.equal(badScope.status, 1);
   assert.match(badScope.stderr, /^curio: keys: --scope: "root" is not a scope; use one of read, write, admin/);
+  const badPeriod = curio('serve', '--retrain-every', '0s');
+  assert.equal(badPeriod.status, 1);
+  assert.match(badPeriod.stderr, /^curio: serve: --retrain-every: "0s" is too short to train in/);
 
   const server = spawn(process.execPath, [bin, 'serve', '--db', shop.db, '--model', shop.models[0], '--port', '0', '--retrain-after', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {

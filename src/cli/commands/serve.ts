@@ -31,6 +31,7 @@ pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says 
       'metrics-public': { type: 'boolean' }, 'retrain-every': { type: 'string' }, 'retrain-after': { type: 'string' }, 'keep-models': { type: 'string' },
     }, 'serve');
     const retrainEvery = v['retrain-every'] === undefined ? undefined : durationMs(v['retrain-every'], '--retrain-every');
+    if (retrainEvery !== undefined && !(retrainEvery >= 1000)) throw new ConfigError('--retrain-every', `"${v['retrain-every']}" is too short to train in; give a period such as 30m, 6h or 1d`);
     const retrainAfter = v['retrain-after'] === undefined ? undefined : intOption(v['retrain-after'], 'retrain-after', 0, 1);
     const host = v.host ?? '127.0.0.1';
     if (v['no-auth'] && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
