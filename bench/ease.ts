@@ -1,6 +1,7 @@
 /**
- * EASE benchmark: quality against an independent numpy EASE on MovieLens-100K (same split), then speed on a
- * synthetic catalogue of 10,000 items, Curio (native kernel and/or TypeScript workers) beside numpy+OpenBLAS.
+ * EASE benchmark: quality against an independent numpy EASE on MovieLens-100K and ml-latest-small (same split),
+ * then speed on a synthetic catalogue of 10,000 items: Curio (native float32 kernel, TypeScript workers) beside
+ * scipy.linalg.inv in float32 and float64 and the few-line numpy version, all OpenBLAS, with ratios and peak RSS.
  *
  *   node --import tsx bench/ease.ts [--items 10000] [--users 20000] [--interactions 1000000] [--l2 500]
  *                                   [--threads 2] [--ts-items N] [--plain-js-items N] [--skip-quality] [--skip-speed]
@@ -18,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { csrFromCoo, type Csr } from '../src/data/csr.ts';
 import { generateSynthetic } from '../src/data/synthetic.ts';
-import { loadNativeDense } from '../src/linalg/dense.ts';
+import { nativeAddon } from '../src/linalg/native.ts';
 import { ease, type Ease } from '../src/models/ease.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -48,36 +49,43 @@ async function main(): Promise<void> {
 
 async function quality(work: string): Promise<void> {
   const dataDir = resolve(root, process.env.CURIO_DATA ?? '../shared/data');
-  const file = join(dataDir, 'ml-100k', 'u.data');
-  if (!existsSync(file)) {
-    console.log(`quality: skipped (${file} not found; set CURIO_DATA)`);
-    return;
-  }
-  const split = recboleSplit(readFileSync(file, 'utf8'), 2020);
-  const splitFile = join(work, 'split.tsv');
-  writeFileSync(splitFile, Array.from({ length: split.user.length }, (_, k) => `${split.user[k]}\t${split.item[k]}\t${split.part[k]}`).join('\n') + '\n');
+  const sets = [
+    // ml-latest-small's CSV (userId,movieId,rating,timestamp, one header line) as the u.data layout.
+    { name: 'ml-100k', file: join(dataDir, 'ml-100k', 'u.data'), text: (t: string) => t },
+    { name: 'ml-latest-small', file: join(dataDir, 'ml-latest-small', 'ratings.csv'), text: (t: string) => t.split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join('\t')).join('\n') },
+  ];
+  for (const set of sets) {
+    if (!existsSync(set.file)) {
+      console.log(`quality: ${set.name} skipped (${set.file} not found; set CURIO_DATA)`);
+      continue;
+    }
+    const split = recboleSplit(set.text(readFileSync(set.file, 'utf8')), 2020);
+    const splitFile = join(work, 'split.tsv');
+    writeFileSync(splitFile, Array.from({ length: split.user.length }, (_, k) => `${split.user[k]}\t${split.item[k]}\t${split.part[k]}`).join('\n') + '\n');
 
-  const train = partMatrix(split, 0), valid = partMatrix(split, 1), test = partMatrix(split, 2);
-  const py = runPython(['quality', splitFile, String(L2)]);
-  const ref = py.ndcg10 as number;
-  console.log(`\nEASE quality on ml-100k (ratings >= 3, 10-core, per-user random 8:1:1, full ranking without train and validation items, l2=${L2})`);
-  console.log(`users ${split.users}, items ${split.items}, interactions ${split.user.length}, evaluated users ${py.users} (numpy)`);
-  const rows: string[][] = [];
-  let worst = 0;
-  for (const preferNative of loadNativeDense() ? [true, false] : [false]) {
-    const t0 = performance.now();
-    const model = ease.create({ l2: L2 }) as Ease;
-    model.preferNative = preferNative;
-    await model.fit({ matrix: train }, { threads: THREADS });
-    const ours = ndcgAt10(model, train, valid, test);
-    const f = model.lastFit!;
-    const rel = Math.abs(ours.ndcg - ref) / ref;
-    worst = Math.max(worst, rel);
-    rows.push([`curio (${f.path}${f.path !== 'native' ? (f.wasm ? ', WASM SIMD' : ', plain JS') : ''})`, ours.ndcg.toFixed(5), String(ours.users), `${(100 * rel).toFixed(3)}%`, ((performance.now() - t0) / 1000).toFixed(2)]);
+    const train = partMatrix(split, 0), valid = partMatrix(split, 1), test = partMatrix(split, 2);
+    const py = runPython(['quality', splitFile, String(L2)]);
+    const ref = py.ndcg10 as number;
+    console.log(`\nEASE quality on ${set.name} (ratings >= 3, 10-core, per-user random 8:1:1, full ranking without train and validation items, l2=${L2})`);
+    console.log(`users ${split.users}, items ${split.items}, interactions ${split.user.length}, evaluated users ${py.users} (numpy)`);
+    const rows: string[][] = [];
+    let worst = 0;
+    for (const preferNative of nativeAddon() ? [true, false] : [false]) {
+      const t0 = performance.now();
+      const model = ease.create({ l2: L2 }) as Ease;
+      model.preferNative = preferNative;
+      await model.fit({ matrix: train }, { threads: THREADS });
+      const ours = ndcgAt10(model, train, valid, test);
+      const f = model.lastFit!;
+      const rel = Math.abs(ours.ndcg - ref) / ref;
+      worst = Math.max(worst, rel);
+      const kind = f.path === 'native' ? `native float32, ${f.isa}` : `${f.path} float64, ${f.wasm ? 'WASM SIMD' : 'plain JS'}`;
+      rows.push([`curio (${kind})`, ours.ndcg.toFixed(5), String(ours.users), `${(100 * rel).toFixed(3)}%`, ((performance.now() - t0) / 1000).toFixed(2)]);
+    }
+    rows.push(['numpy reference (float64)', ref.toFixed(5), String(py.users), '-', '-']);
+    table(['implementation', 'NDCG@10', 'users', 'rel. diff', 'fit+eval s'], rows);
+    console.log(`largest relative difference ${(100 * worst).toFixed(3)}% (target < 1%; float32 must agree to the 4th decimal): ${worst < 0.01 ? 'OK' : 'FAIL'}`);
   }
-  rows.push(['numpy reference', ref.toFixed(5), String(py.users), '-', '-']);
-  table(['implementation', 'NDCG@10', 'users', 'rel. diff', 'fit+eval s'], rows);
-  console.log(`largest relative difference ${(100 * worst).toFixed(3)}% (target < 1%): ${worst < 0.01 ? 'OK' : 'FAIL'}`);
 }
 
 interface Split {
@@ -161,43 +169,52 @@ function speed(work: string): void {
   console.log(`(data generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const full = writeMatrix(join(work, 'full.bin'), m);
   const rows: string[][] = [];
-  const py = runPython(['speed', full, String(L2), 'float64']);
-  const pyTotal = py.total_s as number;
-  const line = (name: string, r: Record<string, number | string>, ratio: boolean, note = '') => [
-    name, fmt(r.gram_s), fmt(r.inverse_s), fmt(r.weights_s), fmt(r.total_s), fmt(r.peak_rss_mb, 0), ratio ? `${(Number(r.total_s) / pyTotal).toFixed(2)}x` : '-', note,
+  // The anchors, each in its own process so that its peak RSS is its own.
+  const sf32 = runPython(['speed', full, String(L2), 'float32', 'scipy']);
+  const sf64 = runPython(['speed', full, String(L2), 'float64', 'scipy']);
+  const np64 = runPython(['speed', full, String(L2), 'float64', 'numpy']);
+  const ratio = (r: Record<string, number | string>, base: Record<string, number | string>) => typeof r.total_s === 'number' ? `${(r.total_s / Number(base.total_s)).toFixed(2)}x` : '-';
+  const line = (name: string, r: Record<string, number | string>, note = '') => [
+    name, fmt(r.gram_s), fmt(r.inverse_s), fmt(r.weights_s), fmt(r.total_s), ratio(r, sf32), ratio(r, sf64), ratio(r, np64),
+    fmt(r.peak_rss_mb, 0), typeof r.peak_rss_mb === 'number' ? `${(r.peak_rss_mb / Number(sf32.peak_rss_mb)).toFixed(2)}x` : '-', note,
   ];
-  rows.push(line(`numpy ${py.numpy} + OpenBLAS, float64`, py, false, `OPENBLAS_NUM_THREADS=${THREADS}`));
-  if (loadNativeDense()) {
-    rows.push(line('curio, native kernel (C++ AVX2/FMA, OpenMP)', runChild('native', full), true, 'gram in TS'));
+  rows.push(line(`scipy ${sf32.scipy} linalg.inv, float32`, sf32, 'Gram dense in float32, B in place'));
+  rows.push(line(`scipy ${sf64.scipy} linalg.inv, float64`, sf64, 'same in float64'));
+  rows.push(line(`numpy ${np64.numpy} linalg.inv, float64`, np64, 'the few-line version: dense float64 Gram, new B'));
+  const addon = nativeAddon();
+  if (addon) {
+    const r = runChild('native', full);
+    rows.push(line(`curio native float32 (${r.isa}, OpenMP)`, r, 'Gram, inverse, B in one n x n float32 buffer'));
   } else {
-    rows.push(['curio, native kernel', '-', '-', '-', '-', '-', '-', 'not built (npm install builds native/)']);
+    rows.push(['curio native', '-', '-', '-', '-', '-', '-', '-', '-', '-', 'not built (npm install builds native/)']);
   }
   if (tsItems === items) {
     const r = runChild('typescript', full);
-    rows.push(line(`curio, TypeScript on worker threads (${r.wasm ? 'WASM SIMD' : 'plain JS'} kernel)`, r, true, 'no native code'));
+    rows.push(line(`curio TypeScript workers, float64 (${r.wasm ? 'WASM SIMD' : 'plain JS'})`, r, 'no native code'));
   } else {
     const small = writeMatrix(join(work, `top${tsItems}.bin`), firstColumns(m, tsItems));
     const r = runChild('typescript', small);
     const scale = (items / tsItems) ** 3;
     const inv = Number(r.inverse_s) * scale;
     const est = { gram_s: '-', inverse_s: inv, weights_s: '-', total_s: inv, peak_rss_mb: '-' } as Record<string, number | string>;
-    rows.push(line(`curio, TypeScript workers at ${tsItems} items (${r.wasm ? 'WASM SIMD' : 'plain JS'})`, r, false, 'measured'));
-    rows.push(line(`curio, TypeScript workers at ${items} items`, est, true, `inverse extrapolated x${scale.toFixed(1)} (n^3); --ts-items ${items} measures it`));
+    rows.push(line(`curio TypeScript workers at ${tsItems} items (${r.wasm ? 'WASM SIMD' : 'plain JS'})`, { ...r, total_s: '-' }, 'measured (ratios need the full size)'));
+    rows.push(line(`curio TypeScript workers at ${items} items`, est, `inverse extrapolated x${scale.toFixed(1)} (n^3); --ts-items ${items} measures it`));
   }
   const jsItems = Math.min(items, opt('plain-js-items', 0));
   if (jsItems > 0) {
     // The fallback when a runtime has no WASM SIMD: plain JavaScript tiles (CURIO_WASM=0).
     const file = jsItems === items ? full : writeMatrix(join(work, `js${jsItems}.bin`), firstColumns(m, jsItems));
     const r = runChild('typescript', file, { CURIO_WASM: '0' });
-    if (jsItems === items) rows.push(line('curio, TypeScript workers, plain JS kernel', r, true, 'CURIO_WASM=0'));
+    if (jsItems === items) rows.push(line('curio TypeScript workers, plain JS kernel', r, 'CURIO_WASM=0'));
     else {
       const scale = (items / jsItems) ** 3;
-      rows.push(line(`curio, TypeScript workers, plain JS, ${jsItems} items`, r, false, 'CURIO_WASM=0, measured'));
-      rows.push(line(`curio, TypeScript workers, plain JS, ${items} items`, { gram_s: '-', inverse_s: Number(r.inverse_s) * scale, weights_s: '-', total_s: Number(r.inverse_s) * scale, peak_rss_mb: '-' }, true, `inverse extrapolated x${scale.toFixed(1)} (n^3)`));
+      rows.push(line(`curio TypeScript workers, plain JS, ${jsItems} items`, { ...r, total_s: '-' }, 'CURIO_WASM=0, measured'));
+      rows.push(line(`curio TypeScript workers, plain JS, ${items} items`, { gram_s: '-', inverse_s: Number(r.inverse_s) * scale, weights_s: '-', total_s: Number(r.inverse_s) * scale, peak_rss_mb: '-' }, `inverse extrapolated x${scale.toFixed(1)} (n^3)`));
     }
   }
-  table(['implementation', 'gram s', 'inverse s', 'weights s', 'total s', 'peak RSS MiB', 'vs numpy', 'note'], rows);
-  console.log(`anchor (/work/shared/ANCHORS.md): numpy+OpenBLAS, 2 threads, 10K x 10K inverse float64 39 s; target: EASE on 10,000 items < 60 s`);
+  table(['implementation', 'gram s', 'inverse s', 'weights s', 'total s', 'vs scipy f32', 'vs scipy f64', 'vs numpy', 'peak RSS MiB', 'RSS vs scipy f32', 'note'], rows);
+  console.log('ratios are total seconds (Gram + inverse + weights) over the anchor\'s, from this run; target (issue 14): curio native <= 1.0x scipy float32 in time and peak RSS');
+  console.log(`anchor (/work/shared/ANCHORS.md): numpy+OpenBLAS, 2 threads, 10K x 10K inverse float64 39 s, float32 57 s`);
 }
 
 function fmt(v: unknown, digits = 2): string {
@@ -261,7 +278,7 @@ async function child(kernel: string, matrixFile: string): Promise<void> {
   if (kernel === 'native' && f.path !== 'native') throw new Error(`asked for the native kernel, ran ${f.path}`);
   console.log(JSON.stringify({
     gram_s: f.gramSeconds, inverse_s: f.inverseSeconds, weights_s: f.weightsSeconds, total_s: total,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024, path: f.path, wasm: f.wasm ? 1 : 0,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024, path: f.path, wasm: f.wasm ? 1 : 0, isa: f.isa ?? '-',
   }));
 }
 

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const all = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_')).map((f) => f.slice(0, -3)).sort();
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Flags go to every benchmark; a word after a flag is its value ("--llm-url URL") unless it names a benchmark.
+const flags: string[] = [], wanted: string[] = [];
+const args = process.argv.slice(2);
+args.forEach((a, q) => {
+  const prev = args[q - 1];
+  if (a.startsWith('-') || (prev?.startsWith('-') && !prev.includes('=') && !all.includes(a))) flags.push(a);
+  else wanted.push(a);
+});
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`);
@@ -22,7 +29,7 @@ console.log(`# data: ${process.env.CURIO_DATA ?? join(here, '..', '..', 'shared'
 let failed = 0;
 for (const name of names) {
   console.log(`## ${name}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`), ...process.argv.slice(2).filter((a) => a.startsWith('-'))], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`), ...flags], { stdio: 'inherit' });
   if (r.status !== 0) { failed++; console.log(`(${name} failed with exit code ${r.status})`); }
   console.log('');
 }

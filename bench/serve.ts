@@ -9,7 +9,11 @@
  *   background retrain: the recommend load while POST /v1/model/retrain trains a new model in a child process and
  *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
- * Options: --seconds=N per run (default 10), --connections=N (default 16).
+ * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,events,single,swap,retrain (default
+ * all).
+ * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
+ * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
+ * across machines and loads; read req/s and p99 with the load average printed beside them.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +34,9 @@ const arg = (name: string, dflt: number) => {
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
 const seconds = arg('seconds', 10), connections = arg('connections', 16);
+const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,events,single,swap,retrain').split(','));
+const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
+const loadAtStart = load();
 const items = 30_000, users = 20_000, interactions = 400_000;
 const dir = mkdtempSync(join(tmpdir(), 'curio-bench-serve-'));
 let server: ReturnType<typeof spawn> | undefined;
@@ -80,32 +87,35 @@ try {
     'max ms': r.latency.max, '2xx': r['2xx'], 'non-2xx': r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/req': cpuPerRequest,
   });
 
-  row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
+  if (runs.has('recommend')) row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
   let seq = 0;
   const batch = (n: number) => () => JSON.stringify({ events: Array.from({ length: n }, () => ({ user: `bench-${seq % 5000}`, item: `i${rng.int(items)}`, type: 'view', timestamp: 1_700_000_000_000 + seq++ })) });
-  row('events, batches of 100', await run('/v1/events', write, batch(100)), 100);
-  row('events, single', await run('/v1/events', write, batch(1)), 1);
+  if (runs.has('events')) row('events, batches of 100', await run('/v1/events', write, batch(100)), 100);
+  if (runs.has('single')) row('events, single', await run('/v1/events', write, batch(1)), 1);
 
   // Hot swap: reload the model over and over (one at a time, a second apart) under the recommend load.
-  let swaps = 0, swapFailures = 0, loading = true;
-  const swapper = (async () => {
-    while (loading) {
-      await new Promise((r) => setTimeout(r, 1000));
-      if (!loading) break;
-      const r = await fetch(`${url}/v1/model/reload`, { method: 'POST', headers: auth(admin), body: '{}' }).catch(() => undefined);
-      if (r?.status === 200) swaps++; else swapFailures++;
-    }
-  })();
-  const during = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
-  loading = false;
-  await swapper;
-  row(`recommend during ${swaps} model swaps`, during, 0);
-  if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
-  const retrain = await duringRetrain(url, auth(admin), async () => {
+  if (runs.has('swap')) await swapRun();
+  async function swapRun() {
+    let swaps = 0, swapFailures = 0, loading = true;
+    const swapper = (async () => {
+      while (loading) {
+        await new Promise((r) => setTimeout(r, 1000));
+        if (!loading) break;
+        const r = await fetch(`${url}/v1/model/reload`, { method: 'POST', headers: auth(admin), body: '{}' }).catch(() => undefined);
+        if (r?.status === 200) swaps++; else swapFailures++;
+      }
+    })();
+    const during = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
+    loading = false;
+    await swapper;
+    row(`recommend during ${swaps} model swaps`, during, 0);
+    if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
+  }
+  const retrain = runs.has('retrain') ? await duringRetrain(url, auth(admin), async () => {
     const r = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
     return { ...r, cpuPerRequest };
-  });
-  for (const [name, r] of retrain.rows) {
+  }) : undefined;
+  for (const [name, r] of retrain?.rows ?? []) {
     cpuPerRequest = r.cpuPerRequest;
     row(name, r, 0);
   }
@@ -114,10 +124,10 @@ try {
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
   console.log(`30,000 items, iALS 64 factors, ${interactions.toLocaleString('en')} stored events (+ those written above); ${connections} connections, ${seconds} s per run;`);
   console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores;');
-  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine counts).\n`);
+  console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()} (other work on the machine counts: 2 cores).\n`);
   printTable(rows);
   console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
-  console.log(retrain.note);
+  if (retrain) console.log(retrain.note);
 } finally {
   server?.kill('SIGTERM');
   if (server) await new Promise((r) => server!.once('exit', r));

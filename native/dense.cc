@@ -12,6 +12,7 @@
 #include <vector>
 
 void RegisterFactorKernels(napi_env env, napi_value exports);  // factors.cc
+void RegisterEaseKernels(napi_env env, napi_value exports);    // ease.cc
 
 namespace {
 
@@ -231,6 +232,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_create_function(env, "spdInverseUpper", NAPI_AUTO_LENGTH, SpdInverseUpper, nullptr, &fn);
   napi_set_named_property(env, exports, "spdInverseUpper", fn);
   RegisterFactorKernels(env, exports);
+  RegisterEaseKernels(env, exports);
   return exports;
 }
 

@@ -52,8 +52,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // better-sqlite3: a native addon; prom-client: CommonJS that require()s Node built-ins, which an ESM bundle cannot.
-  external: ['better-sqlite3', 'prom-client'],
+  // better-sqlite3: a native addon; prom-client, pino: CommonJS that require()s Node built-ins, which an ESM bundle cannot.
+  external: ['better-sqlite3', 'prom-client', 'pino'],
   chunkNames: 'chunk-[hash]',
   plugins: [moduleUrls],
   logLevel: 'warning',

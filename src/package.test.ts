@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { cpSync, rmSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
  *
  * Installing better-sqlite3 for real compiles SQLite for about two minutes and needs the registry for
  * version ranges. Instead the fresh project's node_modules links the repository's already-built
- * run-time dependencies (better-sqlite3, zod, hono with @hono/node-server and prom-client for `curio serve`, at the locked versions) before
+ * run-time dependencies (better-sqlite3, zod, hono with @hono/node-server, prom-client, pino and uplot for `curio serve`, at the locked versions) before
  * `npm install <tarball> --offline --ignore-scripts`: npm itself unpacks the tarball, checks that the linked
  * packages satisfy curio's dependency ranges, writes the bin link, and needs no network. `--ignore-scripts`
  * keeps npm from re-running the linked packages' own install scripts inside the repository's node_modules
@@ -52,21 +52,21 @@ const app = join(work, 'app');
 
 test('the package holds what users need and nothing of the development tree', () => {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-    'dist/cli-bundle/main.js', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
+    'dist/cli-bundle/main.js', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
     'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv', 'data/sentiment/sentiment-model.bin']) {
     assert.ok(packed.includes(f), `${f} is missing from the package`);
   }
   const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));
   assert.deepEqual(stray, []);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'prom-client', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'pino', 'prom-client', 'uplot', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
 });
 
 test('npm installs the tarball into a fresh project; its JavaScript API, types and bin work without TypeScript tooling', () => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
   mkdirSync(join(app, 'node_modules', '@hono'));
-  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'prom-client', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
+  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'pino', 'prom-client', 'uplot', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
   run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
   const installed = join(app, 'node_modules', 'curio');
   assert.ok(!existsSync(join(installed, 'src')), 'no sources installed');
@@ -102,6 +102,12 @@ await store.close();
   }));
   writeFileSync(join(app, 'example.ts'), `import { openStore, trainFromStore, saveModelFile, loadModelFile, Engine, UnknownUserError, type Ranked, type EngineResponse } from 'curio';
 
+import { CurioClient, type RecommendResponse } from 'curio/client';
+
+// The client's types are the server's: checked here, run in the serve test below.
+const client: CurioClient = new CurioClient({ url: 'http://127.0.0.1:8080', apiKey: 'curio_x' });
+const titles = (r: RecommendResponse): string[] => r.items.map((x) => x.title);
+void client; void titles;
 const store = await openStore('shop.db');
 const trained = await trainFromStore(store, { model: { kind: 'ease', config: { l2: 200 } }, data: { types: ['purchase'] } });
 await saveModelFile('model.bin', trained);
@@ -134,4 +140,56 @@ await store.close();
   assert.match(version, nativeBuilt ? /^curio \d+\.\d+\.\d+\nkernels: native C\+\+/ : /^curio \d+\.\d+\.\d+\nkernels: TypeScript/);
   const recs = JSON.parse(run(curio, ['recommend', '--db', 'shop.db', '--model', 'model.bin', '--user', '15311', '-k', '3', '--json'], { cwd: app })) as { item: string }[];
   assert.deepEqual(recs.map((r) => r.item), ts.engineIds);
+});
+
+test('curio serve from the installed bin answers the typed client imported as curio/client from plain JavaScript', { timeout: 60_000 }, async () => {
+  const curio = join(app, 'node_modules', '.bin', 'curio');
+  const key = run(curio, ['keys', 'create', '--scope', 'write', '--db', 'shop.db'], { cwd: app }).split('\n')[0]!;
+  assert.match(key, /^curio_[0-9a-f]{12}_/);
+  const server = spawn(curio, ['serve', '--db', 'shop.db', '--model', 'model.bin', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    // The first log line with a URL: pino's JSON, from the installed package's bundle.
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '', err = '';
+      server.stdout.on('data', (d: Buffer) => {
+        out += d;
+        for (const line of out.split('\n')) {
+          if (!line.startsWith('{')) continue;
+          const o = JSON.parse(line) as { msg?: string; url?: string; level?: number; dashboard?: string };
+          if (o.msg === 'curio serving' && o.url) {
+            assert.equal(o.level, 30);
+            assert.equal(o.dashboard, `${o.url}/dashboard`);
+            resolve(o.url);
+          }
+        }
+      });
+      server.stderr.on('data', (d: Buffer) => { err += d; });
+      server.once('exit', (code) => reject(new Error(`curio serve exited (${code}): ${out}\n${err}`)));
+    });
+    writeFileSync(join(app, 'client.mjs'), `import { CurioClient, CurioApiError } from 'curio/client';
+
+const curio = new CurioClient({ url: process.env.CURIO_URL, apiKey: process.env.CURIO_KEY });
+const before = await curio.recommend({ user: '15311', k: 3 });
+const ack = await curio.events.send({ user: '15311', item: before.items[0].item, type: 'purchase' });
+const after = await curio.recommend({ user: '15311', k: 3 });
+let denied;
+try { await curio.users.delete('15311'); } catch (e) { denied = e instanceof CurioApiError ? [e.status, e.code] : String(e); }
+console.log(JSON.stringify({ before: before.items.map((r) => r.item), titled: before.items.every((r) => r.title.length > 0), ack, after: after.items.map((r) => r.item), denied }));
+`);
+    const out = await new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, ['client.mjs'], { cwd: app, env: { ...process.env, CURIO_URL: url, CURIO_KEY: key } });
+      let text = '', err = '';
+      c.stdout.on('data', (d: Buffer) => { text += d; });
+      c.stderr.on('data', (d: Buffer) => { err += d; });
+      c.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`client.mjs exited ${code}: ${err}`))));
+    });
+    const r = JSON.parse(out) as { before: string[]; titled: boolean; ack: { inserted: number }; after: string[]; denied: unknown };
+    assert.equal(r.before.length, 3);
+    assert.ok(r.titled);
+    assert.equal(r.ack.inserted, 1);
+    assert.ok(!r.after.includes(r.before[0]!), 'the item just bought is no longer recommended');
+    assert.deepEqual(r.denied, [403, 'forbidden']);
+  } finally {
+    server.kill('SIGTERM');
+  }
 });

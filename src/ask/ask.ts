@@ -11,6 +11,7 @@ import { topK } from '../linalg/topk.ts';
 import { parseRequest, type Constraint, type Understood } from './parse.ts';
 import { TextIndex } from './text-index.ts';
 import { buildVocabulary, type Vocabulary } from './vocabulary.ts';
+import type { Catalog } from '../catalog/catalog.ts';
 
 export interface UnderstoodConstraint extends Constraint {
   /** Items this constraint alone lets through. */
@@ -29,6 +30,26 @@ export interface AskUnderstood extends Omit<Understood, 'constraints'> {
   personalised: boolean;
   /** Set when nothing matched: which constraint emptied the set, and how. */
   nothingMatched?: string;
+  /** Who read the request: the rule-based parser, or an LLM (src/llm) whose answer the vocabulary backed. */
+  by: 'parser' | 'llm';
+  /** Why an LLM was configured but the parser's reading was used (one line). */
+  llmFallback?: string;
+}
+
+/** What a RequestInterpreter made of a request. */
+export interface RequestInterpretation {
+  understood: Understood;
+  by: 'parser' | 'llm';
+  /** Set when it fell back to the parser's reading: why. */
+  fallback?: string;
+}
+
+/**
+ * The seam for another reader of requests (an LLM: src/llm/ask.ts). It gets the parser's reading and returns
+ * its own or, on any failure, the parser's with the reason; it never throws for a failing service.
+ */
+export interface RequestInterpreter {
+  interpret(request: string, parsed: Understood, vocabulary: Vocabulary, catalog: Catalog): Promise<RequestInterpretation>;
 }
 
 export interface AskAnswer {
@@ -39,6 +60,8 @@ export interface AskAnswer {
 export interface AskOptions {
   user?: string;
   k?: number;
+  /** Reads the request instead of the parser (the parser's reading is its fallback). */
+  interpreter?: RequestInterpreter;
 }
 
 /** Weight of the model's (or popularity's) [0, 1] score next to the text score in [0, 1]. */
@@ -86,7 +109,9 @@ export class Asker {
 
   async ask(request: string, o: AskOptions = {}): Promise<AskAnswer> {
     const k = o.k ?? 10;
-    const u = this.parse(request);
+    const parsed = this.parse(request);
+    const via: RequestInterpretation = o.interpreter ? await o.interpreter.interpret(request, parsed, this.vocabulary, this.engine.catalog) : { understood: parsed, by: 'parser' };
+    const u = via.understood;
     const fc = this.engine.filters;
     const n = this.engine.catalog.size;
     const mask = fc.mask('NOT nonProduct:true', { unknownAttrs: 'empty' });
@@ -110,7 +135,7 @@ export class Asker {
       : u.constraints.length === 1 ? u.constraints[0]!.filter : { op: 'and', args: u.constraints.map((c) => c.filter) };
     const warnings = [...u.warnings];
     for (const w of u.queryWords) if (!this.text.has(w)) warnings.push(`no item text has the word "${w}"`);
-    const understood: AskUnderstood = { ...u, warnings, constraints, filter, candidates: remaining, personalised: false, ...(nothingMatched ? { nothingMatched } : {}) };
+    const understood: AskUnderstood = { ...u, warnings, constraints, filter, candidates: remaining, personalised: false, ...(nothingMatched ? { nothingMatched } : {}), by: via.by, ...(via.fallback ? { llmFallback: via.fallback } : {}) };
     if (!remaining) return { understood, items: [] };
 
     // The user's model scores inside the constraints (the engine leaves out what the user has already seen).

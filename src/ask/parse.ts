@@ -74,7 +74,7 @@ function decadeStart(d: string): number {
 
 const isYear = (n: number) => Number.isInteger(n) && n >= 1870 && n <= 2100;
 
-interface Draft {
+export interface Draft {
   kind: ConstraintKind;
   text: string;
   source: string;
@@ -259,13 +259,13 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   return { request: trimmed, constraints: order.map((q) => out[q]!), query: queryRaw.join(' '), queryWords, warnings };
 }
 
-function finish(d: Draft, negated: boolean, source: string): Constraint {
+export function finish(d: Draft, negated: boolean, source: string): Constraint {
   return negated
     ? { kind: d.kind, negated, text: `not ${d.text}`, source, filter: { op: 'not', arg: d.filter } }
     : { kind: d.kind, negated, text: d.text, source, filter: d.filter };
 }
 
-function yearFilter(v: Vocabulary, a: number, b: number): FilterNode {
+export function yearFilter(v: Vocabulary, a: number, b: number): FilterNode {
   const field = v.yearField ?? 'attrs.year';
   const lo = Number.isFinite(a) ? (field === 'time' ? Date.UTC(a, 0, 1) : a) : undefined;
   const hi = Number.isFinite(b) ? (field === 'time' ? Date.UTC(b + 1, 0, 1) - 1 : b) : undefined;
@@ -274,7 +274,7 @@ function yearFilter(v: Vocabulary, a: number, b: number): FilterNode {
 }
 
 /** Title words as a filter: the ids of the items whose title has all of them. */
-function titleDraft(phrase: string, vocab: Vocabulary, catalog: Catalog): Draft | undefined {
+export function titleDraft(phrase: string, vocab: Vocabulary, catalog: Catalog): Draft | undefined {
   const words = titleTokens(phrase).filter((w) => !STOP_WORDS.has(w));
   if (!words.length) return undefined;
   const items = itemsWithTitleWords(vocab, words);

@@ -39,3 +39,11 @@ test('number flags take plain decimals only; lists refuse empty and repeated ent
   assert.throws(() => distinctList('itemknn,ials,itemknn', '--models'), /--models: "itemknn" is listed twice/);
   assert.throws(() => distinctList('a,', '--models'), /has an empty entry/);
 });
+
+test('a negative number after a flag is its value (then checked by its rule), not a missing value', () => {
+  const o = { seed: { type: 'string' }, k: { type: 'string', short: 'k' }, quiet: { type: 'boolean' } } as const;
+  assert.deepEqual({ ...parse(['--seed', '-1', '-k', '-5', 'x'], o, 'evaluate').values }, { seed: '-1', k: '-5' });
+  assert.deepEqual({ ...parse(['--seed', '-.5'], o, 'evaluate').values }, { seed: '-.5' });
+  // A flag after a flag is still a flag.
+  assert.throws(() => parse(['--seed', '--quiet'], o, 'evaluate'), /--seed: needs a value/);
+});

@@ -20,7 +20,7 @@ export function flagList(options: Options): string {
  */
 export function parse<O extends Options>(argv: string[], options: O, command: string): Parsed<O> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: negativeValuesJoined(argv, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     const err = e as Error & { code?: string };
     const flag = /'(-[^' ,]*)/.exec(err.message)?.[1] ?? argv.find((a) => a.startsWith('-')) ?? '?';
@@ -33,6 +33,24 @@ export function parse<O extends Options>(argv: string[], options: O, command: st
     }
     throw new UsageError(flag, `${err.message.replace(/\. To specify.*$/s, '')}; see curio ${command} --help`);
   }
+}
+
+/**
+ * `--seed -1` as `--seed=-1`: node's parser takes a value that starts with '-' for another flag, and the user
+ * then heard "needs a value" for a value they gave. The value is then checked (and refused) by its own rule.
+ */
+function negativeValuesJoined(argv: string[], options: Options): string[] {
+  const byShort = new Map(Object.entries(options).filter(([, o]) => o.short).map(([n, o]) => [o.short!, n]));
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!, next = argv[k + 1];
+    const name = a.startsWith('--') ? a.slice(2) : a.length === 2 && a[0] === '-' ? byShort.get(a[1]!) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      k++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** `--set a=1 --set b.c=true` -> { a: 1, b: { c: true } }; values are JSON when they parse as JSON. */

@@ -157,7 +157,11 @@ export class Engine implements EngineParts {
 
   /** Answers one request. */
   async recommend(input: EngineRequest): Promise<EngineResponse> {
-    const req = parseStrict(RequestSchema, input, '');
+    return this.answer(parseStrict(RequestSchema, input, ''));
+  }
+
+  /** Answers a request already validated by RequestSchema (or a stricter schema extending it, as the server's). */
+  async answer(req: ParsedRequest): Promise<EngineResponse> {
     const recipe = this.recipe(req.recipe);
     const defaults = this.config.defaults ?? {};
     const k = req.k ?? recipe.k ?? defaults.k ?? 10;

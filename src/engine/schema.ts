@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { INTERACTION_TYPES } from '../data/types.ts';
 import { filterNodeSchema } from '../rules/index.ts';
+import { LlmConfigSchema } from '../llm/config.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -174,6 +175,8 @@ export const PipelineConfigSchema = z.object({
     historyLimit: z.number().int().min(1).optional(),
   }).strict().optional(),
   recipes: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'recipe names are lower-case words joined by "-"'), RecipeSchema).optional(),
+  /** An OpenAI-compatible endpoint for requests, explanations and re-ranking (src/llm); every use falls back without it. */
+  llm: LlmConfigSchema.optional(),
 }).strict();
 export type PipelineConfig = z.input<typeof PipelineConfigSchema>;
 export type ParsedPipelineConfig = z.infer<typeof PipelineConfigSchema>;

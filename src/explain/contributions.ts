@@ -215,15 +215,29 @@ const gramCache = new WeakMap<Float32Array, Float64Array>();
 
 interface IalsConfigPart { alpha: number; regularization: number; unobservedWeight: number; frequencyScaledReg: boolean; regularizationExponent: number }
 
-/** A history's fold-in system A = α0YᵀY + Σ(c_j − α0)y_jy_jᵀ + λ_uI as its Cholesky factor, with x_u = A⁻¹b. */
+/**
+ * A history's fold-in system A = α0YᵀY + Σ(c_j − α0)y_jy_jᵀ + λ_uI as its Cholesky factor L (A = LLᵀ), with
+ * x_u = A⁻¹b. With v_j = L⁻¹y_j for each history item, s_ij = y_iᵀA⁻¹y_j = (L⁻¹y_i)ᵀv_j: one triangular solve per
+ * explained item instead of a full solve, and s_jj = |v_j|² for free.
+ */
 interface IalsSystem {
   L: Float64Array;
   x: Float64Array;
   conf: Float64Array;
-  /** y_jᵀ W y_j per history position, computed when a removal effect asks for it. */
-  sjj: Map<number, number>;
+  /** v_q = L⁻¹ y_j for history position q (row-major, history length × f). */
+  V: Float64Array;
   /** Whether every history item occurs once (the one-entry removal formula needs it). */
   distinct: boolean;
+}
+
+/** Solves L z = b in place (L lower triangular, from choleskyFactor). */
+function forwardSolve(L: Float64Array, b: Float64Array, f: number): void {
+  for (let i = 0; i < f; i++) {
+    const ri = i * f;
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= L[ri + k]! * b[k]!;
+    b[i] = s / L[ri + i]!;
+  }
 }
 
 function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
@@ -246,14 +260,21 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
     const cj = 1 + c.alpha * h.w[q]!, wj = cj - c.unobservedWeight, yo = h.items[q]! * f;
     conf[q] = cj;
     for (let r = 0; r < f; r++) {
-      const yr = Y[yo + r]!;
+      const yr = Y[yo + r]!, wr = wj * yr, ro = r * f;
       x[r] = x[r]! + cj * yr;
-      for (let s = 0; s < f; s++) A[r * f + s] = A[r * f + s]! + wj * yr * Y[yo + s]!;
+      // The factorisation reads the lower triangle only.
+      for (let s = 0; s <= r; s++) A[ro + s] = A[ro + s]! + wr * Y[yo + s]!;
     }
   }
   if (!choleskyFactor(A, f)) throw new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
   choleskySolveFactored(A, x, f);
-  return { L: A, x, conf, sjj: new Map(), distinct: new Set(h.items).size === h.items.length };
+  const V = new Float64Array(h.items.length * f);
+  for (let q = 0; q < h.items.length; q++) {
+    const v = V.subarray(q * f, (q + 1) * f), yo = h.items[q]! * f;
+    for (let r = 0; r < f; r++) v[r] = Y[yo + r]!;
+    forwardSolve(A, v, f);
+  }
+  return { L: A, x, conf, V, distinct: new Set(h.items).size === h.items.length };
 }
 
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
@@ -261,15 +282,16 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   const f = a.meta.factors as number;
   const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
-  // z = W y_i (W symmetric), then s_ij = y_jᵀ z and the share of j is c_j s_ij; Σ_j c_j y_jᵀ z = y_iᵀ W b = y_iᵀ x_u.
-  const z = new Float64Array(f);
-  for (let r = 0; r < f; r++) z[r] = Y[item * f + r]!;
-  choleskySolveFactored(sys.L, z, f);
+  // u = L⁻¹y_i, then s_ij = uᵀv_j and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
+  const u = new Float64Array(f);
+  for (let r = 0; r < f; r++) u[r] = Y[item * f + r]!;
+  forwardSolve(sys.L, u, f);
   const shares = new Float64Array(h.items.length);
+  const V = sys.V;
   for (let q = 0; q < h.items.length; q++) {
     let s = 0;
-    const yo = h.items[q]! * f;
-    for (let r = 0; r < f; r++) s += Y[yo + r]! * z[r]!;
+    const vo = q * f;
+    for (let r = 0; r < f; r++) s += V[vo + r]! * u[r]!;
     shares[q] = sys.conf[q]! * s;
   }
   const partial: Omit<ScoreExplanation, 'contributions' | 'rest'> = { model: a.kind, item, score: sum(shares), base: 0, exact: true, method: 'ials-closed-form' };
@@ -290,16 +312,9 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   const pos = new Map<number, number>();
   for (let q = 0; q < h.items.length; q++) pos.set(h.items[q]!, q);
   for (const ct of x.contributions) {
-    const q = pos.get(ct.item)!, yo = ct.item * f;
-    let sjj = sys.sjj.get(q);
-    if (sjj === undefined) {
-      const v = new Float64Array(f);
-      for (let r = 0; r < f; r++) v[r] = Y[yo + r]!;
-      choleskySolveFactored(sys.L, v, f);
-      sjj = 0;
-      for (let r = 0; r < f; r++) sjj += Y[yo + r]! * v[r]!;
-      sys.sjj.set(q, sjj);
-    }
+    const q = pos.get(ct.item)!, yo = ct.item * f, vo = q * f;
+    let sjj = 0;
+    for (let r = 0; r < f; r++) sjj += V[vo + r]! * V[vo + r]!;
     let rj = 0;
     for (let r = 0; r < f; r++) rj += Y[yo + r]! * sys.x[r]!;
     const cj = sys.conf[q]!, wj = cj - c.unobservedWeight;

@@ -10,6 +10,14 @@ export interface NativeAddon {
   /** Dense SPD inverse (EASE): upper triangle in, full inverse out; returns -1, or the failing pivot. */
   spdInverseUpper(a: Float64Array, n: number, threads: number): number;
   /**
+   * The whole float32 EASE fit in `out` (n × n): Gram of the CSR X (rows sorted) plus λI, inverse P, then
+   * B_ij = -P_ij / P_jj with B_ii = 0. `seconds` gets the wall time of the three steps (and, with 6 slots, their
+   * CPU time). Returns -1, or the first pivot that was not positive.
+   */
+  easeFloat32(indptr: Int32Array, indices: Int32Array, data: Float32Array, n: number, lambda: number, threads: number, out: Float32Array, seconds: Float64Array): number;
+  /** Which instruction set the EASE kernel was picked for: 'avx512', 'avx2' or 'generic' (CURIO_EASE_ISA caps it). */
+  easeIsa: string;
+  /**
    * One implicit-ALS half-step off the JavaScript thread: Gramian of Y, then every row of X solved against Y.
    * params: [f, alpha, alpha0, lambda, nu (< 0: constant λ), cgSteps, cholesky (0/1), threads].
    * Resolves to the number of rows whose system was not positive definite (Cholesky only).

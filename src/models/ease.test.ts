@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { csrFromCoo, type Csr } from '../data/csr.ts';
 import { ConfigError, ModelFitError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
+import { nativeAddon } from '../linalg/native.ts';
 import { ease, type Ease } from './ease.ts';
 import { runModelContract } from './model.contract.ts';
 
@@ -90,6 +91,7 @@ test('ease: diag(B) = 0, fold-in equals scoreUser, save/load keeps scores', asyn
 test('ease: worker threads give the same model as one thread', async () => {
   const m = randomMatrix(900, 700, 20, 9);
   const one = ease.create({}), two = ease.create({});
+  one.preferNative = false;
   two.preferNative = false;
   await one.fit({ matrix: m }, { threads: 1 });
   await two.fit({ matrix: m }, { threads: 2 });
@@ -125,4 +127,54 @@ test('ease: config and size errors say what to do', () => {
   assert.throws(() => ease.create({ weighting: { kind: 'bogus' } }), (e: unknown) => e instanceof ConfigError && e.field.startsWith('ease.weighting'));
   const wide = { rows: 1, cols: 50_000, indptr: Int32Array.of(0, 1), indices: Int32Array.of(3), data: Float32Array.of(1) };
   return assert.rejects(ease.create({}).fit({ matrix: wide }), (e: unknown) => e instanceof ModelFitError && /maxItems/.test(e.message));
+});
+
+const noNative = nativeAddon() ? false : 'native addon not built: only the TypeScript kernels exist';
+
+/** The full weight matrix B of a fitted model, row by row (row i = scores of the history {i}). */
+function weightsOf(model: Ease, n: number): Float32Array {
+  const b = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) model.scoreHistory(Int32Array.of(i), Float32Array.of(1), b.subarray(i * n, (i + 1) * n));
+  return b;
+}
+
+test('ease: the native float32 fit matches the float64 TypeScript fit on every instruction set', { skip: noNative }, async () => {
+  // Sizes around the register tiles (6/12 rows, 16/32 columns) and the 128-wide pivot blocks; raw values
+  // (weighting none) so the Gram sums are not small integers.
+  const saved = process.env.CURIO_EASE_ISA;
+  try {
+    for (const [users, n, weighting] of [[120, 64, 'binary'], [300, 129, 'none'], [700, 301, 'none'], [900, 520, 'binary']] as const) {
+      const m = randomMatrix(users, n, 12, n);
+      const ts = ease.create({ l2: 20, weighting: { kind: weighting } }) as Ease;
+      ts.preferNative = false;
+      await ts.fit({ matrix: m }, { threads: 1 });
+      const want = weightsOf(ts, n);
+      let scale = 0;
+      for (const v of want) scale = Math.max(scale, Math.abs(v));
+      for (const isa of ['avx512', 'avx2', 'generic']) {
+        process.env.CURIO_EASE_ISA = isa;
+        const nat = ease.create({ l2: 20, weighting: { kind: weighting } }) as Ease;
+        await nat.fit({ matrix: m }, { threads: 2 });
+        assert.equal(nat.lastFit!.path, 'native');
+        const got = weightsOf(nat, n);
+        let diff = 0;
+        for (let q = 0; q < n * n; q++) diff = Math.max(diff, Math.abs(got[q]! - want[q]!));
+        assert.ok(diff < 2e-5 * scale, `n=${n} ${weighting} ${nat.lastFit!.isa}: max |B_native - B_ts| = ${diff} (max |B| ${scale})`);
+        for (let i = 0; i < n; i++) assert.equal(got[i * n + i], 0);
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env.CURIO_EASE_ISA;
+    else process.env.CURIO_EASE_ISA = saved;
+  }
+});
+
+test('ease: the native fit reports a matrix that is not positive definite; the kernel refuses unsorted rows', { skip: noNative }, async () => {
+  const m = randomMatrix(200, 80, 6, 5);
+  m.data[7] = NaN;
+  await assert.rejects(ease.create({ l2: 5, weighting: { kind: 'none' } }).fit({ matrix: m }), (e: unknown) => e instanceof ModelFitError && /not positive definite/.test(e.message));
+  const out = new Float32Array(9), sec = new Float64Array(3);
+  assert.throws(() => nativeAddon()!.easeFloat32(Int32Array.of(0, 2), Int32Array.of(2, 1), Float32Array.of(1, 1), 3, 1, 1, out, sec), /ascending/);
+  assert.throws(() => nativeAddon()!.easeFloat32(Int32Array.of(0, 1), Int32Array.of(3), Float32Array.of(1), 3, 1, 1, out, sec), /outside/);
+  assert.throws(() => nativeAddon()!.easeFloat32(Int32Array.of(0, 1), Int32Array.of(0), Float32Array.of(1), 4, 1, 1, out, sec), /smaller/);
 });

@@ -5,18 +5,23 @@ import { columnCounts, type Csr } from '../data/csr.ts';
 import { WeightingSchema } from '../data/weighting.ts';
 import { AbortedError, ArtifactError, ModelFitError } from '../errors.ts';
 import {
-  DEFAULT_BLOCK, DensePool, NotPositiveDefiniteError, loadNativeDense, PARALLEL_MIN_N, checkStatus, denseArena, spdInverseInPlace, toShared, wasmKernelActive,
+  DEFAULT_BLOCK, DensePool, NotPositiveDefiniteError, PARALLEL_MIN_N, checkStatus, denseArena, spdInverseInPlace, toShared, wasmKernelActive,
 } from '../linalg/dense.ts';
+import { nativeAddon } from '../linalg/native.ts';
 import { gramUpper } from '../linalg/gram.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { BaseRecommender, expectArray } from './base.ts';
 import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 
 /**
- * Largest item count EASE will model densely: the fit holds an n x n float64 Gram/inverse plus the n x n
- * float32 weights (12 n^2 bytes: 19 GB at 40K) and costs n^3 flops (a minute at 10K on two cores).
+ * Largest item count EASE will model densely: the native fit holds one n x n float32 matrix (4 n^2 bytes: 6.4 GB
+ * at 40K), the TypeScript one an n x n float64 Gram/inverse plus the float32 weights (12 n^2 bytes), and both
+ * cost n^3 flops (seconds at 10K on two cores natively).
  */
 export const EASE_MAX_ITEMS = 40_000;
+
+/** Below this many items the TypeScript kernel is as fast as a native call (and float64). */
+const NATIVE_MIN_N = 64;
 
 export const EaseConfigSchema = strictObject({
   /** The ridge penalty lambda on B; Steck (2019) finds a few hundred best for binary data. */
@@ -33,8 +38,13 @@ export interface EaseFitTimings {
   gramSeconds: number;
   inverseSeconds: number;
   weightsSeconds: number;
-  /** 'native' (C++ addon), 'workers' (TypeScript on worker threads) or 'single' (TypeScript, this thread). */
+  /**
+   * 'native' (C++ addon, float32 Gram/inverse/weights in one buffer), 'workers' (TypeScript on worker threads,
+   * float64) or 'single' (TypeScript, this thread, float64).
+   */
   path: 'native' | 'workers' | 'single';
+  /** The native kernel's instruction set ('avx512', 'avx2', 'generic'); undefined for the TypeScript paths. */
+  isa?: string;
   /** For the TypeScript paths: whether the inner loop ran as WASM SIMD (else plain JavaScript). */
   wasm: boolean;
   threads: number;
@@ -66,7 +76,8 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const keep = this.chooseItems(m);
     const x = keep ? restrictColumns(m, keep) : m;
     const n = x.cols;
-    const needBytes = 12 * n * n;
+    const addon = this.preferNative && n >= NATIVE_MIN_N ? nativeAddon() : undefined;
+    const needBytes = (addon ? 4 : 12) * n * n;
     if (needBytes > 0.8 * totalmem()) {
       throw new ModelFitError(
         `ease: ${n} items need ${(needBytes / 2 ** 30).toFixed(1)} GiB for the dense fit but this machine has ${(totalmem() / 2 ** 30).toFixed(1)} GiB: ` +
@@ -76,20 +87,25 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const threads = Math.max(1, o.threads ?? availableParallelism());
     const lambda = this.config.l2;
     const check = () => { if (o.signal?.aborted) throw new AbortedError('ease: fit cancelled'); };
-    const native = this.preferNative ? loadNativeDense() : undefined;
     let t = performance.now();
+    if (addon) {
+      // One float32 buffer from Gram to weights; the steps are timed inside the call.
+      const weights = new Float32Array(n * n), seconds = new Float64Array(3);
+      check();
+      const bad = addon.easeFloat32(x.indptr, x.indices, x.data, n, lambda, threads, weights, seconds);
+      if (bad >= 0) {
+        const e = new NotPositiveDefiniteError(`matrix is not positive definite (pivot ${bad} is not positive): with EASE raise l2, or check the data for NaN`);
+        throw new ModelFitError(`ease: ${e.message}`, { cause: e });
+      }
+      this.weights = weights;
+      this.kept = keep;
+      this.slot = keep ? slotsOf(keep, m.cols) : undefined;
+      this.lastFit = { items: n, gramSeconds: seconds[0]!, inverseSeconds: seconds[1]!, weightsSeconds: seconds[2]!, path: 'native', isa: addon.easeIsa, wasm: false, threads };
+      return {};
+    }
     let g: Float64Array, gramSeconds: number, inverseSeconds: number, path: EaseFitTimings['path'];
     try {
-      if (native && n >= 64) {
-        g = new Float64Array(n * n);
-        gramUpper(x, g);
-        addDiagonal(g, n, lambda);
-        gramSeconds = lap();
-        check();
-        native.spdInverseUpper(g, n, threads);
-        inverseSeconds = lap();
-        path = 'native';
-      } else if (threads === 1 || n < PARALLEL_MIN_N) {
+      if (threads === 1 || n < PARALLEL_MIN_N) {
         g = gramUpper(x);
         addDiagonal(g, n, lambda);
         gramSeconds = lap();
@@ -125,7 +141,7 @@ export class Ease extends BaseRecommender<EaseConfig> {
     this.weights = weightsFromInverse(g, n);
     this.kept = keep;
     this.slot = keep ? slotsOf(keep, m.cols) : undefined;
-    this.lastFit = { items: n, gramSeconds, inverseSeconds, weightsSeconds: lap(), path, wasm: path !== 'native' && wasmKernelActive(), threads: path === 'single' ? 1 : threads };
+    this.lastFit = { items: n, gramSeconds, inverseSeconds, weightsSeconds: lap(), path, wasm: wasmKernelActive(), threads: path === 'single' ? 1 : threads };
     return {};
 
     function lap(): number {

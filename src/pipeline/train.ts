@@ -56,6 +56,8 @@ export interface ChosenModel {
   /** Why this model: the metric and its value in the report. */
   metric: string;
   score: number;
+  /** Every figure the report measured for this model (kept in the model file, shown by the dashboard). */
+  metrics: Record<string, number | null>;
 }
 
 /**
@@ -81,5 +83,5 @@ export function chooseFromReport(report: unknown, kind: string | undefined, sour
     chosen = models.find((m) => m.kind === kind);
     if (!chosen) throw new ConfigError('--model', `${source} evaluated no "${kind}" model; it has ${models.map((m) => m.kind).join(', ')} (or pass --model best)`);
   }
-  return { model: { kind: chosen.kind, config: chosen.params }, ...(data ? { data } : {}), metric: metric ?? '', score: scoreOf(chosen) };
+  return { model: { kind: chosen.kind, config: chosen.params }, ...(data ? { data } : {}), metric: metric ?? '', score: scoreOf(chosen), metrics: chosen.metrics };
 }

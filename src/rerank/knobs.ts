@@ -13,6 +13,14 @@
  *
  * With both knobs set, the novelty stage reorders all candidates first and its marginal gains become the
  * relevance the diversity stage trades off against.
+ *
+ * - `order` (default 'relevance'): the re-rankers choose a SET (MMR's, DPP's, Steck's and xQuAD's objectives
+ *   are sums over the chosen items, blind to their order; ILD, KL, novelty and the tail share of the k items
+ *   are too), and the chosen set is shown best-first by the model's score — the order that maximises the
+ *   expected DCG of that set when scores rank relevance. 'greedy' keeps the order the greedy picked them in
+ *   (the papers' presentation), which puts items chosen for their categories above more relevant ones: on
+ *   ml-latest-small (EASE, validation) calibrated λ = 0.5 costs 11% NDCG@10 in greedy order and 1% in relevance
+ *   order for the same 42% lower KL (bench/rerank.ts).
  */
 import { ConfigError } from '../errors.ts';
 import { categoryDistribution } from '../eval/beyond.ts';
@@ -25,16 +33,22 @@ import { requireCategories, type ItemCategories, type ItemSimilarity } from './s
 
 export const DIVERSITY_METHODS = ['dpp', 'mmr', 'calibrated'] as const;
 export type DiversityMethod = (typeof DIVERSITY_METHODS)[number];
+export const RERANK_ORDERS = ['relevance', 'greedy'] as const;
+export type RerankOrder = (typeof RERANK_ORDERS)[number];
 
 export interface RerankKnobs {
   diversity?: number;
   novelty?: number;
   method?: DiversityMethod;
+  /** How the chosen items are shown: 'relevance' (default) or 'greedy' (see above). */
+  order?: RerankOrder;
 }
 
 export interface RerankContext {
   /** For dpp and mmr. */
   similarity?: ItemSimilarity;
+  /** β added to the DPP kernel's diagonal (src/rerank/dpp.ts `ridge`; default 0). */
+  dppRidge?: number;
   /** For calibrated. */
   categories?: ItemCategories;
   /** Long-tail mask (1 = tail) for novelty. */
@@ -43,16 +57,24 @@ export interface RerankContext {
   history?: Int32Array;
 }
 
-/** Validates knobs: ConfigError naming `diversity`, `novelty` or `method` (prefixed by `field`, e.g. "rerank"). */
+/** Validates knobs: ConfigError naming `diversity`, `novelty`, `method` or `order` (prefixed by `field`, e.g. "rerank"). */
 export function checkKnobs(knobs: RerankKnobs, field = ''): Required<RerankKnobs> {
   const f = (name: string) => (field ? `${field}.${name}` : name);
   const method = knobs.method ?? 'dpp';
   if (!(DIVERSITY_METHODS as readonly string[]).includes(method)) throw new ConfigError(f('method'), `unknown re-ranker "${method}" (known: ${DIVERSITY_METHODS.join(', ')})`);
-  return { diversity: checkUnit(knobs.diversity ?? 0, f('diversity')), novelty: checkUnit(knobs.novelty ?? 0, f('novelty')), method };
+  const order = knobs.order ?? 'relevance';
+  if (!(RERANK_ORDERS as readonly string[]).includes(order)) throw new ConfigError(f('order'), `unknown order "${order}" (known: ${RERANK_ORDERS.join(', ')})`);
+  return { diversity: checkUnit(knobs.diversity ?? 0, f('diversity')), novelty: checkUnit(knobs.novelty ?? 0, f('novelty')), method, order };
 }
 
 /** The k items to show, in order, after the re-rankers the knobs ask for. */
 export function rerank(c: Candidates, k: number, knobs: RerankKnobs, ctx: RerankContext, field = ''): Int32Array {
+  const { order } = checkKnobs(knobs, field);
+  const chosen = rerankGreedy(c, k, knobs, ctx, field);
+  return order === 'relevance' ? byScore(chosen, c) : chosen;
+}
+
+function rerankGreedy(c: Candidates, k: number, knobs: RerankKnobs, ctx: RerankContext, field: string): Int32Array {
   const { diversity, novelty, method } = checkKnobs(knobs, field);
   checkK(k, field ? `${field}.k` : 'k');
   const f = (name: string) => (field ? `${field}.${name}` : name);
@@ -74,7 +96,17 @@ export function rerank(c: Candidates, k: number, knobs: RerankKnobs, ctx: Rerank
     return calibratedRerank(cands, k, cats, p, diversity);
   }
   if (!ctx.similarity) throw new ConfigError(f('diversity'), `the ${method} re-ranker needs an item similarity (categories or item vectors)`);
-  return method === 'mmr' ? mmr(cands, k, ctx.similarity, 1 - diversity) : dppGreedy(cands, k, ctx.similarity, 1 - diversity);
+  return method === 'mmr' ? mmr(cands, k, ctx.similarity, 1 - diversity) : dppGreedy(cands, k, ctx.similarity, 1 - diversity, { ridge: ctx.dppRidge ?? 0 });
+}
+
+/** `chosen` (candidate items) sorted by their candidate score, best first; ties keep the chosen order. */
+function byScore(chosen: Int32Array, c: Candidates): Int32Array {
+  if (chosen.length < 2) return chosen;
+  const score = new Map<number, number>();
+  for (let q = 0; q < c.items.length; q++) score.set(c.items[q]!, c.scores[q]!);
+  const pos = Int32Array.from({ length: chosen.length }, (_, r) => r);
+  pos.sort((a, b) => score.get(chosen[b]!)! - score.get(chosen[a]!)! || a - b);
+  return Int32Array.from(pos, (r) => chosen[r]!);
 }
 
 /** The k best candidates by score (ties: earlier candidate first). */

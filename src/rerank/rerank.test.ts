@@ -124,8 +124,29 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
   const c = { items: ia(0, 1, 2, 3), scores: fa(1, 0.9, 0.5, 0) };
   const tail = Uint8Array.from([0, 0, 1, 1]);
   assert.deepEqual(list(rerank(c, 3, {}, {})), [0, 1, 2]);
-  assert.deepEqual(list(rerank(c, 4, { diversity: 0.5, method: 'mmr' }, { similarity: sim })), list(mmr(c, 4, sim, 0.5)));
-  assert.deepEqual(list(rerank(c, 4, { diversity: 0.3 }, { similarity: sim })), list(dppGreedy(c, 4, sim, 0.7)));
+  assert.deepEqual(list(rerank(c, 4, { diversity: 0.5, method: 'mmr', order: 'greedy' }, { similarity: sim })), list(mmr(c, 4, sim, 0.5)));
+  assert.deepEqual(list(rerank(c, 4, { diversity: 0.3, order: 'greedy' }, { similarity: sim })), list(dppGreedy(c, 4, sim, 0.7)));
+  // order 'relevance' (default): the same set, best score first. MMR λ = .5 picks 0, 2 from the first three
+  // (greedy [0, 2, 3, 1] at k = 4, see above), shown as 0, 2; at k = 3 it picks {0, 2, 3}.
+  assert.deepEqual(list(mmr(c, 3, sim, 0.5)), [0, 2, 3]);
+  assert.deepEqual(list(rerank(c, 3, { diversity: 0.5, method: 'mmr' }, { similarity: sim })), [0, 2, 3]);
+  // DPP θ = .5 on {a}, {a}, {b}: greedy [0, 2, 1] (hand case above) is shown [0, 1, 2] (scores 1, .9, 0)
+  const dup = { items: ia(0, 1, 2), scores: fa(1, 0.9, 0) };
+  const dupSim = new CategoryJaccard(ItemCategories.fromLists(3, (i) => [['a'], ['a'], ['b']][i]));
+  assert.deepEqual(list(rerank(dup, 2, { diversity: 0.5, order: 'greedy' }, { similarity: dupSim })), [0, 2]);
+  assert.deepEqual(list(rerank(dup, 2, { diversity: 0.5 }, { similarity: dupSim })), [0, 2]);
+  // candidates in any order: scores decide the display order, not candidate positions
+  const shuffled = { items: ia(3, 1, 2, 0), scores: fa(0, 0.9, 0.5, 1) };
+  assert.deepEqual(list(rerank(shuffled, 3, { diversity: 0.5, method: 'mmr' }, { similarity: sim })), [0, 2, 3]);
+  assert.deepEqual(list(rerank(shuffled, 3, { diversity: 0.5, method: 'mmr', order: 'greedy' }, { similarity: sim })), [0, 2, 3]);
+  assert.deepEqual(list(rerank(shuffled, 4, { diversity: 0.5, method: 'mmr', order: 'greedy' }, { similarity: sim })), [0, 2, 3, 1]);
+  assert.deepEqual(list(rerank(shuffled, 4, { diversity: 0.5, method: 'mmr' }, { similarity: sim })), [0, 1, 2, 3]);
+  // calibrated λ = .5 with p = (a .5, b .5): greedy [0, 2, 1] (hand case above), shown [0, 1, 2]
+  const cal = { categories: ItemCategories.fromLists(3, (i) => [['a'], ['a'], ['b']][i]), history: ia(0, 2) };
+  assert.deepEqual(list(rerank(dup, 3, { diversity: 0.5, method: 'calibrated', order: 'greedy' }, cal)), [0, 2, 1]);
+  assert.deepEqual(list(rerank(dup, 3, { diversity: 0.5, method: 'calibrated' }, cal)), [0, 1, 2]);
+  // DPP ridge from the context: β = 1 keeps the duplicate (hand case above)
+  assert.deepEqual(list(rerank(dup, 2, { diversity: 0.5, order: 'greedy' }, { similarity: dupSim, dppRidge: 1 })), [0, 1]);
   // novelty 1 with no history: P(tail) = 1, λ = 1 -> tail items first
   assert.deepEqual(list(rerank(c, 2, { novelty: 1 }, { tail })), [2, 3]);
   assert.equal(rerank(c, 3, { novelty: 0.5, diversity: 0.5 }, { tail, similarity: sim }).length, 3);
@@ -135,6 +156,7 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
   bad({ diversity: NaN }, { similarity: sim }, /^rerank\.diversity$/);
   bad({ novelty: -0.1 }, { tail }, /^rerank\.novelty$/);
   bad({ diversity: 0.2, method: 'fancy' }, { similarity: sim }, /^rerank\.method$/);
+  bad({ diversity: 0.2, order: 'random' }, { similarity: sim }, /^rerank\.order$/);
   bad({ novelty: 0.2 }, {}, /^rerank\.novelty$/);
   bad({ diversity: 0.2 }, {}, /^rerank\.diversity$/);
   bad({ diversity: 0.2, method: 'calibrated' }, { categories: ItemCategories.fromLists(4, () => []), history: ia(0) }, /^rerank\.method$/);

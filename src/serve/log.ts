@@ -1,4 +1,6 @@
-/** One JSON object per line (pino's shape: level, time, msg, plus fields), to stdout or a test's sink. */
+import { pino, type DestinationStream, type Level } from 'pino';
+
+/** Receives each log line (one JSON object, no newline): stdout by default, or a test's sink. */
 export type LogSink = (line: string) => void;
 
 export interface Logger {
@@ -7,22 +9,26 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-const LEVELS = { info: 30, warn: 40, error: 50 } as const;
+export interface LoggerOptions {
+  /** Lowest level written (default "info"). */
+  level?: Level;
+}
 
-export function jsonLogger(sink: LogSink = (l) => process.stdout.write(l + '\n')): Logger {
-  const write = (level: keyof typeof LEVELS, msg: string, fields?: Record<string, unknown>) => {
-    let line: string;
-    try {
-      line = JSON.stringify({ level: LEVELS[level], time: Date.now(), msg, ...fields });
-    } catch {
-      line = JSON.stringify({ level: LEVELS[level], time: Date.now(), msg, unserializable: true });
-    }
-    sink(line);
-  };
+/**
+ * Structured JSON logs through pino: one object per line with `level` (30 info, 40 warn, 50 error), `time` (ms
+ * since epoch), `pid`, `msg` and the given fields. Written synchronously to stdout, so a line is out before the
+ * process exits (a crash still leaves its last request logged).
+ */
+export function jsonLogger(sink?: LogSink, o: LoggerOptions = {}): Logger {
+  const destination: DestinationStream = sink
+    ? { write: (chunk: string) => sink(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) }
+    : pino.destination({ dest: 1, sync: true });
+  const p = pino({ level: o.level ?? 'info', base: { pid: process.pid } }, destination);
+  // pino's call order is (fields, msg); the Logger interface keeps the message first so callers read naturally.
   return {
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
   };
 }
 

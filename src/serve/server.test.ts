@@ -89,6 +89,25 @@ test('a revoked key is refused at once, although the server remembered it as ver
   assert.equal((row.hash as Buffer).length, 32);
 });
 
+test('a key revoked or created by another connection (curio keys in another process) counts from the next request', async () => {
+  const { ApiKeys } = await import('./keys.ts');
+  const { SqliteStore } = await import('../store/sqlite/index.ts');
+  const other = SqliteStore.open(shop.db);
+  try {
+    const keys = new ApiKeys(other);
+    const k = await keys.create('read');
+    assert.equal((await call(base, 'GET', '/v1/model', { key: k.key })).status, 200);
+    assert.equal((await call(base, 'GET', '/v1/model', { key: k.key })).status, 200, 'verified and remembered');
+    assert.ok(await keys.revoke(k.id));
+    assert.equal((await call(base, 'GET', '/v1/model', { key: k.key })).status, 401);
+    // A request with an unknown id is remembered as unknown, until the store changes.
+    const later = await keys.create('read');
+    assert.equal((await call(base, 'GET', '/v1/model', { key: later.key })).status, 200);
+  } finally {
+    await other.close();
+  }
+});
+
 test('every recipe route answers through the engine, with rules; bad requests name the field', async () => {
   const rec = await call(base, 'POST', '/v1/recommend', { key: read, body: { user: 'b0', k: 3 } });
   assert.equal(rec.status, 200);

@@ -5,7 +5,8 @@ import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { DataStore } from '../store/types.ts';
 import type { InteractionRow, ItemRow } from '../data/types.ts';
@@ -20,6 +21,7 @@ import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
+import { dashboardApp } from './dashboard/index.ts';
 import { Retrainer, type RetrainOptions } from './retrain.ts';
 
 export interface ServerOptions {
@@ -53,7 +55,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Vars = { Variables: { requestId: string; keyId: string | undefined } };
+type Vars = { Variables: { requestId: string; keyId: string | undefined; body: string | undefined } };
 
 interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   scope: Scope | null;
@@ -79,6 +81,38 @@ function jsonDepth(v: unknown, limit: number): number {
     for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
   }
   return deepest;
+}
+
+/**
+ * The request body as text, or undefined when it is larger than `max` bytes (announced or sent); then the rest is
+ * left unread and the connection must close.
+ */
+function readBody(incoming: IncomingMessage, max: number): Promise<string | undefined> {
+  const declared = incoming.headers['content-length'];
+  if (declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number(declared) > max) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      incoming.off('data', data);
+      incoming.off('end', end);
+      incoming.off('error', failed);
+    };
+    const data = (b: Buffer) => {
+      size += b.length;
+      if (size > max) { done(); incoming.pause(); resolve(undefined); } else chunks.push(b);
+    };
+    const end = () => {
+      done();
+      // As Response.text() decodes: UTF-8, a leading byte order mark dropped.
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    };
+    const failed = (e: Error) => { done(); reject(e); };
+    incoming.on('data', data);
+    incoming.on('end', end);
+    incoming.on('error', failed);
+  });
 }
 
 /** The zod issue as the error body's field and message. */
@@ -127,11 +161,12 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const given = c.req.header('x-request-id');
     const requestId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     c.set('requestId', requestId);
-    const t0 = performance.now();
-    await next();
+    // Set before the response exists: a header added to a finished response makes Hono copy it into a stream.
     c.header('x-request-id', requestId);
     c.header('x-content-type-options', 'nosniff');
     c.header('cache-control', 'no-store');
+    const t0 = performance.now();
+    await next();
     const ms = performance.now() - t0;
     // The last route matched is the handler's template (even when a middleware answered first, e.g. the body
     // limit); the catch-all '/*' means only the middlewares matched: no route, and the raw path must not be a label.
@@ -143,14 +178,31 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     });
   });
   if (o.corsOrigins?.length) app.use('*', cors({ origin: o.corsOrigins, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
-  app.use('*', bodyLimit({
-    maxSize: o.bodyLimit ?? 1 << 20,
-    // The unread rest of the body makes the connection unusable: say so, or a client would send its next request on it.
-    onError: (c) => {
-      c.header('connection', 'close');
-      return c.json({ error: { code: 'body_too_large', message: `request bodies are at most ${o.bodyLimit ?? 1 << 20} bytes; send smaller batches`, requestId: c.get('requestId') } }, 413);
-    },
-  }));
+  const maxBody = o.bodyLimit ?? 1 << 20;
+  // The unread rest of the body makes the connection unusable: say so, or a client would send its next request on it.
+  const tooLarge = (c: Context<Vars>) => {
+    c.header('connection', 'close');
+    return c.json({ error: { code: 'body_too_large', message: `request bodies are at most ${maxBody} bytes; send smaller batches`, requestId: c.get('requestId') } }, 413);
+  };
+  const webBodyLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge });
+  // Every body is read here, whole and bounded, before any route runs: a request answered without reading its body
+  // would leave the rest on the keep-alive connection and break the client's next request.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    if (!incoming) {
+      // Not on a Node socket (app.request in a test): Hono's body limit on the Web Request.
+      return webBodyLimit(c, async () => {
+        c.set('body', await c.req.text());
+        await next();
+      });
+    }
+    // From Node's request stream: building the Web Request (and its stream) for the body costs more than the route.
+    const text = await readBody(incoming, maxBody);
+    if (text === undefined) return tooLarge(c);
+    c.set('body', text);
+    return next();
+  });
 
   app.onError((e, c) => {
     const a = errorAnswer(e, c.get('requestId') ?? '');
@@ -158,8 +210,6 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     return c.json(a.body, a.status as 400);
   });
   app.notFound(async (c) => {
-    // Read what was sent (bounded by the body limit): Node resets a keep-alive connection left with an unread body.
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') await c.req.text().catch(() => undefined);
     return c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /openapi.json`, requestId: c.get('requestId') } }, 404);
   });
 
@@ -185,9 +235,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   ): void {
     routes.push({ method, path, scope: spec.scope, summary: spec.summary, tag: spec.tag, body: spec.body, query: spec.query, response: spec.response, status: spec.status ?? 200 });
     app[method](path, async (c) => {
-      // A request answered without reading its body leaves the rest of it on the keep-alive connection; read it
-      // first (the body limit bounds it), so a refused request never breaks the client's next one.
-      const text = method === 'get' ? '' : await c.req.text();
+      const text = method === 'get' ? '' : c.get('body') ?? '';
       if (spec.scope) await authorise(c, spec.scope);
       let body: unknown;
       if (spec.body) {
@@ -237,7 +285,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const recommend = async (body: z.infer<typeof S.RecommendRequest>) => {
     engines.refreshIfDue(refreshMs);
     const g: Generation = engines.current; // one generation for the whole request, whatever swaps meanwhile
-    const r = await g.engine.recommend(body);
+    const r = await g.engine.answer(body); // validated once, by the route's schema (the engine's, bounded)
     return { ...r, model: g.version };
   };
   route('post', '/v1/recommend', {
@@ -370,6 +418,9 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     if (!o.metricsPublic) await authorise(c, 'admin');
     return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
   });
+
+  // Server-rendered pages behind an admin login (their own cookie session and CSP): not part of the JSON API.
+  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend }));
 
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreError } from '../errors.ts';
-import type { InteractionRow } from '../data/types.ts';
+import { interactionColumns, type InteractionRow } from '../data/types.ts';
 import type { DataStore } from './types.ts';
 
 const ev = (user: string, item: string, value: number, timestamp: number, extra: Partial<InteractionRow> = {}): InteractionRow => ({
@@ -78,6 +78,22 @@ export function runStoreContract(name: string, open: () => Promise<DataStore>): 
       await assert.rejects(s.upsertItems([{ id: 'x', price: Infinity }]), /upsertItems\[0\]\.price/);
       await assert.rejects(s.upsertUsers([{ id: '' }]), /upsertUsers\[0\]\.id: empty id/);
       assert.deepEqual(await s.stats(), { users: 0, items: 0, interactions: 0, byType: {} });
+    }));
+
+    test('a batch written as columns does what the same rows do, and a bad column value rejects it whole', () => fresh(async (s) => {
+      const rows = [ev('u1', 'a', 4, 1000), ev('u1', 'b', 3, 2000, { text: 'nice' }), ev('u2', 'a', 5, 1000, { session: 's1' }), ev('u1', 'a', 2, 1000)];
+      assert.deepEqual(await s.addInteractionColumns(interactionColumns(rows)), { rows: 4, inserted: 3, updated: 1, unchanged: 0 });
+      assert.deepEqual(await s.addInteractions(rows.slice(0, 3)), { rows: 3, inserted: 0, updated: 1, unchanged: 2 });
+      assert.deepEqual(await s.history('u2'), [{ user: 'u2', item: 'a', type: 'rating', value: 5, timestamp: 1000, session: 's1' }]);
+      const before = await s.stats();
+      const bad = interactionColumns([ev('u3', 'c', 1, 0), ev('u3', 'd', 1, 0)]);
+      bad.value[1] = 1e39;
+      await assert.rejects(s.addInteractionColumns(bad), (e: unknown) => e instanceof StoreError && /addInteractionColumns\[1\]\.value: must be a finite number within float32/.test(e.message));
+      const outside = interactionColumns([ev('u3', 'c', 1, 0)]);
+      outside.user[0] = 5;
+      await assert.rejects(s.addInteractionColumns(outside), /\[0\]\.user: index 5 is outside userIds/);
+      await assert.rejects(s.addInteractionColumns({ ...interactionColumns([ev('u3', 'c', 1, 0)]), userIds: [' u3'] }), /userIds.*whitespace/);
+      assert.deepEqual(await s.stats(), before);
     }));
 
     test('transaction: all writes land, or none do when the body throws', () => fresh(async (s) => {

@@ -1,4 +1,4 @@
-import type { InteractionRow, InteractionType, ItemRow, UserRow } from '../data/types.ts';
+import type { InteractionColumns, InteractionRow, InteractionType, ItemRow, UserRow } from '../data/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 
 /** What a batch write did. Every input row is accounted for: inserted + updated + unchanged = rows. */
@@ -63,6 +63,8 @@ export interface DataStore {
   upsertUsers(rows: UserRow[]): Promise<WriteReport>;
   upsertItems(rows: ItemRow[]): Promise<WriteReport>;
   addInteractions(rows: InteractionRow[]): Promise<WriteReport>;
+  /** The same as addInteractions for a batch held as columns (bulk imports: no object per row). */
+  addInteractionColumns(cols: InteractionColumns): Promise<WriteReport>;
   /** Runs `fn` in one transaction: all of its writes land or none do. */
   transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T>;
   getItem(id: string): Promise<ItemRow | undefined>;

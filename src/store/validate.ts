@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.ts';
 import { idProblem, MAX_TIME_MS, valueProblem } from '../data/checks.ts';
-import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../data/types.ts';
+import { INTERACTION_TYPES, isInteractionType, type InteractionColumns, type InteractionRow, type ItemRow, type UserRow } from '../data/types.ts';
 
 /**
  * Checks rows at the store boundary, before anything is written, so a bad batch fails whole and the error
@@ -34,6 +34,28 @@ export function validateInteractions(rows: readonly InteractionRow[], batch = 'a
     if (typeof r.timestamp !== 'number' || !(Math.abs(r.timestamp) <= MAX_TIME_MS)) fail(batch, k, 'timestamp', `must be a finite number (ms since epoch), got ${String(r.timestamp)}`);
     if (r.session !== undefined && typeof r.session !== 'string') fail(batch, k, 'session', 'must be a string');
     if (r.text !== undefined && typeof r.text !== 'string') fail(batch, k, 'text', 'must be a string');
+  }
+}
+
+/** The columnar batch's rules are the row rules; a failure names the batch row (and, for ids, the dictionary entry). */
+export function validateInteractionColumns(c: InteractionColumns, batch = 'addInteractionColumns'): void {
+  const n = c.length;
+  const arrays = [c.user, c.item, c.type, c.value, c.timestamp] as const;
+  if (!Number.isInteger(n) || n < 0 || arrays.some((a) => a.length !== n) || (c.session && c.session.length !== n) || (c.text && c.text.length !== n)) {
+    throw new StoreError(`${batch}: columns of different lengths (length ${n})`);
+  }
+  for (let k = 0; k < c.userIds.length; k++) checkId(batch, k, 'userIds', c.userIds[k]);
+  for (let k = 0; k < c.itemIds.length; k++) checkId(batch, k, 'itemIds', c.itemIds[k]);
+  const nu = c.userIds.length, ni = c.itemIds.length, nt = INTERACTION_TYPES.length;
+  for (let k = 0; k < n; k++) {
+    const u = c.user[k]!, i = c.item[k]!, v = c.value[k]!, t = c.timestamp[k]!;
+    if (!(u >= 0 && u < nu)) fail(batch, k, 'user', `index ${u} is outside userIds (${nu})`);
+    if (!(i >= 0 && i < ni)) fail(batch, k, 'item', `index ${i} is outside itemIds (${ni})`);
+    if (c.type[k]! >= nt) fail(batch, k, 'type', `unknown interaction type code ${c.type[k]}`);
+    if (valueProblem(v)) fail(batch, k, 'value', `must be a finite number within float32 range, got ${String(v)}`);
+    if (!(Math.abs(t) <= MAX_TIME_MS)) fail(batch, k, 'timestamp', `must be a finite number (ms since epoch), got ${String(t)}`);
+    if (c.session && c.session[k] !== undefined && typeof c.session[k] !== 'string') fail(batch, k, 'session', 'must be a string');
+    if (c.text && c.text[k] !== undefined && typeof c.text[k] !== 'string') fail(batch, k, 'text', 'must be a string');
   }
 }
 

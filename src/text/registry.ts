@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
 import { TfidfEncoder } from './tfidf.ts';
+import { OpenAiEncoder } from '../llm/embedding-encoder.ts';
 
 export interface EncoderSpec {
   name: string;
@@ -28,6 +29,9 @@ const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(
 export function registerEncoder(name: string, make: EncoderMaker): void {
   makers.set(name, make);
 }
+
+// needs no package (node's fetch), so always available; src/llm/embedding-encoder.ts
+registerEncoder('openai', (o) => new OpenAiEncoder(o));
 
 export function encoderNames(): string[] {
   return [...new Set([...makers.keys(), ...Object.keys(OPTIONAL_ENCODERS)])];

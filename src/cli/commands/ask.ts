@@ -7,15 +7,18 @@ import { intOption, parse, UsageError } from '../args.ts';
 import { progress } from '../progress.ts';
 import { openEngine, printItems } from './recommend.ts';
 import { Asker, type AskAnswer } from '../../ask/index.ts';
+import { LLM_FLAGS, LLM_USAGE, llmClientFor, warnFallback } from '../../llm/cli.ts';
+import { LlmRequestInterpreter } from '../../llm/ask.ts';
 
 const options = {
   user: { type: 'string' }, k: { type: 'string', short: 'k' }, model: { type: 'string' }, db: { type: 'string' },
-  json: { type: 'boolean' }, quiet: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
+  json: { type: 'boolean' }, quiet: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, config: { type: 'string' }, ...LLM_FLAGS,
 } as const;
 
 export const askCommand: Command = {
   summary: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
   usage: `curio ask "request" [--user U] [-k 10] [--model curio-model.bin] [--db curio.db] [--json] [--quiet]
+          [--llm-url URL] [--llm-model NAME] [--config pipeline.json]
 
 Understood: genres/categories by the catalogue's own names (plurals, and general synonyms: funny -> Comedy,
 scary -> Horror, kids -> Children...), prices ("under £5", "between 10 and 20", "cheap" = the cheapest quarter),
@@ -24,6 +27,9 @@ years ("after 2005", "80s", "late nineties", "before 1980"), exclusions ("not a 
 Every constraint is applied exactly; the other words rank items by their text (BM25 over titles, categories and
 tags). With --user and a model (--model, or ./curio-model.bin when present) the user's scores rank inside the
 constraints. When nothing matches, the constraint that emptied the list is named.
+With an LLM (${LLM_USAGE}) the LLM reads the request into the same constraints, checked against the
+catalogue's names; on any failure (unreachable, timeout, garbage, a name the catalogue lacks) the parser's
+reading is used and one warning says why. "understood.by" says which was used.
 --json prints {"understood": {...}, "items": [{rank, item, score, title, reasons}]}.`,
   async run(argv) {
     const { values, positionals } = parse(argv, options, 'ask');
@@ -35,7 +41,9 @@ constraints. When nothing matches, the constraint that emptied the list is named
       const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
       const asker = await Asker.open(engine, { onProgress: (done, total) => bar.update(done, total) });
       bar.finish();
-      const answer = await asker.ask(request, { k, ...(values.user !== undefined ? { user: values.user } : {}) });
+      const llm = llmClientFor(engine.config.llm, values, 'ask');
+      const answer = await asker.ask(request, { k, ...(values.user !== undefined ? { user: values.user } : {}), ...(llm ? { interpreter: new LlmRequestInterpreter(llm) } : {}) });
+      if (answer.understood.llmFallback) warnFallback(answer.understood.llmFallback);
       if (values.json) console.log(JSON.stringify(answer));
       else print(answer);
     } finally {
@@ -47,7 +55,7 @@ constraints. When nothing matches, the constraint that emptied the list is named
 
 function print(a: AskAnswer): void {
   const u = a.understood;
-  console.log('understood:');
+  console.log(u.by === 'llm' ? 'understood (by the LLM):' : 'understood:');
   if (!u.constraints.length) console.log('  constraints: none');
   for (const c of u.constraints) console.log(`  ${c.text.padEnd(40)} from "${c.source}"  (${c.matches} items alone, ${c.remaining} left)`);
   console.log(`  query: ${u.queryWords.length ? u.queryWords.join(' ') : '(none: ranked by ' + (u.personalised ? 'your model' : 'popularity') + ')'}`);

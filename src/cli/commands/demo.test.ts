@@ -4,10 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadModelFile } from '../../pipeline/model-file.ts';
 
 const bin = resolve(import.meta.dirname, '../../../bin/curio.js');
 
-test('curio demo runs the whole job on the bundled data and is idempotent on re-run', () => {
+test('curio demo runs the whole job on the bundled data and is idempotent on re-run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'curio-demo-test-'));
   const run = () => spawnSync(process.execPath, [bin, 'demo', '--dir', dir, '--quiet'], { encoding: 'utf8' });
   const r = run();
@@ -24,6 +25,9 @@ test('curio demo runs the whole job on the bundled data and is idempotent on re-
   const ndcg = Object.fromEntries(report.models.map((m: { kind: string; metrics: Record<string, number> }) => [m.kind, m.metrics['ndcg@10']]));
   assert.ok(ndcg.ease > ndcg.popularity && ndcg.ials > ndcg.popularity, JSON.stringify(ndcg));
   assert.ok(existsSync(join(dir, 'model.bin')));
+  const best = report.models.reduce((a: { metrics: Record<string, number> }, b: { metrics: Record<string, number> }) => (b.metrics['ndcg@10']! > a.metrics['ndcg@10']! ? b : a));
+  const { info } = await loadModelFile(join(dir, 'model.bin'));
+  assert.deepEqual(info.evaluation, { report: join(dir, 'report.json'), metric: 'ndcg@10', score: best.metrics['ndcg@10'], metrics: best.metrics }, 'the model file keeps the figures it was chosen by');
   const again = run();
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /\(0 new, 0 updated, \d+ unchanged\)/);

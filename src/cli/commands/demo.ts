@@ -71,6 +71,8 @@ prints recommendations and similar products. DIR defaults to a new temporary fol
       console.log(`\nbest by NDCG@10: ${best.kind}; training it on all purchases...`);
       const trained = await trainFromStore(store, { model: { kind: best.kind, config: best.params as Record<string, unknown> }, data: { types: ['purchase'] } });
       const modelPath = join(dir, 'model.bin');
+      // The figures it was chosen by travel with the model (curio serve's dashboard shows them).
+      trained.info.evaluation = { report: join(dir, 'report.json'), metric: 'ndcg@10', score: best.metrics['ndcg@10'] ?? null, metrics: best.metrics };
       await saveModelFile(modelPath, trained);
       await showSamples(store, trained, snap);
       console.log(`\nfiles: ${join(dir, 'demo.db')}, ${modelPath}, ${join(dir, 'report.json')}, ${join(dir, 'report.md')}`);
@@ -78,6 +80,7 @@ prints recommendations and similar products. DIR defaults to a new temporary fol
       console.log(`serve: npx curio keys create --scope read --db ${join(dir, 'demo.db')}   (prints an API key once)`);
       console.log(`       npx curio serve --db ${join(dir, 'demo.db')} --model ${modelPath} --port 8080`);
       console.log(`       curl -s localhost:8080/v1/recommend -H "authorization: Bearer <key>" -H 'content-type: application/json' -d '{"user": "${trained.users.id(0)}", "k": 5}'`);
+      console.log(`       dashboard: http://127.0.0.1:8080/dashboard (log in with a key from curio keys create --scope admin)`);
     } finally {
       await store.close();
     }

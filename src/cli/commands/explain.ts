@@ -9,6 +9,9 @@ import { RequestContext } from '../../engine/context.ts';
 import { RequestSchema } from '../../engine/schema.ts';
 import { coCounts, explainHistory, explainUser, phrase, sentence, verbFor, type ScoreExplanation } from '../../explain/index.ts';
 import { openEngine } from './recommend.ts';
+import { rephraseOrKeep } from '../../explain/phrase.ts';
+import { LLM_FLAGS, LLM_USAGE, llmClientFor, warnFallback } from '../../llm/cli.ts';
+import { LlmRephraser } from '../../llm/rephrase.ts';
 
 const METHOD: Record<ScoreExplanation['method'], string> = {
   'item-weights': 'EASE item weights: share of history item j = its weight × B[j, item]',
@@ -22,17 +25,21 @@ const METHOD: Record<ScoreExplanation['method'], string> = {
 export const explainCommand: Command = {
   summary: 'why the model scores an item for a user: the history items behind the score, exact where the model allows',
   usage: `curio explain --user U --item I [--history ITEM,ITEM] [--top 5] [--model curio-model.bin] [--db curio.db] [--json]
+          [--llm-url URL] [--llm-model NAME] [--config pipeline.json]
 
 Prints the model's score of the item for the user and the share of it owed to each history item, largest first,
 with "without it": the score change if that item were left out of the history (when known exactly). EASE,
 ItemKNN, UserKNN and iALS shares add up to the score exactly (iALS: of the closed-form solve given the item
 factors, which is what a folded-in user is served; a training user's stored factors are shown beside it);
 BPR's are factor cosines, marked approximate. --history explains the score of that history (folded in, as
-recommend --history does; --user is then optional). --json prints one object.`,
+recommend --history does; --user is then optional). --json prints one object.
+With an LLM (${LLM_USAGE}) the sentence is also rephrased by the LLM, which is given that sentence and its
+evidence only; an answer naming an item outside the evidence, or any failure, keeps the template sentence
+(one warning says why). --json then adds "rephrased".`,
   async run(argv) {
     const { values: v } = parse(argv, {
       user: { type: 'string' }, item: { type: 'string' }, history: { type: 'string' }, top: { type: 'string' }, model: { type: 'string' }, db: { type: 'string' },
-      json: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
+      json: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, config: { type: 'string' }, ...LLM_FLAGS,
     }, 'explain');
     const history = v.history?.split(',').map((x) => x.trim()).filter(Boolean);
     if (!v.user && !history?.length) throw new ConfigError('--user', 'give the user whose score to explain: curio explain --user U --item I (or --history A,B)');
@@ -68,13 +75,23 @@ recommend --history does; --user is then optional). --json prints one object.`,
       const types = (t.info.data as { types?: string[] } | undefined)?.types;
       const verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
       const clauses = phrase(x, { name, verb, together: coCounts(t.model) });
+      let rephrased: string | undefined;
+      const llm = clauses.length ? llmClientFor(engine.config.llm, v, 'explain') : undefined;
+      if (llm) {
+        const names: Record<number, string> = { [mi]: name(mi) };
+        for (const c of x.contributions) names[c.item] = name(c.item);
+        const titles = Array.from({ length: engine.catalog.size }, (_, i) => engine.catalog.title(i) ?? '');
+        const r = await rephraseOrKeep(new LlmRephraser(llm, titles), clauses, x, names, { timeoutMs: llm.config.timeoutMs * (llm.config.retries + 1) + 5000 });
+        if (r.rephrased) rephrased = r.text;
+        else warnFallback(`${llm.describe()}: explanation not rephrased (${r.why}): showing the template sentence`);
+      }
       if (v.json) {
         console.log(JSON.stringify({
           ...(v.user ? { user: v.user } : {}), ...(history?.length ? { history } : {}), item: v.item, title: title(mi), model: x.model, score: x.score, ...(x.served !== undefined ? { served: x.served } : {}),
           exact: x.exact, method: x.method, base: x.base, rest: x.rest, ...(foldedIn ? { foldedInEvents: foldedIn } : {}),
           contributions: x.contributions.map((c) => ({ item: t.items.id(c.item), title: title(c.item), share: c.value, ...(c.removal !== undefined ? { removal: c.removal } : {}) })),
           ...(x.neighbours ? { neighbours: x.neighbours.map((n) => ({ user: t.users.id(n.user), share: n.value })) } : {}),
-          sentences: clauses.map(sentence), ...(x.note ? { note: x.note } : {}),
+          sentences: clauses.map(sentence), ...(rephrased ? { rephrased } : {}), ...(x.note ? { note: x.note } : {}),
         }));
         return 0;
       }
@@ -95,6 +112,7 @@ recommend --history does; --user is then optional). --json prints one object.`,
       }
       if (x.neighbours?.length) console.log(`nearest users who have it: ${x.neighbours.map((n) => `${t.users.id(n.user)} (${f(n.value)})`).join(', ')}`);
       console.log(clauses.length ? clauses.map(sentence).join(' ') : '(no history item raises this score: nothing to cite)');
+      if (rephrased) console.log(`rephrased by the LLM: ${rephrased}`);
     } finally {
       await engine.store.close();
     }

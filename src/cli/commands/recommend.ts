@@ -10,6 +10,8 @@ import { Engine, type EngineResponse } from '../../engine/engine.ts';
 import type { EngineRequest } from '../../engine/schema.ts';
 import { parseBoostArg, parseCapArg, parsePinArg } from '../../rules/index.ts';
 import { defaultDb, defaultModel, openCliStore } from './paths.ts';
+import { LLM_FLAGS, llmClientFor, warnFallback } from '../../llm/cli.ts';
+import { LlmReranker, recommendWithLlmRerank } from '../../llm/rerank.ts';
 
 const common = {
   model: { type: 'string' }, db: { type: 'string' }, k: { type: 'string', short: 'k' }, json: { type: 'boolean' }, config: { type: 'string' },
@@ -17,6 +19,7 @@ const common = {
   cap: { type: 'string', multiple: true }, exclude: { type: 'string' }, 'exclude-shown': { type: 'string' },
   'include-non-products': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, record: { type: 'boolean' }, now: { type: 'string' },
   diversity: { type: 'string' }, novelty: { type: 'string' }, rerank: { type: 'string' },
+  ...LLM_FLAGS, 'llm-rerank': { type: 'boolean' },
 } as const satisfies Options;
 
 const item = { item: { type: 'string' } } as const satisfies Options;
@@ -25,12 +28,16 @@ const window = { window: { type: 'string' }, category: { type: 'string' } } as c
 const RULES_USAGE = `  [--filter EXPR] [--boost EXPR=2] [--pin ITEM@1] [--cap category=2] [--exclude ITEM,ITEM] [--exclude-shown 7d]
   [--diversity 0.3] [--novelty 0.2] [--rerank dpp|mmr|calibrated|xquad]
   [--record] [--include-non-products] [--allow-other-store] [--config pipeline.json] [--model curio-model.bin] [--db curio.db] [--json]
+  [--llm-rerank] [--llm-url URL] [--llm-model NAME]
 
 Rules: --filter 'category:"Home & Garden" AND price < 20 AND NOT brand:"Nike"'; --boost EXPR=F multiplies the
 score of matching items by F (F < 1 buries), EXPR=+A / EXPR=-A adds A; --pin puts an item at a position; --cap
 allows at most N items per value of a field; --exclude-shown leaves out items recorded as shown (--record writes
 the answer as impressions of --user). --diversity and --novelty (0 = off .. 1) re-rank the best 200 candidates
 for a more varied list (--rerank dpp, the default, mmr or calibrated) and for long-tail items (xquad).
+--llm-rerank lets an OpenAI-compatible LLM (--llm-url, or "llm" in the --config file; key from CURIO_LLM_API_KEY)
+re-order the best llm.rerank.candidates (20) items given the user's recent items; on any failure the model's
+order is kept and one warning says why.
 --json prints [{rank, item, score, title, reasons}].`;
 
 interface RecipeCommand {
@@ -52,7 +59,13 @@ function recipeCommand(c: RecipeCommand): Command {
       const req: EngineRequest = { recipe: c.recipe, ...rulesRequest(v), ...c.request(v) };
       const engine = await openEngine(v);
       try {
-        print(await engine.recommend(req), v.json === true);
+        const llm = llmClientFor(engine.config.llm, v, 'rerank', v['llm-rerank'] ? '--llm-rerank' : undefined);
+        if (!llm) print(await engine.recommend(req), v.json === true);
+        else {
+          const r = await recommendWithLlmRerank(engine, req, new LlmReranker(llm));
+          if (r.llmRerank.fallback) warnFallback(r.llmRerank.fallback);
+          print(r, v.json === true);
+        }
       } finally {
         await engine.store.close();
       }

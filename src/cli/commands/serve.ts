@@ -65,7 +65,7 @@ pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says 
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
     const t = engines.current.trained;
     log.info('curio serving', {
-      url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs`,
+      url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs`, dashboard: `${server.url}/dashboard`,
       trainedAt: t?.info.trainedAt ?? null, eventsAtTraining: t?.info.storeEvents ?? null, newEvents: server.retrainer.newEvents(),
       retrain: { every: v['retrain-every'] ?? null, after: retrainAfter ?? null },
     });

@@ -156,6 +156,7 @@ test('evaluate says when a tuning space is exhausted, and train --params-from tr
     assert.equal(t.model.kind, expected.kind);
     assert.deepEqual({ ...t.model.config }, expected.params, `${args.join(' ')}: the trained config is the evaluated one`);
     assert.deepEqual((t.info.data as { types: string[] }).types, ['purchase'], 'the evaluation data filters carry over');
+    assert.deepEqual(t.info.evaluation, { report: join(rep, 'report.json'), metric: 'ndcg@10', score: expected.metrics['ndcg@10'], metrics: expected.metrics }, 'the figures it was chosen by are kept');
   }
   // the tuned neighbours reach the model, not the default 100
   assert.equal((byKind('itemknn').params as { neighbors: number }).neighbors, report.tuning.itemknn.best.params.neighbors);

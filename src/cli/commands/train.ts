@@ -59,6 +59,8 @@ with the parameters and data filters it was evaluated with; --set still override
         onSnapshot: (d, n) => snapBar.update(d, n),
         onProgress: (p) => fitBar.update(p.epoch, p.epochs, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : undefined),
       });
+      // The figures the model was chosen by travel with it (curio serve's dashboard shows them).
+      if (chosen) t.info.evaluation = { report: reportPath, metric: chosen.metric, score: chosen.score, metrics: chosen.metrics };
       fitBar.finish(`${t.report.seconds.toFixed(2)}s on ${t.info.interactions} interactions, ${t.users.size} users, ${t.items.size} items`);
       await saveModelFile(out, t);
       console.log(`saved ${kind} model to ${out}`);

@@ -4,9 +4,10 @@ import { parseConfig } from '../../config.ts';
 import { ConfigError, ImportError } from '../../errors.ts';
 import { parseDecimal, readId, valueProblem } from '../checks.ts';
 import { readJsonLinesBatches } from '../csv.ts';
-import { INTERACTION_TYPES, isInteractionType, type InteractionRow, type InteractionType } from '../types.ts';
+import { INTERACTION_TYPES, InteractionColumnsBuilder, isInteractionType, type InteractionColumns, type InteractionRow, type InteractionType } from '../types.ts';
 import { columns, guarded } from './fields.ts';
-import { eachRecord, type FileContext, type GenericMapping, type Importer } from './importer.ts';
+import { recordChunks, type FileContext, type GenericMapping, type Importer } from './importer.ts';
+import { parseInWorker } from './parse-in-worker.ts';
 import { parseTimestamp } from './timestamp.ts';
 import { existsSync, statSync } from 'node:fs';
 
@@ -107,22 +108,58 @@ function singleFile(path: string, exts: string[], format: string): string[] {
   return [path];
 }
 
-/** CSV (or TSV: a .tsv file is tab-separated) with a header row and a column mapping. */
+/** One chunk of a generic CSV file: its rows as columns, and the rows that were invalid. */
+export interface ParsedChunk {
+  rows: number;
+  cols: InteractionColumns;
+  errors: ImportError[];
+}
+
+/**
+ * Parses a generic CSV (or TSV: a .tsv file is tab-separated) file into column chunks. The same code runs in
+ * the parse worker (big files) and inline (small ones), so both give the same rows, errors and report.
+ */
+export async function* parseGenericCsv(file: string, mapping: GenericMapping, onBytes?: (bytesRead: number) => void): AsyncGenerator<ParsedChunk> {
+  const m = checkMapping(mapping);
+  let idx: Record<Field, number> | undefined;
+  const wanted = Object.fromEntries(FIELDS.filter((f) => m[f]).map((f) => [f, m[f]!])) as Record<Field, string>;
+  const onHeader = (h: string[]) => {
+    idx = { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, h, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
+  };
+  let fields: string[] = [];
+  const get = (f: Field) => (idx![f] < 0 ? undefined : fields[idx![f]] ?? '');
+  let cols = new InteractionColumnsBuilder(CHUNK_ROWS), errors: ImportError[] = [];
+  const delimiter = extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
+  const chunks = recordChunks(file, { onHeader, delimiter }, onBytes, (r) => {
+    fields = r.fields;
+    cols.push(toRow(file, r.line, m, get));
+  }, (e) => errors.push(e));
+  for await (const rows of chunks) {
+    yield { rows, cols: cols.build(), errors };
+    cols = new InteractionColumnsBuilder(CHUNK_ROWS);
+    errors = [];
+  }
+}
+
+/** Rows a 1 MiB chunk of a typical event log holds (a chunk of shorter lines grows its builder). */
+const CHUNK_ROWS = 32_768;
+
+/** Files at least this big are parsed in a worker thread while the store writes (the two overlap on 2 cores). */
+export const PARSE_WORKER_MIN_BYTES = 4 << 20;
+
+/** CSV (or TSV) with a header row and a column mapping. */
 export const genericCsv: Importer = {
   files: (path) => singleFile(path, [], 'csv'),
   importFile: async (file, ctx: FileContext) => {
     const m = checkMapping(ctx.mapping);
-    let idx: Record<Field, number> | undefined;
-    const wanted = Object.fromEntries(FIELDS.filter((f) => m[f]).map((f) => [f, m[f]!])) as Record<Field, string>;
-    const onHeader = (h: string[]) => {
-      idx = { value: -1, type: -1, timestamp: -1, session: -1, text: -1, ...(columns(file, h, wanted) as Partial<Record<Field, number>>) } as Record<Field, number>;
-    };
-    let fields: string[] = [];
-    const get = (f: Field) => (idx![f] < 0 ? undefined : fields[idx![f]] ?? '');
-    await eachRecord(file, { onHeader, delimiter: extname(file).toLowerCase() === '.tsv' ? '\t' : ',' }, ctx, (r) => {
-      fields = r.fields;
-      ctx.sink.event(toRow(file, r.line, m, get));
-    });
+    const inWorker = ctx.parseInWorker ?? statSync(file).size >= PARSE_WORKER_MIN_BYTES;
+    const { sink } = ctx;
+    for await (const c of inWorker ? parseInWorker(file, m, ctx.onBytes) : parseGenericCsv(file, m, ctx.onBytes)) {
+      sink.report.rows += c.rows;
+      for (const e of c.errors) sink.invalid(e);
+      sink.eventColumns(c.cols);
+      await sink.flush();
+    }
   },
 };
 

@@ -24,6 +24,8 @@ export interface FileContext {
   mapping?: GenericMapping;
   /** Shared by the files of one import (e.g. the user ids read from u.user, to check u.data against). */
   state: Map<string, unknown>;
+  /** Parse in a worker thread (see ImportOptions.parseInWorker); undefined: decided by file size. */
+  parseInWorker?: boolean;
 }
 
 /** One input format: which files a path stands for (in import order), and how to read each. */
@@ -57,30 +59,42 @@ export interface RecordOptions extends Omit<DelimitedOptions, 'header' | 'onByte
 }
 
 /**
- * Reads each record of a delimited file into the sink: counts rows, routes bad rows (wrong field count, bytes
- * that are not UTF-8, or whatever `fn` throws) to the sink, flushes after each chunk. An empty file (or one
- * with a header and nothing else when no header is expected) is an error before anything is written.
+ * The records of a delimited file, checked (field count against the header, UTF-8) and passed to `fn`, chunk by
+ * chunk; a bad record, or whatever ImportError `fn` throws, goes to `onInvalid`. Yields, after each chunk, how
+ * many records it held. An empty file (or one with a header and nothing else when no header is expected) is an
+ * error.
  */
-export async function eachRecord(file: string, o: RecordOptions, ctx: FileContext, fn: (r: DelimitedRecord) => void): Promise<void> {
-  const { sink } = ctx;
-  const onInvalid = (e: Parameters<ImportSink['invalid']>[0]) => sink.invalid(e);
+export async function* recordChunks(
+  file: string, o: RecordOptions, onBytes: ((bytesRead: number) => void) | undefined,
+  fn: (r: DelimitedRecord) => void, onInvalid: (e: ImportError) => void,
+): AsyncGenerator<number> {
   let header: string[] | undefined, records = 0;
-  for await (const batch of readDelimitedBatches(file, { ...o, onBytes: ctx.onBytes })) {
+  for await (const batch of readDelimitedBatches(file, { ...o, onBytes })) {
+    let n = 0;
     for (const r of batch) {
       if (o.onHeader && !header) {
         header = r.fields;
         o.onHeader(header);
         continue;
       }
-      records++;
-      sink.report.rows++;
+      n++;
       guarded(() => {
         if (header) { checkFieldCount(file, r, header); r.header = header; }
         if (r.invalidUtf8 !== undefined) throw new ImportError(file, r.line, header?.[r.invalidUtf8] ?? `field ${r.invalidUtf8 + 1}`, 'not valid UTF-8 (is the file in another encoding?)');
         fn(r);
       }, onInvalid);
     }
-    await sink.flush();
+    records += n;
+    yield n;
   }
   if (o.onHeader ? !header : records === 0) throw new ImportError(file, 1, undefined, `empty file${o.onHeader ? ' (no header line)' : ''}`);
+}
+
+/** Reads each record of a delimited file into the sink (see recordChunks), counting rows, flushing after each chunk. */
+export async function eachRecord(file: string, o: RecordOptions, ctx: FileContext, fn: (r: DelimitedRecord) => void): Promise<void> {
+  const { sink } = ctx;
+  for await (const n of recordChunks(file, o, ctx.onBytes, fn, (e) => sink.invalid(e))) {
+    sink.report.rows += n;
+    await sink.flush();
+  }
 }

@@ -1,6 +1,6 @@
 import { ImportError } from '../../errors.ts';
 import type { DataStore, WriteReport } from '../../store/types.ts';
-import type { InteractionRow, ItemRow, UserRow } from '../types.ts';
+import { InteractionColumnsBuilder, type InteractionColumns, type InteractionRow, type ItemRow, type UserRow } from '../types.ts';
 
 /** What importing one file (or, summed, one data set) did. Every data row is imported, merged or skipped. */
 export interface ImportReport {
@@ -41,10 +41,17 @@ export class ImportSink {
   readonly report: ImportReport;
   private users: UserRow[] = [];
   private items: ItemRow[] = [];
-  private events: InteractionRow[] = [];
+  /** Events go straight into columns: full batches wait in `ready` for the next flush. */
+  private events: InteractionColumnsBuilder;
+  private ready: InteractionColumns[] = [];
 
   constructor(private readonly store: DataStore, file: string, format: string, private readonly o: SinkOptions) {
     this.report = emptyReport(file, format);
+    this.events = new InteractionColumnsBuilder(o.batchSize);
+  }
+
+  get batchSize(): number {
+    return this.o.batchSize;
   }
 
   get file(): string {
@@ -53,7 +60,21 @@ export class ImportSink {
 
   user(r: UserRow): void { this.users.push(r); }
   item(r: ItemRow): void { this.items.push(r); }
-  event(r: InteractionRow): void { this.events.push(r); }
+  event(r: InteractionRow): void {
+    this.events.push(r);
+    if (this.events.length === this.o.batchSize) this.cut();
+  }
+
+  /** A batch already in columns (a parse worker's output), written in turn with the rows. */
+  eventColumns(c: InteractionColumns): void {
+    if (this.events.length) this.cut();
+    if (c.length) this.ready.push(c);
+  }
+
+  private cut(): void {
+    this.ready.push(this.events.build());
+    this.events = new InteractionColumnsBuilder(this.o.batchSize);
+  }
 
   skip(reason: string): void {
     this.report.skipped++;
@@ -75,7 +96,8 @@ export class ImportSink {
     const n = this.o.batchSize;
     await this.drain(this.users, n, true, (b) => this.store.upsertUsers(b));
     await this.drain(this.items, n, true, (b) => this.store.upsertItems(b));
-    await this.drain(this.events, n, all, (b) => this.store.addInteractions(b));
+    if (all && this.events.length) this.cut();
+    for (const c of this.ready.splice(0)) this.count(await this.store.addInteractionColumns(c));
   }
 
   private async drain<T>(rows: T[], n: number, all: boolean, write: (b: T[]) => Promise<WriteReport>): Promise<void> {

@@ -3,9 +3,9 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CurioError, StoreError } from '../../errors.ts';
 import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
-import { TYPE_CODE, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
+import { INTERACTION_TYPES, interactionColumns, TYPE_CODE, type InteractionColumns, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
-import { validateInteractions, validateItems, validateUsers } from '../validate.ts';
+import { validateInteractionColumns, validateInteractions, validateItems, validateUsers } from '../validate.ts';
 import { curioVersion, enableWal, migrate, SCHEMA_VERSION } from './schema.ts';
 import { toStoreError } from './errors.ts';
 
@@ -24,7 +24,6 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 type ItemCols = [title: string | null, text: string | null, categories: string | null, attrs: string | null, price: number | null, ts: number | null];
 type EventCols = [item: string, type: string, value: number, ts: number, session: string, text: string | null];
 
-const nullable = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
 const json = (x: unknown): string | null => (x === undefined ? null : JSON.stringify(x));
 
 function itemFromCols(id: string, c: ItemCols): ItemRow {
@@ -46,6 +45,9 @@ function eventFromCols(user: string, c: EventCols): InteractionRow {
 }
 
 const ITEM_COLS = 'title, text, categories, attrs, price, ts';
+/** Histories longer than this are read each time; all cached histories together hold at most this many rows. */
+const MAX_CACHED_HISTORY = 2000;
+const MAX_CACHED_HISTORY_ROWS = 500_000;
 const EVENT_COLS = 'it.ext, x.type, x.value, x.ts, x.session, x.text';
 
 /**
@@ -133,6 +135,8 @@ export class SqliteCore {
       deleteUser: p('DELETE FROM users WHERE id = ?'),
       importIns: p('INSERT INTO imports (source, format, rows, inserted, skipped, at) VALUES (?, ?, ?, ?, ?, ?)'),
       importAll: p('SELECT source, format, rows, inserted, skipped, at FROM imports ORDER BY id'),
+      dataVersion: p('PRAGMA data_version').pluck(),
+      totalChanges: p('SELECT total_changes()').pluck(),
     };
   }
 
@@ -159,7 +163,7 @@ export class SqliteCore {
    * cached rowid would credit our events to that other user. Called inside the write transaction.
    */
   private syncIdCaches(): void {
-    const v = this.db.pragma('data_version', { simple: true }) as number;
+    const v = this.q.dataVersion.get() as number;
     if (v !== this.dataVersion) {
       this.forgetIds();
       this.dataVersion = v;
@@ -170,6 +174,34 @@ export class SqliteCore {
   forgetIds(): void {
     this.userIds.clear();
     this.itemIds.clear();
+    this.forgetHistories();
+  }
+
+  /**
+   * Users' histories as last read (newest first, frozen), so a server answering the same users again reads no
+   * events. Exact, not a time-bounded cache: every write of this connection drops what it changes (addInteractions
+   * the users written, deleteUser the user, anything else all), and a commit by another connection drops all
+   * (data_version, checked on each read), as does a rollback.
+   */
+  private readonly histories = new Map<string, { limit: number; rows: readonly InteractionRow[] }>();
+  private historyRows = 0;
+
+  forgetHistories(): void {
+    this.histories.clear();
+    this.historyRows = 0;
+  }
+
+  private forgetHistory(user: string): void {
+    const h = this.histories.get(user);
+    if (h) {
+      this.histories.delete(user);
+      this.historyRows -= h.rows.length + 1;
+    }
+  }
+
+  /** Writes made on this connection so far (SQLite's total_changes): a raw write through withDatabase shows here. */
+  changes(): number {
+    return this.q.totalChanges.get() as number;
   }
 
   private userRowId(ext: string): number {
@@ -237,28 +269,44 @@ export class SqliteCore {
 
   addInteractions(rows: InteractionRow[]): WriteReport {
     validateInteractions(rows);
+    return this.writeEvents(interactionColumns(rows));
+  }
+
+  addInteractionColumns(c: InteractionColumns): WriteReport {
+    validateInteractionColumns(c);
+    return this.writeEvents(c);
+  }
+
+  /** One path for rows and columns: a bulk import binds statements straight from typed columns, no row objects. */
+  private writeEvents(c: InteractionColumns): WriteReport {
+    for (const u of c.userIds) this.forgetHistory(u);
     this.maybeDeferTimeIndex();
     return this.atomic(() => {
       this.syncIdCaches();
       let inserted = 0, updated = 0, unchanged = 0;
       const { eventUpsert, eventInsNew } = this.q;
       const firstLoad = this.timeIndexDeferred;
+      // Each distinct id of the batch is looked up (or created) once, in order of first appearance.
+      const users = new Float64Array(c.userIds.length), items = new Float64Array(c.itemIds.length);
+      for (let k = 0; k < users.length; k++) users[k] = this.userRowId(c.userIds[k]!);
+      for (let k = 0; k < items.length; k++) items[k] = this.itemRowId(c.itemIds[k]!);
+      const { user, item, type, value, timestamp, session, text } = c;
       // SQLite gives a new row the largest rowid + 1, so a returned id above every id seen so far is an insert; an
       // update returns an older row's id (also one inserted earlier in this batch: hence the running maximum).
       let maxId = (this.q.maxEventId.get() as number | null) ?? 0;
-      for (const r of rows) {
-        const u = this.userRowId(r.user), i = this.itemRowId(r.item);
-        const session = r.session ?? '', text = nullable(r.text);
+      for (let k = 0; k < c.length; k++) {
+        const u = users[user[k]!]!, i = items[item[k]!]!, t = INTERACTION_TYPES[type[k]!]!;
+        const s = session?.[k] ?? '', body = text?.[k] ?? null;
         if (firstLoad) {
-          const ins = eventInsNew.run(u, i, r.type, r.value, r.timestamp, session, text);
+          const ins = eventInsNew.run(u, i, t, value[k]!, timestamp[k]!, s, body);
           if (ins.changes) { inserted++; maxId = Number(ins.lastInsertRowid); continue; }
         }
-        const id = eventUpsert.get(u, i, r.type, r.value, r.timestamp, session, text) as number | undefined;
+        const id = eventUpsert.get(u, i, t, value[k]!, timestamp[k]!, s, body) as number | undefined;
         if (id === undefined) unchanged++;
         else if (id > maxId) { inserted++; maxId = id; }
         else updated++;
       }
-      return { rows: rows.length, inserted, updated, unchanged };
+      return { rows: c.length, inserted, updated, unchanged };
     });
   }
 
@@ -312,9 +360,27 @@ export class SqliteCore {
   }
 
   history(user: string, limit = -1): InteractionRow[] {
+    this.syncIdCaches();
+    const cached = this.histories.get(user);
+    if (cached && cached.limit === limit) {
+      // Most recently used last: the oldest entries go first when the cache is full.
+      this.histories.delete(user);
+      this.histories.set(user, cached);
+      return cached.rows.slice(); // the rows are frozen; the array is the caller's
+    }
     const uid = this.q.userId.get(user) as number | undefined;
-    if (uid === undefined) return [];
-    return (this.q.history.all(uid, limit) as EventCols[]).map((c) => eventFromCols(user, c));
+    const rows = uid === undefined ? [] : (this.q.history.all(uid, limit) as EventCols[]).map((c) => Object.freeze(eventFromCols(user, c)));
+    if (rows.length <= MAX_CACHED_HISTORY) {
+      this.forgetHistory(user);
+      this.histories.set(user, { limit, rows: Object.freeze(rows) });
+      this.historyRows += rows.length + 1;
+      for (const [u, h] of this.histories) {
+        if (this.historyRows <= MAX_CACHED_HISTORY_ROWS) break;
+        this.histories.delete(u);
+        this.historyRows -= h.rows.length + 1;
+      }
+    }
+    return rows.slice();
   }
 
   /** One page of the oldest-first scan, after the (ts, id) cursor. */
@@ -406,6 +472,7 @@ export class SqliteCore {
       const n = this.q.deleteEvents.run(uid).changes;
       this.q.deleteUser.run(uid);
       this.userIds.delete(user);
+      this.forgetHistory(user);
       return n;
     });
   }
@@ -418,6 +485,7 @@ export class SqliteCore {
       const n = this.db.prepare('DELETE FROM interactions WHERE item_id = ?').run(iid).changes;
       this.db.prepare('DELETE FROM items WHERE id = ?').run(iid);
       this.itemIds.delete(item);
+      this.forgetHistories();
       return n;
     });
   }

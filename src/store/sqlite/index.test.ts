@@ -192,3 +192,41 @@ test('the write report of a first load counts an event repeated in the same batc
   assert.deepEqual(await s.addInteractions([{ ...e, value: 4, text: 'hi' }, { ...e, value: 5 }, { ...e, timestamp: 8, value: 1 }]), { rows: 3, inserted: 1, updated: 1, unchanged: 1 });
   await s.close();
 });
+
+test('cached histories are exact: every write (this handle, a raw SQL write, another connection, a rollback) is seen by the next read', async () => {
+  const file = join(dir, 'history-cache.db');
+  const s = SqliteStore.open(file);
+  const ev = (user: string, item: string, timestamp: number) => ({ user, item, type: 'view' as const, value: 1, timestamp });
+  await s.addInteractions([ev('u', 'a', 1), ev('v', 'a', 1)]);
+  const items = async (user: string) => (await s.history(user)).map((r) => r.item);
+  assert.deepEqual(await items('u'), ['a']);
+  assert.deepEqual(await items('u'), ['a'], 'read twice: the second from the cache');
+  const rows = await s.history('u');
+  assert.throws(() => { (rows[0] as { item: string }).item = 'x'; }, TypeError, 'cached rows are frozen: a caller cannot change what the next one reads');
+  rows.push(ev('u', 'zz', 0));
+  assert.deepEqual(await items('u'), ['a'], 'the array is the caller\'s own');
+
+  await s.addInteractions([ev('u', 'b', 2)]);
+  assert.deepEqual(await items('u'), ['b', 'a'], 'an event written through the store');
+  await s.withDatabase((db) => db.prepare("DELETE FROM interactions WHERE ts = 2").run());
+  assert.deepEqual(await items('u'), ['a'], 'a raw write through withDatabase');
+  await assert.rejects(s.transaction(async (tx) => {
+    await tx.addInteractions([ev('u', 'c', 3)]);
+    assert.deepEqual((await tx.history('u')).map((r) => r.item), ['c', 'a'], 'inside the transaction, its own write');
+    throw new Error('roll back');
+  }), /roll back/);
+  assert.deepEqual(await items('u'), ['a'], 'a rolled-back write is gone');
+
+  const other = SqliteStore.open(file);
+  await other.addInteractions([ev('u', 'd', 4)]);
+  assert.deepEqual(await items('u'), ['d', 'a'], 'another connection\'s commit');
+  await other.deleteUser('v');
+  assert.deepEqual(await items('v'), [], 'another connection\'s deletion');
+  await other.close();
+  await s.deleteUser('u');
+  assert.deepEqual(await items('u'), []);
+  await s.addInteractions([ev('w', 'a', 5)]);
+  await s.deleteItem('a');
+  assert.deepEqual(await items('w'), [], 'an item deleted with its events');
+  await s.close();
+});

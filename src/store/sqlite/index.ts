@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
 import { StoreError } from '../../errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
-import { isInteractionType, type InteractionRow, type ItemRow, type UserRow } from '../../data/types.ts';
+import { isInteractionType, type InteractionColumns, type InteractionRow, type ItemRow, type UserRow } from '../../data/types.ts';
 import type { DataStore, ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { SqliteCore, type SqliteOpenOptions } from './core.ts';
 
@@ -117,6 +117,9 @@ export class SqliteStore implements DataStore {
   addInteractions(rows: InteractionRow[]): Promise<WriteReport> {
     return this.run(() => this.core.addInteractions(rows));
   }
+  addInteractionColumns(cols: InteractionColumns): Promise<WriteReport> {
+    return this.run(() => this.core.addInteractionColumns(cols));
+  }
 
   async transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T> {
     this.checkUsable();
@@ -184,7 +187,15 @@ export class SqliteStore implements DataStore {
    * `curio_*`, created by their module (CREATE TABLE IF NOT EXISTS) and not part of the store's schema version.
    */
   withDatabase<T>(fn: (db: Database.Database) => T): Promise<T> {
-    return this.run(() => fn(this.core.db));
+    return this.run(() => {
+      const before = this.core.changes();
+      try {
+        return fn(this.core.db);
+      } finally {
+        // A raw write may have changed events: the cached histories cannot tell which.
+        if (this.core.changes() !== before) this.core.forgetHistories();
+      }
+    });
   }
 
   getItems(ids: string[]): Promise<(ItemRow | undefined)[]> {
