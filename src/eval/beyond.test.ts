@@ -9,7 +9,7 @@ import type { Ranked } from '../linalg/topk.ts';
 import { CategoryJaccard, ItemCategories, VectorCosine } from '../rerank/similarity.ts';
 import {
   calibrationKL, categoryDistribution, exposureEntropy, giniIndex, intraListDiversity, longTailMask, longTailShare,
-  mutualInformation, novelty, personalisation, resolveBeyondMetrics, selfInformation, serendipity,
+  exposureCurve, mutualInformation, novelty, personalisation, resolveBeyondMetrics, selfInformation, serendipity,
 } from './beyond.ts';
 import { evaluate } from './evaluate.ts';
 import type { Split } from './splits.ts';
@@ -133,10 +133,33 @@ test('evaluate reports the beyond-accuracy metrics per user beside NDCG', () => 
   // exposure i0..i3 = 0, 1, 2, 1: Gini (−1·1 + 1·1 + 3·2) / (4·4)
   close(r.means['gini@2'], 6 / 16);
   close(r.means['personalisation@2'], 0.5);
+  // the exposure curve of the same lists: i0, i1 (2 training users, 1) are the head; 3 of 4 slots on the tail
+  const e = r.exposure![0]!;
+  assert.equal(e.k, 2);
+  assert.equal(e.headItems, 2);
+  close(e.tailSlotShare, 0.75);
+  close(e.slotShare[50], 0.25, 'the top half of the catalogue (i0, i1) got 1 of 4 slots');
   // novelty: p(i1) = 1/2, p(i2) = p(i3) = floor 1/2 -> 1 bit each
   close(r.means['novelty@2'], 1);
   assert.ok(r.means['mi@2']! >= 0 && r.means['entropy@2']! > 0);
   assert.ok(!('calibration@2' in evaluate(model, split, { ks: [2], metrics: ['ndcg'] }).means), 'no categories: no calibration column');
   assert.throws(() => evaluate(model, split, { ks: [2], beyond: { metrics: ['calibration'] } }), ConfigError);
   assert.ok(!('novelty@2' in evaluate(model, split, { ks: [2], beyond: false }).means));
+});
+
+test('exposure curve: cumulative share of slots by training popularity rank, head and tail share', () => {
+  // training counts 10, 5, 1, 0 (popularity order 0, 1, 2, 3); slots 0, 5, 3, 2 (10 in all)
+  const c = exposureCurve(Float64Array.from([0, 5, 3, 2]), Float64Array.from([10, 5, 1, 0]), 10, 4);
+  assert.deepEqual(c.catalogueShare, [0, 0.25, 0.5, 0.75, 1]);
+  assert.deepEqual(c.slotShare, [0, 0, 0.5, 0.8, 1]);
+  assert.deepEqual(c.trainingShare, [0, 10 / 16, 15 / 16, 1, 1]);
+  // head: items 0 (10 < 12.8 = 80% of 16) and 1 (15 >= 12.8); the tail (items 2, 3) got 5 of 10 slots
+  assert.equal(c.headItems, 2);
+  assert.equal(c.tailSlotShare, 0.5);
+  assert.equal(c.k, 10);
+  // ties in popularity go by index; 3 points over 4 items round to whole items (0, 1, 3, 4 items)
+  const t = exposureCurve(Float64Array.from([1, 0, 0, 3]), Float64Array.from([2, 2, 2, 2]), 5, 3);
+  assert.deepEqual(t.catalogueShare, [0, 0.25, 0.75, 1]);
+  assert.deepEqual(t.slotShare, [0, 0.25, 0.25, 1]);
+  assert.throws(() => exposureCurve(new Float64Array(2), new Float64Array(3), 10), RangeError);
 });

@@ -128,6 +128,44 @@ export function exposureEntropy(exposure: Float64Array): number {
 }
 
 /**
+ * The exposure (long-tail) curve of a model's lists: items ordered by training popularity (most popular first,
+ * ties by index as in `longTailMask`), and at each share x of the catalogue (`points` + 1 evenly spaced
+ * values from 0 to 1, rounded to whole items) the share of all recommendation slots that went to those top
+ * items — a concentration curve (Lorenz-style, read from the popular end). `trainingShare` is the same curve
+ * for the training interactions, the reference a model that merely mirrors popularity would follow; the head
+ * (`headItems`, the most popular items holding `headShare` of training interactions) and the share of slots
+ * on the tail beyond it (`tailSlotShare`) are the numbers a reader looks for on it.
+ */
+export interface ExposureCurve {
+  k: number;
+  catalogueShare: number[];
+  slotShare: number[];
+  trainingShare: number[];
+  headItems: number;
+  nItems: number;
+  tailSlotShare: number;
+}
+
+export function exposureCurve(exposure: Float64Array, counts: Float64Array, k: number, points = 100, headShare = 0.8): ExposureCurve {
+  const n = exposure.length;
+  if (counts.length !== n) throw new RangeError(`exposure has ${n} items, counts ${counts.length}`);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  const tail = longTailMask(counts, headShare);
+  let slots = 0, train = 0, tailSlots = 0, headItems = 0;
+  for (let i = 0; i < n; i++) { slots += exposure[i]!; train += counts[i]!; tailSlots += tail[i]! ? exposure[i]! : 0; headItems += tail[i]! ? 0 : 1; }
+  const catalogueShare: number[] = [], slotShare: number[] = [], trainingShare: number[] = [];
+  let q = 0, cs = 0, ct = 0;
+  for (let j = 0; j <= points; j++) {
+    const upTo = Math.round((j * n) / points);
+    for (; q < upTo; q++) { cs += exposure[order[q]!]!; ct += counts[order[q]!]!; }
+    catalogueShare.push(n ? upTo / n : 0);
+    slotShare.push(slots > 0 ? cs / slots : 0);
+    trainingShare.push(train > 0 ? ct / train : 0);
+  }
+  return { k, catalogueShare, slotShare, trainingShare, headItems, nItems: n, tailSlotShare: slots > 0 ? tailSlots / slots : NaN };
+}
+
+/**
  * Category distribution of a set of items (Steck 2018, eq. 1–2 with uniform weights): each item spreads
  * weight 1 evenly over its categories, p(g) = Σ_i 1[g ∈ G(i)] / |G(i)| / #categorised items. Items without
  * categories are ignored. Writes into `out` (length nCategories); returns the number of categorised items.
@@ -262,6 +300,7 @@ export class BeyondAccumulator {
   private readonly tail: Uint8Array;
   private readonly popOrder: Int32Array;
   private readonly popTop: Int32Array;
+  private readonly counts: Float64Array;
   private readonly exposure: Float64Array[];
   private readonly lists: Int32Array;
   private readonly joint: Float64Array[];
@@ -276,6 +315,7 @@ export class BeyondAccumulator {
     this.ks = [...ks];
     this.maxK = Math.max(...ks);
     const counts = itemUserCounts(train, nItems);
+    this.counts = counts;
     this.selfInfo = selfInformation(train, nItems);
     this.tail = longTailMask(counts, o.headShare ?? 0.8);
     this.popOrder = Int32Array.from({ length: nItems }, (_, i) => i).sort((a, b) => counts[b]! - counts[a]! || a - b);
@@ -330,8 +370,11 @@ export class BeyondAccumulator {
     if (this.lists.length) this.lists.set(ranked.subarray(0, this.maxK), row * this.maxK);
   }
 
-  /** Per-user columns trimmed to the users added, and means over users where the metric is defined (NaN skipped). */
-  finish(): { perUser: Record<string, Float32Array>; means: Record<string, number> } {
+  /**
+   * Per-user columns trimmed to the users added, means over users where the metric is defined (NaN skipped), and
+   * the exposure curve per K (when gini or entropy is computed: they share the exposure counts).
+   */
+  finish(): { perUser: Record<string, Float32Array>; means: Record<string, number>; exposure: ExposureCurve[] } {
     const perUser: Record<string, Float32Array> = {};
     const means: Record<string, number> = {};
     for (const [key, a] of Object.entries(this.perUser)) {
@@ -351,6 +394,7 @@ export class BeyondAccumulator {
       }
       if (this.has('mi')) means[`mi@${k}`] = mutualInformation(this.joint[x]!, this.cats!.nCategories);
     }
-    return { perUser, means };
+    const exposure = this.exposure[0]!.length ? this.ks.map((k, x) => exposureCurve(this.exposure[x]!, this.counts, k, 100, this.o.headShare ?? 0.8)) : [];
+    return { perUser, means, exposure };
   }
 }

@@ -4,7 +4,7 @@ import { InteractionsBuilder, type Interactions } from '../data/interactions.ts'
 import { IdMap } from '../data/ids.ts';
 import type { FitData, Recommender } from '../models/types.ts';
 import type { Ranked } from '../linalg/topk.ts';
-import { AbortedError } from '../errors.ts';
+import { AbortedError, ConfigError } from '../errors.ts';
 import { concatInteractions, evaluate, fitAndEvaluate } from './evaluate.ts';
 import type { Split } from './splits.ts';
 
@@ -119,7 +119,10 @@ test('evaluate honours users, signal and progress; rejects a model of another ca
   evaluate(new TableModel(TABLE, 6), s, { ks: [2], onProgress: (p) => seen.push(p.done) });
   assert.equal(seen.at(-1), 4);
   assert.throws(() => evaluate(new TableModel(TABLE, 7), s), /fit it on this split/);
-  assert.throws(() => evaluate(new TableModel(TABLE, 6), s, { ks: [0] }), RangeError);
+  const isConfig = (field: string, msg: RegExp) => (e: unknown) => e instanceof ConfigError && e.field === field && msg.test(e.message);
+  assert.throws(() => evaluate(new TableModel(TABLE, 6), s, { ks: [0] }), isConfig('ks', /positive integers, got \[0\]/));
+  assert.throws(() => evaluate(new TableModel(TABLE, 6), s, { metrics: ['ndcg', 'nDCG' as never] }), isConfig('metrics', /unknown metric "nDCG"/));
+  assert.throws(() => evaluate(new TableModel(TABLE, 6), s, { beyond: { metrics: ['diversity'] } }), isConfig('beyond.metrics', /unknown metric "diversity"/));
 });
 
 test('fitAndEvaluate fits on train (or train+valid), times it and reports memory', async () => {

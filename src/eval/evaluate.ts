@@ -11,12 +11,12 @@
  */
 import { toMatrix, type Interactions } from '../data/interactions.ts';
 import type { Csr } from '../data/csr.ts';
-import { AbortedError, CurioError } from '../errors.ts';
+import { AbortedError, ConfigError, CurioError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
 import type { FitOptions, Recommender } from '../models/types.ts';
 import { METRIC_FROM_HITS, METRIC_NAMES, metricKey, type MetricName } from './metrics.ts';
 import type { Split } from './splits.ts';
-import { BeyondAccumulator, type BeyondOptions } from './beyond.ts';
+import { BeyondAccumulator, type BeyondOptions, type ExposureCurve } from './beyond.ts';
 import type { ItemTexts } from '../text/item-text.ts';
 
 export interface EvaluateProgress {
@@ -80,6 +80,8 @@ export interface EvaluationResult {
   nItems: number;
   usersEvaluated: number;
   usersSkipped: { noRelevant: number; noHistory: number };
+  /** Exposure (long-tail) curve per K, when the beyond-accuracy exposure metrics (gini, entropy) were computed. */
+  exposure?: ExposureCurve[];
   /** Wall time of scoring, exclusion, top-K and metrics. */
   scoringSeconds: number;
   msPerUser: number;
@@ -102,9 +104,9 @@ export function evalDataOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'fold
 
 export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOptions = {}): EvaluationResult {
   const ks = [...(o.ks ?? [5, 10, 20])].sort((a, b) => a - b);
-  if (!ks.length || ks.some((k) => !(Number.isInteger(k) && k >= 1))) throw new RangeError(`ks must be positive integers, got [${ks.join(', ')}]`);
+  if (!ks.length || ks.some((k) => !(Number.isInteger(k) && k >= 1))) throw new ConfigError('ks', `must be positive integers, got [${ks.join(', ')}]`);
   const metrics = [...(o.metrics ?? METRIC_NAMES)];
-  for (const m of metrics) if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new RangeError(`unknown metric "${m}" (known: ${METRIC_NAMES.join(', ')})`);
+  for (const m of metrics) if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new ConfigError('metrics', `unknown metric "${m}" (known: ${METRIC_NAMES.join(', ')})`);
   const maxK = ks[ks.length - 1]!;
   const nItems = data.train.items.size;
   if (model.nItems !== nItems) {
@@ -208,13 +210,15 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
     for (let i = 0; i < nItems; i++) if (bestRank[i]! < k) n++;
     means[`coverage@${k}`] = nItems ? n / nItems : 0;
   }
+  let exposure: ExposureCurve[] | undefined;
   if (beyond) {
     const b = beyond.finish();
     Object.assign(perUser.values, b.perUser);
     Object.assign(means, b.means);
+    if (b.exposure.length) exposure = b.exposure;
   }
   return {
-    ks, metrics, means, perUser, nItems, usersEvaluated: evaluated, usersSkipped: { noRelevant, noHistory },
+    ks, metrics, means, perUser, nItems, ...(exposure ? { exposure } : {}), usersEvaluated: evaluated, usersSkipped: { noRelevant, noHistory },
     scoringSeconds: seconds, msPerUser: evaluated + noRelevant ? (seconds * 1000) / (evaluated + noRelevant) : 0,
   };
 }

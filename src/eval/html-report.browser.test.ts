@@ -64,15 +64,29 @@ const launch = () => chromium.launch({ executablePath: CHROMIUM, args: ['--headl
 test('report.html opens from disk in headless Chromium with no network, no errors, and every plot drawn', { skip, timeout: 60_000 }, async (t) => {
   const file = sweptReport();
   const svgCount = readFileSync(file, 'utf8').match(/<svg /g)?.length ?? 0;
-  assert.equal(svgCount, 5, 'ild, novelty, calibration, longtail, serendipity');
+  assert.equal(svgCount, 6, 'the exposure curve, then ild, novelty, calibration, longtail, serendipity');
   const browser = await launch();
   try {
     const shot = join(dir, 'report.png');
     const v = await visit(browser, file, async (page) => {
       assert.match(await page.title(), /^Curio evaluation: /);
-      const svgs = page.locator('figure svg');
-      assert.equal(await svgs.count(), svgCount);
-      for (let q = 0; q < svgCount; q++) {
+      // the exposure (long-tail) curve: one line per model plus the training reference, the head rule
+      const exposure = page.locator('figure.exposure svg');
+      assert.equal(await exposure.count(), 1);
+      await exposure.scrollIntoViewIfNeeded();
+      assert.ok(await exposure.isVisible(), 'the exposure plot is visible');
+      const ebox = await exposure.boundingBox();
+      assert.ok(ebox && ebox.width > 100 && ebox.height > 100, `the exposure plot has a real size: ${JSON.stringify(ebox)}`);
+      const lines = await exposure.locator('g.mark-line path').evaluateAll((els) => els.map((e) => { const b = (e as unknown as { getBBox(): { width: number; height: number } }).getBBox(); return b.width + b.height; }));
+      assert.equal(lines.length, 3, 'popularity, itemknn and the training interactions');
+      assert.ok(lines.every((w) => w > 50), `every exposure curve spans the plot: ${lines.join(', ')}`);
+      assert.equal(await exposure.locator('g.mark-rule line, g.mark-rule path').count() >= 1, true, 'the head / long-tail rule');
+      const eLegend = await exposure.locator('text').allTextContents();
+      for (const name of ['popularity', 'itemknn', 'training interactions', 'head | long tail']) assert.ok(eLegend.includes(name), `the exposure plot names ${name}`);
+      assert.match(await page.locator('figure.exposure figcaption').innerText(), /Slots on the long tail beyond it: popularity \d+\.\d%, itemknn \d+\.\d%/);
+      const svgs = page.locator('figure:not(.exposure) svg');
+      assert.equal(await svgs.count(), svgCount - 1);
+      for (let q = 0; q < svgCount - 1; q++) {
         const svg = svgs.nth(q);
         await svg.scrollIntoViewIfNeeded();
         assert.ok(await svg.isVisible(), `plot ${q} is visible`);

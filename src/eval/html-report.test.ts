@@ -43,3 +43,28 @@ test('report.html is one self-contained page: protocol, tables, and one server-r
   assert.equal(plain.match(/<svg /g), null);
   assert.match(plain, /<h2>Confidence intervals and paired tests<\/h2>/);
 });
+
+test('report.html draws the exposure curve of each model with its long-tail share', async () => {
+  const { exposureCurve } = await import('./beyond.ts');
+  const b = new InteractionsBuilder();
+  b.add('a', 'x', 1); b.add('b', 'y', 1);
+  const split: SplitDescription = { kind: 'random-holdout', seed: 1, params: {}, sizes: { train: 2, valid: 1, test: 1 }, users: { train: 2, valid: 1, test: 1 }, notes: [] };
+  const counts = Float64Array.from([10, 5, 1, 0]);
+  const result = (kind: string, slots: number[]) => ({
+    kind, config: {}, fitSeconds: 1, peakRssMiB: 1, processMaxRssMiB: 1, metrics: { 'ndcg@10': 0.25 },
+    perUser: { users: new Int32Array([0]), nRelevant: new Int32Array([1]), values: {} },
+    evaluation: { usersEvaluated: 1, exposure: [exposureCurve(Float64Array.from(slots), counts, 10, 4)] },
+  }) as unknown as ModelResult;
+  const report = buildReport({ datasetName: 'toy', data: b.build(), split, results: [result('popularity', [10, 0, 0, 0]), result('ease', [0, 5, 3, 2])], createdAt: new Date(0), uncertainty: false });
+  assert.equal(report.models[1]!.exposure!.tailSlotShare, 0.5);
+  const html = await formatHtml(report);
+  assert.equal(html.match(/<svg /g)?.length, 1);
+  assert.match(html, /<h2>Exposure and the long tail \(test\)<\/h2>/);
+  assert.match(html, /The head is the 2 most popular of 4 items/);
+  assert.match(html, /Slots on the long tail beyond it: popularity 0\.0%, ease 50\.0%/);
+  const svg = html.slice(html.indexOf('<svg '), html.indexOf('</svg>'));
+  for (const name of ['popularity', 'ease', 'training interactions', 'head | long tail']) assert.ok(svg.includes(`>${name}<`), name);
+  // three curves (two models and the training reference) and the head rule
+  assert.equal(svg.match(/aria-roledescription="line mark"/g)?.length, 3);
+  assert.equal(svg.match(/aria-roledescription="rule mark"/g)?.length, 1);
+});

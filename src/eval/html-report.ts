@@ -7,6 +7,7 @@
  */
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse as parseVega, View } from 'vega';
+import type { ExposureCurve } from './beyond.ts';
 import { metricColumns, methodLines, tuningLines, uncertaintyRows, METRIC_LEGEND, type EvalReport } from './report.ts';
 import { paretoFront, type SweepPoint } from './sweep.ts';
 
@@ -62,6 +63,34 @@ export function tradeOffSpec(points: readonly SweepPoint[], metric: string, k: n
   };
 }
 
+/**
+ * The exposure (long-tail) curve of each model (src/eval/beyond.ts `exposureCurve`): x = share of the catalogue
+ * ordered by training popularity, y = cumulative share of the test lists' slots; the training interactions' own
+ * curve dashed for reference and the head / long-tail boundary as a vertical rule.
+ */
+export function exposureSpec(models: readonly { kind: string; exposure: ExposureCurve }[]): TopLevelSpec {
+  const first = models[0]!.exposure;
+  const values: { series: string; x: number; y: number; dash: string }[] = [];
+  first.catalogueShare.forEach((x, q) => values.push({ series: 'training interactions', x, y: first.trainingShare[q]!, dash: 'reference' }));
+  for (const m of models) m.exposure.catalogueShare.forEach((x, q) => values.push({ series: m.kind, x, y: m.exposure.slotShare[q]!, dash: 'model' }));
+  const head = first.nItems ? first.headItems / first.nItems : 0;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Exposure by item popularity (test lists, top ${first.k})`,
+    width: 420, height: 280,
+    layer: [
+      { data: { values }, mark: { type: 'line' }, encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'share of catalogue, most popular items first', scale: { domain: [0, 1] }, axis: { format: '%' } },
+        y: { field: 'y', type: 'quantitative', title: 'cumulative share of recommendation slots', scale: { domain: [0, 1] }, axis: { format: '%' } },
+        color: { field: 'series', type: 'nominal', title: 'curve', legend: { labelLimit: 400 } },
+        strokeDash: { field: 'dash', type: 'nominal', legend: null, scale: { domain: ['model', 'reference'], range: [[1, 0], [4, 3]] } },
+      } },
+      { data: { values: [{ x: head, label: `head | long tail` }] }, mark: { type: 'rule', color: '#888', strokeDash: [2, 2] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+      { data: { values: [{ x: head, label: `head | long tail` }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -120, color: '#555' }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'label' } } },
+    ],
+  };
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return `<table><thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${i ? ' class="n"' : ''}>${escape(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
@@ -76,6 +105,13 @@ export async function formatHtml(r: EvalReport, sweep?: SweepSection): Promise<s
     `<h2>Results (test)</h2>`, table(['model', 'fit s', ...cols], r.models.map((m) => [m.kind, m.trainSeconds.toFixed(2), ...cols.map((c) => fmt(m.metrics[c]))])),
     `<h2>Parameters</h2><ul>${tuningLines(r).map((l) => `<li${l.includes('WARNING') ? ' class="warn"' : ''}>${escape(l)}</li>`).join('')}</ul>`,
   ];
+  const exposed = r.models.filter((m): m is typeof m & { exposure: ExposureCurve } => !!m.exposure);
+  if (exposed.length) {
+    const e = exposed[0]!.exposure;
+    const pctOf = (v: number) => `${(v * 100).toFixed(1)}%`;
+    parts.push(`<h2>Exposure and the long tail (test)</h2>`,
+      `<figure class="exposure">${await renderSvg(exposureSpec(exposed))}<figcaption>Share of all top-${e.k} slots going to the most popular items; the dashed curve is the training interactions'. The head is the ${e.headItems} most popular of ${e.nItems} items, holding 80% of training interactions. Slots on the long tail beyond it: ${exposed.map((m) => `${escape(m.kind)} ${pctOf(m.exposure.tailSlotShare)}`).join(', ')}.</figcaption></figure>`);
+  }
   const u = uncertaintyRows(r);
   if (u.rows.length) parts.push('<h2>Confidence intervals and paired tests</h2>', table(u.header, u.rows));
   if (sweep && sweep.points.length) {

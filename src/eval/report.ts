@@ -3,6 +3,7 @@
  * Metric values print with 4 decimals, times in seconds with 2, memory in MiB with 0.
  */
 import { interactionStats, type InteractionStats, type Interactions } from '../data/interactions.ts';
+import type { ExposureCurve } from './beyond.ts';
 import type { ModelResult, PerUserResults } from './evaluate.ts';
 import type { SplitDescription } from './splits.ts';
 import type { EdgeFlag, ParamSpace, TuneResult } from './tune.ts';
@@ -46,6 +47,8 @@ export interface ReportModel {
   /** Paired comparison with the reference (best) model, per metric; absent on the reference itself. */
   vsReference?: Record<string, PairedComparison>;
   tuning?: ReportTuning;
+  /** The exposure (long-tail) curve of the model's test lists at K = 10 (else the smallest K), when computed. */
+  exposure?: ExposureCurve;
 }
 
 /** How the figures were produced, in enough detail to reproduce or criticise them. */
@@ -128,6 +131,7 @@ export function buildReport(i: BuildReportInput): EvalReport {
     return {
       kind: r.kind, params: r.config, trainSeconds: r.fitSeconds, peakMemoryMiB: r.peakRssMiB,
       metrics: r.metrics, usersEvaluated: r.evaluation.usersEvaluated,
+      ...(r.evaluation.exposure?.length ? { exposure: r.evaluation.exposure.find((e) => e.k === 10) ?? r.evaluation.exposure[0]! } : {}),
       ...(t ? { tuning: { metric: t.metric, mode: t.mode, trials: t.trials.length, bestScore: t.best.score, best: t.best.params, space: t.space, onEdge: t.onEdge } } : {}),
     };
   });

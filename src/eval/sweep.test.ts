@@ -18,6 +18,12 @@ test('parseSweep: ranges include their end, lists are deduplicated, bad grids na
   assert.throws(() => parseSweep('diversity=1:0:0.1'), isConfig('--sweep', /empty/));
   assert.throws(() => parseSweep('diversity='), isConfig('--sweep', /empty/));
   assert.throws(() => parseSweep('diversity=0:1:0.001'), isConfig('--sweep', new RegExp(`1001 points; at most ${MAX_SWEEP_POINTS}`)));
+  const many = Array.from({ length: MAX_SWEEP_POINTS + 1 }, (_, i) => i / 1000).join(',');
+  assert.throws(() => parseSweep(`novelty=${many}`), isConfig('--sweep', new RegExp(`lists ${MAX_SWEEP_POINTS + 1} values; at most ${MAX_SWEEP_POINTS}`)));
+  assert.equal(parseSweep(`novelty=${many.split(',').slice(0, MAX_SWEEP_POINTS).join(',')}`).values.length, MAX_SWEEP_POINTS);
+  assert.throws(() => parseSweep('diversity=,'), isConfig('--sweep', /empty/));
+  assert.throws(() => parseSweep('novelty=0.5,-0.1'), isConfig('--sweep', /novelty must be in \[0, 1\], got -0.1/));
+  assert.throws(() => parseRerankers(' , '), isConfig('--rerank', /names no re-ranker/));
   assert.throws(() => parseSweep('diversity=0:2:0.5'), isConfig('--sweep', /diversity must be in \[0, 1\], got 1.5/));
   assert.throws(() => parseSweep('diversity=0:1:0'), isConfig('--sweep', /step must be > 0/));
   assert.throws(() => parseSweep('serendipity=0:1:0.5'), isConfig('--sweep', /unknown knob "serendipity"/));

@@ -53,6 +53,7 @@ export function parseSweep(spec: string, field = '--sweep'): SweepGrid {
     values = body.split(',').map((s) => s.trim()).filter((s) => s !== '').map(num);
   }
   if (!values.length) throw new ConfigError(field, `the grid "${body}" is empty`);
+  if (new Set(values).size > MAX_SWEEP_POINTS) throw new ConfigError(field, `the grid lists ${new Set(values).size} values; at most ${MAX_SWEEP_POINTS}`);
   const bad = values.find((v) => !(v >= 0 && v <= 1));
   if (bad !== undefined) throw new ConfigError(field, `${knob} must be in [0, 1], got ${bad}`);
   return { knob: knob as SweepKnob, values: [...new Set(values)] };

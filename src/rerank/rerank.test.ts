@@ -6,7 +6,7 @@ import { calibrationKL, categoryDistribution } from '../eval/beyond.ts';
 import { calibratedRerank } from './calibrated.ts';
 import { normaliseCandidates } from './candidates.ts';
 import { dppGreedy } from './dpp.ts';
-import { rerank } from './knobs.ts';
+import { DEFAULT_DPP_RIDGE, rerank } from './knobs.ts';
 import { longTailRerank } from './longtail.ts';
 import { mmr } from './mmr.ts';
 import { CategoryJaccard, ItemCategories, VectorCosine, type ItemSimilarity } from './similarity.ts';
@@ -125,7 +125,8 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
   const tail = Uint8Array.from([0, 0, 1, 1]);
   assert.deepEqual(list(rerank(c, 3, {}, {})), [0, 1, 2]);
   assert.deepEqual(list(rerank(c, 4, { diversity: 0.5, method: 'mmr', order: 'greedy' }, { similarity: sim })), list(mmr(c, 4, sim, 0.5)));
-  assert.deepEqual(list(rerank(c, 4, { diversity: 0.3, order: 'greedy' }, { similarity: sim })), list(dppGreedy(c, 4, sim, 0.7)));
+  assert.deepEqual(list(rerank(c, 4, { diversity: 0.3, order: 'greedy' }, { similarity: sim })), list(dppGreedy(c, 4, sim, 0.7, { ridge: DEFAULT_DPP_RIDGE })));
+  assert.deepEqual(list(rerank(c, 4, { diversity: 0.3, order: 'greedy' }, { similarity: sim, dppRidge: 0 })), list(dppGreedy(c, 4, sim, 0.7)));
   // order 'relevance' (default): the same set, best score first. MMR λ = .5 picks 0, 2 from the first three
   // (greedy [0, 2, 3, 1] at k = 4, see above), shown as 0, 2; at k = 3 it picks {0, 2, 3}.
   assert.deepEqual(list(mmr(c, 3, sim, 0.5)), [0, 2, 3]);
@@ -145,6 +146,12 @@ test('knobs: documented mapping, and ConfigError naming the field for bad values
   const cal = { categories: ItemCategories.fromLists(3, (i) => [['a'], ['a'], ['b']][i]), history: ia(0, 2) };
   assert.deepEqual(list(rerank(dup, 3, { diversity: 0.5, method: 'calibrated', order: 'greedy' }, cal)), [0, 2, 1]);
   assert.deepEqual(list(rerank(dup, 3, { diversity: 0.5, method: 'calibrated' }, cal)), [0, 1, 2]);
+  // the knob's DPP kernel is S + 0.1·I: at diversity 0.1 (θ = .9) the duplicate item 1 costs .1·ln(1.1 − 1/1.1)
+  // = −.166 against its relevance .81, and beats item 2 (0 + .1·ln 1.1); with S alone its log d² is floored at
+  // ln 1e-10 and item 2 wins
+  assert.equal(DEFAULT_DPP_RIDGE, 0.1);
+  assert.deepEqual(list(rerank(dup, 2, { diversity: 0.1 }, { similarity: dupSim })), [0, 1]);
+  assert.deepEqual(list(rerank(dup, 2, { diversity: 0.1 }, { similarity: dupSim, dppRidge: 0 })), [0, 2]);
   // DPP ridge from the context: β = 1 keeps the duplicate (hand case above)
   assert.deepEqual(list(rerank(dup, 2, { diversity: 0.5, order: 'greedy' }, { similarity: dupSim, dppRidge: 1 })), [0, 1]);
   // novelty 1 with no history: P(tail) = 1, λ = 1 -> tail items first

@@ -12,7 +12,8 @@ import { asset } from './assets.ts';
 import { overview } from './data.ts';
 import { loginPage, overviewPage } from './pages.ts';
 
-type Vars = { Variables: { requestId: string; keyId: string | undefined } };
+// `body`: the server reads every request body once, before any route (see server.ts); read it from there.
+type Vars = { Variables: { requestId: string; keyId: string | undefined; body: string | undefined } };
 
 export interface DashboardOptions {
   store: DataStore;
@@ -114,8 +115,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
 
   app.post('/login', async (c) => {
     sameOrigin(c);
-    const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
-    const key = typeof form.key === 'string' ? form.key.trim() : '';
+    const key = (new URLSearchParams(c.get('body') ?? '').get('key') ?? '').trim();
     const who = key && key.length <= 200 ? await keys.verify(key) : undefined;
     if (!who || who.scope !== 'admin') {
       const error = !who ? 'That key is not valid or was revoked.' : `That key has scope "${who.scope}"; the dashboard needs an admin key.`;
@@ -147,7 +147,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
 
   app.post('/api/preview', async (c) => {
     sameOrigin(c);
-    const text = await c.req.text();
+    const text = c.get('body') ?? '';
     if (!(await session(c))) throw new HttpError(401, 'unauthorized', 'log in at /dashboard/login');
     let raw: unknown;
     try { raw = JSON.parse(text); } catch { throw new HttpError(400, 'invalid_json', 'the body is not valid JSON'); }
