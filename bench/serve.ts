@@ -6,8 +6,10 @@
  *   events: POST /v1/events, batches of 100 and single events (durable: each acknowledged after its group commit,
  *           synchronous = FULL);
  *   hot swap: the recommend load while the model is reloaded every second; failures and p99 during the swaps;
+ *   background retrain: the recommend load while POST /v1/model/retrain trains a new model in a child process and
+ *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
- * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,events,single,swap (default
+ * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,events,single,swap,retrain (default
  * all).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
  * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
@@ -32,7 +34,7 @@ const arg = (name: string, dflt: number) => {
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
 const seconds = arg('seconds', 10), connections = arg('connections', 16);
-const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,events,single,swap').split(','));
+const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,events,single,swap,retrain').split(','));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const loadAtStart = load();
 const items = 30_000, users = 20_000, interactions = 400_000;
@@ -109,6 +111,14 @@ try {
     row(`recommend during ${swaps} model swaps`, during, 0);
     if (swapFailures) console.log(`(${swapFailures} reloads failed)`);
   }
+  const retrain = runs.has('retrain') ? await duringRetrain(url, auth(admin), async () => {
+    const r = await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }));
+    return { ...r, cpuPerRequest };
+  }) : undefined;
+  for (const [name, r] of retrain?.rows ?? []) {
+    cpuPerRequest = r.cpuPerRequest;
+    row(name, r, 0);
+  }
 
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
@@ -117,8 +127,41 @@ try {
   console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()} (other work on the machine counts: 2 cores).\n`);
   printTable(rows);
   console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
+  if (retrain) console.log(retrain.note);
 } finally {
   server?.kill('SIGTERM');
   if (server) await new Promise((r) => server!.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
+}
+
+type Run = Awaited<ReturnType<typeof autocannon>> & { cpuPerRequest: number };
+
+/**
+ * The recommend load while a background retrain (POST /v1/model/retrain: a child process fits iALS on a snapshot,
+ * then the server swaps the new model in) runs: load runs follow each other until the retrain is over.
+ */
+async function duringRetrain(url: string, headers: Record<string, string>, load: () => Promise<Run>): Promise<{ rows: [string, Run][]; note: string }> {
+  const status = async () => (await (await fetch(`${url}/v1/model/retrain`, { headers })).json()) as { running: boolean; last: { outcome: string; seconds: number; error: string | null } | null; runs: number };
+  const started = await fetch(`${url}/v1/model/retrain`, { method: 'POST', headers, body: '{}' });
+  if (started.status !== 202) return { rows: [], note: `retrain could not start: ${started.status} ${await started.text()}` };
+  const runs: Run[] = [];
+  let swapRun = -1;
+  for (let round = 0; round < 30; round++) {
+    runs.push(await load());
+    const s = await status();
+    if (!s.running) {
+      swapRun = runs.length - 1;
+      break;
+    }
+  }
+  const s = await status();
+  const failed = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  const worst = runs.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a));
+  const rows: [string, Run][] = [[`recommend during retrain (worst of ${runs.length} runs)`, worst]];
+  if (swapRun >= 0) rows.push([`recommend, the run with the retrain's swap`, runs[swapRun]!]);
+  return {
+    rows,
+    note: `background retrain: ${s.last ? `${s.last.outcome} after ${s.last.seconds} s${s.last.error ? ` (${s.last.error})` : ''}` : 'not finished'}; ` +
+      `${runs.length} load runs, ${runs.reduce((n, r) => n + r['2xx'], 0)} answered, ${failed} failed requests during it`,
+  };
 }

@@ -76,13 +76,17 @@ export class Engines {
     return p;
   }
 
-  /** Loads a model file (default: the one served now) and swaps it in; the one it replaces is kept for rollback. */
-  reload(path?: string): Promise<Generation> {
+  /**
+   * Loads a model file (default: the one served now) and swaps it in; the one it replaces is kept for rollback.
+   * `accept` may refuse the loaded model (by throwing) before it is swapped in.
+   */
+  reload(path?: string, accept?: (next: Generation) => void): Promise<Generation> {
     return this.serial(async () => {
       const file = path ?? this.current.path ?? this.o.model;
       if (!file) throw new HttpError(400, 'invalid_request', 'no model file to reload: give path', 'path');
       // Same catalogue: items upserted meanwhile stay served.
       const next = await this.load(file, this.current.engine.catalog);
+      accept?.(next);
       this.previous = this.current;
       this.current = next;
       this.swaps++;

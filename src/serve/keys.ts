@@ -55,6 +55,10 @@ function prepared(db: Database.Database): { key: Database.Statement; version: Da
  */
 export class ApiKeys {
   private readonly verified = new Map<string, { id: string; scope: Scope }>();
+  /** Digests of keys whose secret was wrong: a client repeating a wrong key must not cost an scrypt run each time. */
+  private readonly refused = new Set<string>();
+  /** scrypt runs made by `verify` (each costs ~50 ms of CPU). */
+  scryptRuns = 0;
   /** Key rows read at store version `version` (undefined: none read yet). */
   private rows = new Map<string, { scope: Scope; salt: Buffer; hash: Buffer; revoked_at: number | null } | undefined>();
   private version: string | undefined;
@@ -114,11 +118,17 @@ export class ApiKeys {
     const digest = createHash('sha256').update(key).digest('base64');
     const known = this.verified.get(digest);
     if (known) return known;
+    if (this.refused.has(digest)) return undefined;
     // Concurrent first requests with one key share one scrypt run (50 at once would each pay ~50 ms of CPU).
     let pending = this.checking.get(digest);
     if (!pending) {
+      this.scryptRuns++;
       pending = scryptAsync(m[2]!, row.salt, 32).then((hash) => {
-        if (hash.length !== row.hash.length || !timingSafeEqual(hash, row.hash)) return undefined;
+        if (hash.length !== row.hash.length || !timingSafeEqual(hash, row.hash)) {
+          if (this.refused.size > 10_000) this.refused.clear();
+          this.refused.add(digest);
+          return undefined;
+        }
         const ok = { id, scope: row.scope };
         if (this.verified.size > 10_000) this.verified.clear();
         this.verified.set(digest, ok);

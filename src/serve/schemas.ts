@@ -115,6 +115,9 @@ export const ModelInfo = z.object({
   info: z.record(z.string(), z.unknown()),
   previous: z.string().nullable().describe('the version a rollback returns to'),
   recipes: z.array(z.string()),
+  trainedAt: z.string().nullable().describe('when the served model was trained'),
+  eventsAtTraining: z.number().int().nullable().describe('events in the store when its training snapshot was taken (null: not recorded, e.g. a model from an older curio train)'),
+  source: z.enum(['file', 'retrain']).nullable().describe('"retrain": written by a background retrain of this server; "file": trained elsewhere (curio train) and loaded'),
 });
 export const ReloadBody = z.object({ path: z.string().min(1).max(4096).optional() }).strict();
 
@@ -124,3 +127,33 @@ export const ErrorBody = z.object({
 export const Health = z.object({ status: z.literal('ok') });
 export const Ready = z.object({ ready: z.boolean(), model: z.string().nullable() });
 export const KeyScope = z.enum(SCOPES);
+
+const RetrainTrigger = z.enum(['api', 'schedule', 'events']);
+export const RetrainStatus = z.object({
+  running: z.boolean(),
+  phase: z.enum(['starting', 'snapshot', 'fit', 'save', 'swap']).nullable().describe('what the running retrain does now'),
+  trigger: RetrainTrigger.nullable().describe('why the running retrain started'),
+  startedAt: z.string().nullable(),
+  newEvents: z.number().int().describe('events written since the served model was trained (counted by this server)'),
+  schedule: z.object({
+    everyMs: z.number().nullable().describe('--retrain-every'),
+    afterEvents: z.number().int().nullable().describe('--retrain-after'),
+    keep: z.number().int().describe('retrained model files kept (older ones are pruned)'),
+  }),
+  last: z.object({
+    outcome: z.enum(['swapped', 'failed']),
+    trigger: RetrainTrigger,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    seconds: z.number(),
+    version: z.string().nullable(),
+    path: z.string().nullable(),
+    error: z.string().nullable(),
+  }).nullable().describe('the last retrain that finished'),
+  runs: z.number().int(),
+  failures: z.number().int(),
+});
+export const RetrainAnswer = z.object({
+  started: z.boolean().describe('false: a retrain was already running (one at a time); its status is given'),
+  status: RetrainStatus,
+});

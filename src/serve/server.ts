@@ -22,6 +22,7 @@ import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
 import { dashboardApp } from './dashboard/index.ts';
+import { Retrainer, type RetrainOptions } from './retrain.ts';
 
 export interface ServerOptions {
   store: DataStore;
@@ -41,6 +42,8 @@ export interface ServerOptions {
   maxDepth?: number;
   /** Serve GET /metrics (Prometheus) without a key; by default it needs an admin key. */
   metricsPublic?: boolean;
+  /** Background retraining (schedule, after N events); without it, POST /v1/model/retrain still retrains on demand. */
+  retrain?: RetrainOptions;
 }
 
 export interface RunningServer {
@@ -48,6 +51,7 @@ export interface RunningServer {
   server: Server;
   ingest: EventIngest;
   metrics: ServerMetrics;
+  retrainer: Retrainer;
   close(): Promise<void>;
 }
 
@@ -143,7 +147,7 @@ function invalid(error: z.ZodError, prefix = ''): HttpError {
  * Builds the HTTP API (Hono) over one store and its engines. Every recommendation goes through the engine; the
  * routes only validate, authorise, and call the store or engine.
  */
-export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; routes: RouteDoc[] } {
+export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; retrainer: Retrainer; routes: RouteDoc[] } {
   const { store, engines } = o;
   sqliteStore(store); // the server's tables need the SQLite backend: fail at start, not on the first request
   const log = o.logger ?? jsonLogger();
@@ -154,6 +158,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const maxDepth = o.maxDepth ?? 32;
   const ingest = new EventIngest(store);
   const metrics = new ServerMetrics(ingest, engines);
+  const retrainer = new Retrainer({ store, engines, log, ...o.retrain });
   const routes: RouteDoc[] = [];
   const app = new Hono<Vars>();
 
@@ -341,7 +346,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   }, async ({ param }) => {
     const id = param('id');
     const existed = (await userExists(id)) !== undefined;
-    const events = await store.deleteUser(id);
+    const events = await retrainer.erasing(id, () => store.deleteUser(id));
     engines.current.engine.refresh(); // co-occurrence, popularity... were fitted with their events
     return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
@@ -373,6 +378,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     }));
     const result = await ingest.submit(rows, key, events);
     if (!result.replayed && result.inserted + result.updated > 0) engines.eventsWritten(refreshMs);
+    if (!result.replayed) retrainer.eventsWritten(result.inserted);
     return result;
   });
 
@@ -383,6 +389,9 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
       loaded: t !== undefined, version: g.version, path: g.path, loadedAt: g.loadedAt?.toISOString() ?? null,
       kind: t ? t.model.constructor.name : null, users: t?.users.size ?? 0, items: t?.items.size ?? 0,
       info: t?.info ?? {}, previous: engines.previous?.version ?? null, recipes: g.engine.recipeNames(),
+      trainedAt: typeof t?.info.trainedAt === 'string' ? t.info.trainedAt : null,
+      eventsAtTraining: typeof t?.info.storeEvents === 'number' ? t.info.storeEvents : null,
+      source: t ? (t.info.retrain ? 'retrain' as const : 'file' as const) : null,
     };
   };
   route('get', '/v1/model', { scope: 'read', tag: 'model', summary: 'the model served: version (content hash), file, kind, sizes, training info', response: S.ModelInfo }, async () => modelInfo());
@@ -399,6 +408,16 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     return modelInfo();
   });
 
+  route('post', '/v1/model/retrain', {
+    scope: 'admin', tag: 'model', status: 202, response: S.RetrainAnswer,
+    summary: 'retrain now, in the background, on a snapshot of the store; the new model is swapped in when it is ready (one retrain at a time)',
+  }, async () => {
+    const { started } = retrainer.trigger('api');
+    return { started, status: retrainer.status() };
+  });
+  route('get', '/v1/model/retrain', { scope: 'admin', tag: 'model', summary: 'the running retrain (phase) and the last one\'s outcome, new events, schedule', response: S.RetrainStatus },
+    async () => retrainer.status());
+
   // Prometheus text format, not JSON: outside route(), which answers JSON and documents it in /openapi.json.
   app.get('/metrics', async (c) => {
     if (!o.metricsPublic) await authorise(c, 'admin');
@@ -411,7 +430,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(docsPage(doc)));
-  return { app, ingest, metrics, routes };
+  return { app, ingest, metrics, retrainer, routes };
 }
 
 /** Starts the API on `host:port` (default 127.0.0.1, port 8080; 0 picks a free port). */
@@ -420,7 +439,8 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     // An acknowledged event must survive power loss, not only a crash: fsync each (group) commit.
     await withTables(o.store, (db) => db.pragma('synchronous = FULL'));
   }
-  const { app, ingest, metrics } = createApp(o);
+  const { app, ingest, metrics, retrainer } = createApp(o);
+  await retrainer.start();
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: o.port ?? 8080, hostname: host }, () => resolve(s as Server)) as Server;
@@ -435,9 +455,13 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     server,
     ingest,
     metrics,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    retrainer,
+    close: async () => {
+      await retrainer.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
   };
 }

@@ -4,12 +4,13 @@ import { intOption, parse, splitList } from '../args.ts';
 import { ConfigError } from '../../errors.ts';
 import { openStore } from '../../store/registry.ts';
 import { defaultDb, defaultModel } from './paths.ts';
+import { durationMs } from '../../engine/schema.ts';
 
 export const serveCommand: Command = {
   summary: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
   usage: `curio serve [--db curio.db] [--model curio-model.bin] [--port 8080] [--host 127.0.0.1] [--config pipeline.json]
   [--watch] [--rate 1000] [--burst 2000] [--body-limit 1048576] [--cors https://shop.example,...] [--refresh-ms 2000]
-  [--no-auth] [--allow-other-store] [--metrics-public]
+  [--no-auth] [--allow-other-store] [--metrics-public] [--retrain-every 6h] [--retrain-after 10000] [--keep-models 3]
 
 Binds 127.0.0.1 unless --host says otherwise. Every /v1 route needs an API key (Authorization: Bearer <key>) of
 scope read (recommendations, items, model info), write (also events, items, users) or admin (also user deletion and
@@ -17,14 +18,21 @@ export, model reload and rollback): create them with \`curio keys create --scope
 127.0.0.1) serves without keys. --watch reloads the model file when it changes; POST /v1/model/reload does on demand.
 The routes and their schemas: GET /openapi.json, or /docs in a browser. Logs are JSON lines on stdout.
 Prometheus metrics (request latency per route, events ingested, commits, model age and swaps, process) are at
-GET /metrics with an admin key; --metrics-public serves them without a key (for a scraper on a private network).`,
+GET /metrics with an admin key; --metrics-public serves them without a key (for a scraper on a private network).
+--retrain-every (a duration: 30m, 6h, 1d) and --retrain-after (new events) retrain in the background, in a child
+process on a snapshot of the store, the same model kind and parameters as the one served; the new model file is
+written beside it (NAME.rTIMESTAMP.bin), swapped in, the previous kept for rollback, files beyond --keep-models
+pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says how it went.`,
   async run(argv) {
     const { values: v } = parse(argv, {
       db: { type: 'string' }, model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
       watch: { type: 'boolean' }, rate: { type: 'string' }, burst: { type: 'string' }, 'body-limit': { type: 'string' }, cors: { type: 'string' },
       'refresh-ms': { type: 'string' }, 'no-auth': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
-      'metrics-public': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' }, 'retrain-every': { type: 'string' }, 'retrain-after': { type: 'string' }, 'keep-models': { type: 'string' },
     }, 'serve');
+    const retrainEvery = v['retrain-every'] === undefined ? undefined : durationMs(v['retrain-every'], '--retrain-every');
+    if (retrainEvery !== undefined && !(retrainEvery >= 1000)) throw new ConfigError('--retrain-every', `"${v['retrain-every']}" is too short to train in; give a period such as 30m, 6h or 1d`);
+    const retrainAfter = v['retrain-after'] === undefined ? undefined : intOption(v['retrain-after'], 'retrain-after', 0, 1);
     const host = v.host ?? '127.0.0.1';
     if (v['no-auth'] && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
       throw new ConfigError('--no-auth', `refused with --host ${host}: without keys anyone who reaches the port could write and delete; create keys with curio keys create`);
@@ -52,9 +60,15 @@ GET /metrics with an admin key; --metrics-public serves them without a key (for 
       corsOrigins: v.cors ? splitList(v.cors, '--cors') : undefined,
       refreshMs: intOption(v['refresh-ms'], 'refresh-ms', 2000, 0),
       metricsPublic: v['metrics-public'] === true,
+      retrain: { everyMs: retrainEvery, afterEvents: retrainAfter, keep: intOption(v['keep-models'], 'keep-models', 3, 2) },
     });
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
-    log.info('curio serving', { url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs`, dashboard: `${server.url}/dashboard` });
+    const t = engines.current.trained;
+    log.info('curio serving', {
+      url: server.url, store: store.url, model: engines.current.version, path: engines.current.path, docs: `${server.url}/docs`, dashboard: `${server.url}/dashboard`,
+      trainedAt: t?.info.trainedAt ?? null, eventsAtTraining: t?.info.storeEvents ?? null, newEvents: server.retrainer.newEvents(),
+      retrain: { every: v['retrain-every'] ?? null, after: retrainAfter ?? null },
+    });
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log.info('shutting down', { signal });
