@@ -9,6 +9,7 @@ import type { Reason } from '../engine/stages.ts';
 import { ConfigError, UnknownUserError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
 import type { TextEncoder } from '../text/encoder.ts';
+import { vectorIndex, type VectorIndex } from '../text/vector-index.ts';
 import { TfidfEncoder } from '../text/tfidf.ts';
 import { STOP_WORDS } from '../text/tokenize.ts';
 import { Asker } from './ask.ts';
@@ -45,7 +46,13 @@ export interface SearchOptions {
 }
 
 export class Searcher {
+  private index: VectorIndex | undefined;
   private constructor(readonly asker: Asker, readonly encoder: TextEncoder, readonly vectors: Float32Array) {}
+
+  /** Exact below ANN_THRESHOLD items, an HNSW graph above (built on the first search). */
+  get vectorIndex(): VectorIndex {
+    return (this.index ??= vectorIndex(this.vectors, this.encoder.dimension));
+  }
 
   /**
    * Searches with the asker's item vectors; when it has none, or `dimension` asks for a tfidf space of that size,
@@ -77,20 +84,12 @@ export class Searcher {
     for (let i = 0; i < n; i++) if (!hits[i]) bm25[i] = NaN;
     const byText = topK(bm25, depth).items;
 
-    const d = this.encoder.dimension;
     const qv = await this.encoder.encode([q]);
     const cos = new Float32Array(n).fill(NaN);
-    let qn = 0;
-    for (let x = 0; x < d; x++) qn += qv[x]! * qv[x]!;
-    if (qn > 0) {
-      for (let i = 0; i < n; i++) {
-        if (!allowed[i]) continue;
-        let s = 0;
-        for (let x = 0; x < d; x++) s += this.vectors[i * d + x]! * qv[x]!;
-        if (s > 0) cos[i] = s;
-      }
-    }
-    const byVector = topK(cos, depth).items;
+    const nearest = this.vectorIndex.search(qv, depth, allowed);
+    const near: number[] = [];
+    nearest.items.forEach((i, r) => { if (nearest.scores[r]! > 0) { cos[i] = nearest.scores[r]!; near.push(i); } });
+    const byVector = Int32Array.from(near);
     const lists = [byText, byVector];
 
     let personalised = false;

@@ -16,6 +16,10 @@ test('use: installed, the default encoder, and loads from the package folder', (
   try {
     assert.deepEqual(defaultEncoderSpec(), { name: 'use' });
     assert.deepEqual(defaultEncoderSpec('tfidf'), { name: 'tfidf' }, 'an explicit name wins');
+    process.env.CURIO_ENCODER = 'glove';
+    assert.deepEqual(defaultEncoderSpec(), { name: 'glove' }, 'CURIO_ENCODER sets the default');
+    assert.deepEqual(defaultEncoderSpec({ name: 'tfidf', dimension: 8 }), { name: 'tfidf', dimension: 8 });
+    delete process.env.CURIO_ENCODER;
   } finally {
     if (saved !== undefined) process.env.CURIO_ENCODER = saved;
   }
