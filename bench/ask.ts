@@ -33,8 +33,8 @@ function cpuMs(from: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 const requests = loadRequestSet(join(repoRoot, 'test-data/ask-requests.json'));
-const rows: Record<string, string | number>[] = [];
 const REPS = 20;
+console.log(`Requests answered on one thread, ${REPS} passes over the set after a warm-up pass; open = vocabulary + BM25 index + the whole catalogue encoded (no vector cache). Machine shared with other jobs: the cpu columns (this process's user + system time) are what the work costs without the wait for a core.\n`);
 const encoders = (process.argv.find((a) => a.startsWith('--encoders='))?.slice(11) ?? 'none,tfidf,use').split(',');
 
 for (const s of [
@@ -44,6 +44,7 @@ for (const s of [
   const store = SqliteStore.open(':memory:');
   await importData(store, { format: s.format, path: join(data, s.path) });
   const engine = await Engine.open({ store });
+  const rows: Record<string, string | number>[] = [];
   for (const encoder of encoders) {
     let t = performance.now();
     let cpu = process.cpuUsage();
@@ -79,10 +80,10 @@ for (const s of [
       'with query words: n': worded.length / REPS, 'median ms': median(worded), 'p95 ms': worded[Math.floor(worded.length * 0.95)] ?? 0, 'median cpu ms': median(wordedCpu),
     });
   }
+  printTable(rows); // one table per data set, printed as soon as it is measured
   await store.close();
 }
-console.log(`Requests answered on one thread, ${REPS} passes over the set after a warm-up pass; open = vocabulary + BM25 index + the whole catalogue encoded (no vector cache). Machine shared with other jobs: the cpu columns (this process's user + system time) are what the work costs without the wait for a core.\n`);
-printTable(rows);
+
 
 // Personalised NDCG@10 inside the constraints.
 const full = SqliteStore.open(':memory:');
