@@ -9,6 +9,7 @@ import type { FilterNode } from '../rules/index.ts';
 import { STOP_WORDS } from '../text/tokenize.ts';
 import { SYNONYMS, itemsWithTitleWords, nameKey, titleTokens, type NamedValue, type Vocabulary } from './vocabulary.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { wordSynonym } from './word-synonyms.ts';
 
 export type ConstraintKind = 'category' | 'attribute' | 'price' | 'year' | 'title';
 
@@ -287,6 +288,8 @@ interface NameMatch {
   to: number;
   source: string;
   values: NamedValue[];
+  /** Set when word vectors found it: the anchor word it is close to. */
+  near?: { word: string; cosine: number };
 }
 
 /** Longest-first n-gram matches of `words` against the vocabulary's names, directly or through a synonym. */
@@ -305,6 +308,12 @@ function matchNames(words: readonly string[], vocab: Vocabulary): NameMatch[] {
         if (values) { hit = { from: t, to: t + len, source: words.slice(t, t + len).join(' '), values: direct ? [bestValue(direct)] : values }; break; }
       }
     }
+    // Neither a name nor a listed synonym: a category close by word vectors, when one is clearly closest.
+    if (!hit) {
+      const w = words[t]!.toLowerCase().replace(/'/g, '');
+      const ws = FILLER.has(w) ? undefined : wordSynonym(w, vocab);
+      if (ws) hit = { from: t, to: t + 1, source: words[t]!, values: ws.values, near: { word: ws.near, cosine: ws.cosine } };
+    }
     if (hit) { out.push(hit); t = hit.to; } else t++;
   }
   return out;
@@ -316,9 +325,10 @@ function bestValue(list: NamedValue[]): NamedValue {
 }
 
 function nameDraft(f: NameMatch): Draft {
+  const via = f.near ? ` ("${f.source.toLowerCase()}" is close to "${f.near.word}": ${f.near.cosine.toFixed(2)})` : '';
   const parts = f.values.map((v) => ({
     kind: (v.field === 'category' ? 'category' : 'attribute') as ConstraintKind,
-    text: `${v.field === 'category' ? 'category' : v.field.slice('attrs.'.length)} ${v.value}`,
+    text: `${v.field === 'category' ? 'category' : v.field.slice('attrs.'.length)} ${v.value}${via}`,
     filter: { op: '=', field: v.field, value: v.value } as FilterNode,
   }));
   if (parts.length === 1) return { ...parts[0]!, source: f.source };

@@ -9,15 +9,16 @@ import { openEngine, printItems } from './recommend.ts';
 import { Asker, type AskAnswer } from '../../ask/index.ts';
 import { LLM_FLAGS, LLM_USAGE, llmClientFor, warnFallback } from '../../llm/cli.ts';
 import { LlmRequestInterpreter } from '../../llm/ask.ts';
+import type { Engine } from '../../engine/engine.ts';
 
 const options = {
   user: { type: 'string' }, k: { type: 'string', short: 'k' }, model: { type: 'string' }, db: { type: 'string' },
-  json: { type: 'boolean' }, quiet: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, config: { type: 'string' }, ...LLM_FLAGS,
+  json: { type: 'boolean' }, quiet: { type: 'boolean' }, 'allow-other-store': { type: 'boolean' }, encoder: { type: 'string' }, config: { type: 'string' }, ...LLM_FLAGS,
 } as const;
 
 export const askCommand: Command = {
   summary: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
-  usage: `curio ask "request" [--user U] [-k 10] [--model curio-model.bin] [--db curio.db] [--json] [--quiet]
+  usage: `curio ask "request" [--user U] [-k 10] [--model curio-model.bin] [--db curio.db] [--encoder use|tfidf|none] [--json] [--quiet]
           [--llm-url URL] [--llm-model NAME] [--config pipeline.json]
 
 Understood: genres/categories by the catalogue's own names (plurals, and general synonyms: funny -> Comedy,
@@ -25,7 +26,8 @@ scary -> Horror, kids -> Children...), prices ("under £5", "between 10 and 20",
 years ("after 2005", "80s", "late nineties", "before 1980"), exclusions ("not a musical", "no horror",
 "anything but X", "but not the spaceboy design" = no title with that word) and quoted or "called X" title words.
 Every constraint is applied exactly; the other words rank items by their text (BM25 over titles, categories and
-tags). With --user and a model (--model, or ./curio-model.bin when present) the user's scores rank inside the
+tags, plus the cosine of the query's vector to the items' text vectors: --encoder use, the Universal Sentence
+Encoder, when installed, else tfidf; none for BM25 alone; CURIO_ENCODER sets the default). With --user and a model (--model, or ./curio-model.bin when present) the user's scores rank inside the
 constraints. When nothing matches, the constraint that emptied the list is named.
 With an LLM (${LLM_USAGE}) the LLM reads the request into the same constraints, checked against the
 catalogue's names; on any failure (unreachable, timeout, garbage, a name the catalogue lacks) the parser's
@@ -38,9 +40,7 @@ reading is used and one warning says why. "understood.by" says which was used.
     const k = intOption(values.k, 'k', 10);
     const engine = await openEngine(values);
     try {
-      const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
-      const asker = await Asker.open(engine, { onProgress: (done, total) => bar.update(done, total) });
-      bar.finish();
+      const asker = await openAsker(engine, values);
       const llm = llmClientFor(engine.config.llm, values, 'ask');
       const answer = await asker.ask(request, { k, ...(values.user !== undefined ? { user: values.user } : {}), ...(llm ? { interpreter: new LlmRequestInterpreter(llm) } : {}) });
       if (answer.understood.llmFallback) warnFallback(answer.understood.llmFallback);
@@ -53,12 +53,25 @@ reading is used and one warning says why. "understood.by" says which was used.
   },
 };
 
+/**
+ * The asker for `ask` and `search`, with a progress bar on stderr while item text is indexed and encoded (item
+ * vectors are cached beside the store, so only the first run, or changed texts, pay for encoding).
+ */
+export async function openAsker(engine: Engine, values: { encoder?: string | undefined; quiet?: boolean | undefined; json?: boolean | undefined }): Promise<Asker> {
+  const bar = progress('indexing item text', engine.catalog.size, { quiet: values.quiet === true || values.json === true });
+  const encoder = values.encoder === 'none' ? false : values.encoder;
+  const asker = await Asker.open(engine, { ...(encoder !== undefined ? { encoder } : {}), onProgress: (done, total, note) => bar.update(done, total, note) });
+  const v = asker.itemVectors;
+  bar.finish(v ? `${v.encoder.name} vectors: ${v.computed} computed, ${engine.catalog.size - v.computed} from the cache` : undefined);
+  return asker;
+}
+
 function print(a: AskAnswer): void {
   const u = a.understood;
   console.log(u.by === 'llm' ? 'understood (by the LLM):' : 'understood:');
   if (!u.constraints.length) console.log('  constraints: none');
   for (const c of u.constraints) console.log(`  ${c.text.padEnd(40)} from "${c.source}"  (${c.matches} items alone, ${c.remaining} left)`);
-  console.log(`  query: ${u.queryWords.length ? u.queryWords.join(' ') : '(none: ranked by ' + (u.personalised ? 'your model' : 'popularity') + ')'}`);
+  console.log(`  query: ${u.queryWords.length ? `${u.queryWords.join(' ')} (BM25${u.encoder !== 'none' ? ` + ${u.encoder} vectors` : ''})` : '(none: ranked by ' + (u.personalised ? 'your model' : 'popularity') + ')'}`);
   console.log(`  ${u.personalised ? 'personalised by the model' : 'not personalised'}; ${u.candidates} items meet every constraint`);
   for (const w of u.warnings) console.log(`  note: ${w}`);
   if (u.nothingMatched) {
