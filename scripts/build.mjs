@@ -52,8 +52,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // better-sqlite3: a native addon; prom-client: CommonJS that require()s Node built-ins, which an ESM bundle cannot.
-  external: ['better-sqlite3', 'prom-client'],
+  // better-sqlite3: a native addon; prom-client: CommonJS that require()s Node built-ins, which an ESM bundle cannot;
+  // @energetic-ai: finds its model and WebAssembly files beside its own modules (__dirname), and is loaded lazily.
+  external: ['better-sqlite3', 'prom-client', '@energetic-ai/*'],
   chunkNames: 'chunk-[hash]',
   plugins: [moduleUrls],
   logLevel: 'warning',

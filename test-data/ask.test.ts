@@ -26,7 +26,7 @@ test('curio ask over ml-latest-small and Online Retail: >= 95% of the top-10 ite
     const store = SqliteStore.open(':memory:');
     try {
       await importData(store, { format: s.format, path });
-      const asker = await Asker.open(await Engine.open({ store }));
+      const asker = await Asker.open(await Engine.open({ store }), { encoder: 'tfidf' }); // use: see npm run bench -- ask
       const results = await runRequestSet(asker, requests.filter((r) => r.data === s.data));
       let ret = 0, sat = 0;
       for (const r of results) {

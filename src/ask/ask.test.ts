@@ -8,6 +8,8 @@ import type { InteractionRow, ItemRow } from '../data/types.ts';
 import { trainFromStore } from '../pipeline/train.ts';
 import { Engine } from '../engine/engine.ts';
 import { Asker } from './ask.ts';
+import { existsSync } from 'node:fs';
+import { vectorCachePath } from '../text/cache.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curio-ask-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -91,5 +93,39 @@ test('with a model and a known user: personalised inside the constraints, seen i
     assert.match(anon.understood.warnings.join(), /unknown to the model/);
   } finally {
     await close();
+  }
+});
+
+test('the soft query by meaning (use): items sharing no word with the query rank by closeness; vectors are cached beside the store', async () => {
+  const file = join(dir, `films-${nDb++}.db`);
+  const store = await openStore(file);
+  try {
+    await store.upsertItems([
+      { id: 'ghost', title: 'The Haunted House of Ghosts' },
+      { id: 'zombie', title: 'Night of the Living Dead' },
+      { id: 'cook', title: 'Baking Bread at Home' },
+      { id: 'tax', title: 'Accounting Basics' },
+    ]);
+    const engine = await Engine.open({ store });
+    const steps: string[] = [];
+    const a = await Asker.open(engine, { encoder: 'use', onProgress: (done, total, note) => steps.push(`${note} ${done}/${total}`) });
+    assert.equal(a.itemVectors?.computed, 4);
+    assert.ok(steps.includes('vectors (use) 4/4'), steps.join(', '));
+    assert.ok(existsSync(vectorCachePath(file, 'use:en-0.2.0')));
+    const r = await a.ask('something spooky and frightening', { k: 4 });
+    assert.equal(r.understood.encoder, 'use');
+    assert.deepEqual(r.understood.queryWords, ['spooky', 'frightening'], 'no item has these words: BM25 alone would rank nothing');
+    assert.deepEqual(new Set(r.items.slice(0, 2).map((x) => x.item)), new Set(['ghost', 'zombie']));
+    assert.match(r.items[0]!.reasons.map((x) => x.text).join('; '), /text close to "spooky frightening" \(cosine 0\.\d\d, use\)/);
+    const again = await Asker.open(engine, { encoder: 'use' });
+    assert.equal(again.itemVectors?.computed, 0, 'every vector came from the cache file');
+    assert.deepEqual(again.itemVectors?.vectors, a.itemVectors?.vectors);
+    await store.upsertItems([{ id: 'tax', title: 'Tax Returns Made Simple' }]);
+    const changed = await Asker.open(await Engine.open({ store }), { encoder: 'use' });
+    assert.equal(changed.itemVectors?.computed, 1, 'only the changed text is encoded again');
+    const plain = await Asker.open(engine, { encoder: false });
+    assert.equal((await plain.ask('something spooky and frightening')).understood.encoder, 'none');
+  } finally {
+    await store.close();
   }
 });

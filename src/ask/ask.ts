@@ -1,6 +1,7 @@
 /**
  * Answers a plain-words request: the parsed constraints become one filter (applied exactly, never relaxed), the
- * soft query scores the remaining items by BM25 over their text, and a trained model, when the user is known to
+ * soft query scores the remaining items by BM25 over their text and by the cosine of its vector to the items'
+ * text vectors (the `use` encoder when installed, else tfidf/LSA), and a trained model, when the user is known to
  * it, re-ranks inside the constrained set; without a model, popularity breaks ties.
  */
 import type { Engine, ResultItem } from '../engine/engine.ts';
@@ -8,6 +9,9 @@ import type { Reason } from '../engine/stages.ts';
 import { CurioError, UnknownUserError } from '../errors.ts';
 import type { FilterNode } from '../rules/index.ts';
 import { topK } from '../linalg/topk.ts';
+import { encodeCached, textHash, VectorCache, vectorCachePath } from '../text/cache.ts';
+import type { FittableTextEncoder, TextEncoder } from '../text/encoder.ts';
+import { createEncoder, defaultEncoderSpec, type EncoderSpec } from '../text/registry.ts';
 import { parseRequest, type Constraint, type Understood } from './parse.ts';
 import { TextIndex } from './text-index.ts';
 import { buildVocabulary, type Vocabulary } from './vocabulary.ts';
@@ -29,11 +33,40 @@ export interface AskUnderstood extends Omit<Understood, 'constraints'> {
   personalised: boolean;
   /** Set when nothing matched: which constraint emptied the set, and how. */
   nothingMatched?: string;
+  /** The encoder of the soft query's vector ('none': BM25 only). */
+  encoder: string;
 }
 
 export interface AskAnswer {
   understood: AskUnderstood;
   items: ResultItem[];
+}
+
+export interface AskerOpenOptions {
+  /** Index the users' tags (review texts) with each item (default true). */
+  tags?: boolean;
+  /**
+   * The soft query's vector space: an encoder name or spec; default `defaultEncoderSpec()` (`use` when installed,
+   * else `tfidf`, or CURIO_ENCODER); false for BM25 alone.
+   */
+  encoder?: EncoderSpec | string | false;
+  /**
+   * Where item vectors are kept between runs, so each is computed once per text change: a file, or false for
+   * none. Default: beside the store's file (`<store>.vectors/<encoder key>.vec`); none for an in-memory store or
+   * an encoder fitted on the catalogue (tfidf: its space changes with the catalogue, and it encodes in a second).
+   */
+  vectorCache?: string | false;
+  /** Items encoded so far (a progress bar); `note` names the stage. */
+  onProgress?: (done: number, total: number, note?: string) => void;
+}
+
+/** An encoder with the vectors of every catalogue item (catalogue order, unit rows, zero rows without text). */
+export interface ItemTextVectors {
+  encoder: TextEncoder;
+  vectors: Float32Array;
+  /** Items whose vector was computed now (the others came from the cache file). */
+  computed: number;
+  seconds: number;
 }
 
 export interface AskOptions {
@@ -44,6 +77,8 @@ export interface AskOptions {
 /** Weight of the model's (or popularity's) [0, 1] score next to the text score in [0, 1]. */
 const PERSONAL_WEIGHT = 0.5;
 const POPULAR_WEIGHT = 0.05;
+/** Weight of the query vector's cosine (scaled to [0, 1] over the candidates) next to the BM25 part. */
+const VECTOR_WEIGHT = 0.5;
 
 export class Asker {
   private popularity: Float32Array | undefined;
@@ -54,10 +89,15 @@ export class Asker {
     readonly text: TextIndex,
     /** Users' tags of each item (catalogue index -> text), as indexed. */
     readonly tags: ReadonlyMap<number, string>,
+    /** The items' text vectors, unless opened with `encoder: false`. */
+    readonly itemVectors: ItemTextVectors | undefined,
   ) {}
 
-  /** Builds the vocabulary and the text index (title, categories and the users' tags of each item). */
-  static async open(engine: Engine, o: { tags?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<Asker> {
+  /**
+   * Builds the vocabulary, the text index (title, categories and the users' tags of each item) and the items'
+   * text vectors (computed in batches, reusing the vector cache beside the store).
+   */
+  static async open(engine: Engine, o: AskerOpenOptions = {}): Promise<Asker> {
     const catalog = engine.catalog;
     const extra = new Map<number, string>();
     if (o.tags ?? true) {
@@ -73,11 +113,18 @@ export class Asker {
         }
       }
     }
-    o.onProgress?.(0, catalog.size);
+    o.onProgress?.(0, catalog.size, 'words');
     const vocabulary = buildVocabulary(catalog);
     const text = new TextIndex(catalog, { extra });
-    o.onProgress?.(catalog.size, catalog.size);
-    return new Asker(engine, vocabulary, text, extra);
+    o.onProgress?.(catalog.size, catalog.size, 'words');
+    const itemVectors = o.encoder === false ? undefined : await encodeCatalog(engine, extra, createEncoder(defaultEncoderSpec(o.encoder)), o);
+    return new Asker(engine, vocabulary, text, extra, itemVectors);
+  }
+
+  /** The text encoded for catalogue item i: title, categories, users' tags. */
+  static itemDocument(engine: Engine, tags: ReadonlyMap<number, string>, i: number): string {
+    const c = engine.catalog;
+    return [c.title(i) ?? '', c.categories(i).join(', '), tags.get(i) ?? ''].filter(Boolean).join('. ');
   }
 
   parse(request: string): Understood {
@@ -110,7 +157,7 @@ export class Asker {
       : u.constraints.length === 1 ? u.constraints[0]!.filter : { op: 'and', args: u.constraints.map((c) => c.filter) };
     const warnings = [...u.warnings];
     for (const w of u.queryWords) if (!this.text.has(w)) warnings.push(`no item text has the word "${w}"`);
-    const understood: AskUnderstood = { ...u, warnings, constraints, filter, candidates: remaining, personalised: false, ...(nothingMatched ? { nothingMatched } : {}) };
+    const understood: AskUnderstood = { ...u, warnings, constraints, filter, candidates: remaining, personalised: false, ...(nothingMatched ? { nothingMatched } : {}), encoder: this.itemVectors?.encoder.name ?? 'none' };
     if (!remaining) return { understood, items: [] };
 
     // The user's model scores inside the constraints (the engine leaves out what the user has already seen).
@@ -146,6 +193,22 @@ export class Asker {
       const pairs = this.text.phrases(words, mask, adjacent);
       if (max > 0) for (let i = 0; i < n; i++) text[i] = 0.5 * (hits[i]! / words.length) + 0.5 * (text[i]! / max) + (pairs ? (0.25 * adjacent[i]!) / pairs : 0);
     }
+    // The query's meaning: items close to it score even without its words ("spooky" finds "ghost stories").
+    let cosine: Float32Array | undefined;
+    if (words.length && this.itemVectors) {
+      const { encoder, vectors } = this.itemVectors, d = encoder.dimension;
+      const qv = await encoder.encode([u.query]);
+      cosine = new Float32Array(n);
+      let max = 0;
+      for (let i = 0; i < n; i++) {
+        if (!mask[i]) continue;
+        let c = 0;
+        for (let x = 0, o = i * d; x < d; x++) c += vectors[o + x]! * qv[x]!;
+        if (c > 0) { cosine[i] = c; if (c > max) max = c; }
+      }
+      if (max > 0) for (let i = 0; i < n; i++) text[i]! += (VECTOR_WEIGHT * cosine[i]!) / max;
+      else cosine = undefined;
+    }
     const weight = words.length ? (personal ? PERSONAL_WEIGHT : POPULAR_WEIGHT) : 1;
     const scores = new Float32Array(n).fill(NaN);
     for (let i = 0; i < n; i++) if (mask[i]) scores[i] = text[i]! + weight * (Number.isNaN(prior[i]!) ? 0 : prior[i]!);
@@ -164,8 +227,9 @@ export class Asker {
         const has = words.filter((w) => this.text.itemHas(w, i));
         reasons.push({ kind: 'text', text: `text matches ${has.map((w) => `"${w}"`).join(', ')}`, evidence: { words: has, score: text[i] } });
       }
+      if (cosine && cosine[i]! > 0) reasons.push({ kind: 'similar-text', text: `text close to "${u.query}" (cosine ${cosine[i]!.toFixed(2)}, ${understood.encoder})`, evidence: { cosine: cosine[i], encoder: understood.encoder } });
       if (personal) reasons.push({ kind: 'model', text: `your model score ${personal[i]!.toFixed(3)}`, evidence: { score: personal[i] } });
-      else if (!words.length || !hits[i]) reasons.push({ kind: 'popular', text: 'popular among all users', evidence: { prior: prior[i] } });
+      else if (!words.length || (!hits[i] && !(cosine && cosine[i]! > 0))) reasons.push({ kind: 'popular', text: 'popular among all users', evidence: { prior: prior[i] } });
       items.push({ rank: r + 1, item: this.engine.catalog.ids.id(i), score: top.scores[r]!, title: this.engine.catalog.title(i) ?? '', reasons });
     }
     return { understood, items };
@@ -190,6 +254,36 @@ export class Asker {
     }
     return (this.popularity = out);
   }
+}
+
+/** Every catalogue item's text vector, from the cache file where the text is unchanged, the rest encoded now. */
+async function encodeCatalog(engine: Engine, tags: ReadonlyMap<number, string>, encoder: TextEncoder, o: AskerOpenOptions): Promise<ItemTextVectors> {
+  const t0 = performance.now();
+  const n = engine.catalog.size;
+  const docs: string[] = [];
+  for (let i = 0; i < n; i++) docs.push(Asker.itemDocument(engine, tags, i));
+  const fitted = 'fit' in encoder;
+  if (fitted) (encoder as FittableTextEncoder).fit(docs.filter((t) => t.length > 0));
+  const file = o.vectorCache !== undefined ? o.vectorCache || undefined : fitted ? undefined : storeFile(engine.store.url);
+  const path = file === undefined ? undefined : o.vectorCache ? file : vectorCachePath(file, encoder.key);
+  const cache = path ? VectorCache.load(path, encoder.key, encoder.dimension) : new VectorCache(encoder.key, encoder.dimension);
+  const known = docs.filter((t) => cache.get(textHash(t))).length;
+  o.onProgress?.(known, n, `vectors (${encoder.name})`);
+  const vectors = await encodeCached(encoder, docs, cache, { batch: 64, onProgress: (done) => o.onProgress?.(known + done, n, `vectors (${encoder.name})`) });
+  const computed = n - known;
+  if (path && computed > 0) {
+    // keep only the current texts' vectors: the file does not grow with every edit
+    const kept = new VectorCache(encoder.key, encoder.dimension);
+    for (const t of docs) { const h = textHash(t); kept.set(h, cache.get(h)!); }
+    kept.save(path);
+  }
+  return { encoder, vectors, computed, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The SQLite file behind a store URL (`sqlite:path`), undefined for an in-memory or non-file store. */
+function storeFile(url: string): string | undefined {
+  const m = /^sqlite:(.+)$/.exec(url);
+  return m && m[1] !== ':memory:' ? m[1] : undefined;
 }
 
 function count(m: Uint8Array): number {

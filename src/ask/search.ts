@@ -1,5 +1,6 @@
 /**
- * Personalised search: BM25 over item text and cosine over tfidf (LSA) item vectors each retrieve candidates; their
+ * Personalised search: BM25 over item text and cosine over the items' text vectors (the asker's encoder: `use` when
+ * installed, else tfidf/LSA) each retrieve candidates; their
  * rankings are fused by reciprocal rank fusion (Cormack, Clarke & Büttcher 2009), and with a user known to the
  * model its ranking of the candidates joins the fusion as a third list.
  */
@@ -7,9 +8,10 @@ import type { ResultItem } from '../engine/engine.ts';
 import type { Reason } from '../engine/stages.ts';
 import { ConfigError, UnknownUserError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
+import type { TextEncoder } from '../text/encoder.ts';
 import { TfidfEncoder } from '../text/tfidf.ts';
 import { STOP_WORDS } from '../text/tokenize.ts';
-import type { Asker } from './ask.ts';
+import { Asker } from './ask.ts';
 import { MAX_REQUEST_CHARS } from './parse.ts';
 import { titleTokens } from './vocabulary.ts';
 
@@ -43,13 +45,17 @@ export interface SearchOptions {
 }
 
 export class Searcher {
-  private constructor(readonly asker: Asker, readonly encoder: TfidfEncoder, readonly vectors: Float32Array) {}
+  private constructor(readonly asker: Asker, readonly encoder: TextEncoder, readonly vectors: Float32Array) {}
 
-  /** Fits the tfidf encoder on the catalogue's texts (title, categories, tags) and encodes every item. */
+  /**
+   * Searches with the asker's item vectors; when it has none, or `dimension` asks for a tfidf space of that size,
+   * fits the tfidf encoder on the catalogue's texts (title, categories, tags) and encodes every item.
+   */
   static open(asker: Asker, o: { dimension?: number } = {}): Searcher {
+    if (asker.itemVectors && o.dimension === undefined) return new Searcher(asker, asker.itemVectors.encoder, asker.itemVectors.vectors);
     const c = asker.engine.catalog;
     const docs: string[] = [];
-    for (let i = 0; i < c.size; i++) docs.push([c.title(i) ?? '', c.categories(i).join(', '), asker.tags.get(i) ?? ''].join('. '));
+    for (let i = 0; i < c.size; i++) docs.push(Asker.itemDocument(asker.engine, asker.tags, i));
     const encoder = new TfidfEncoder({ dimension: o.dimension ?? 128 });
     encoder.fit(docs);
     return new Searcher(asker, encoder, encoder.encodeSync(docs));
@@ -72,7 +78,7 @@ export class Searcher {
     const byText = topK(bm25, depth).items;
 
     const d = this.encoder.dimension;
-    const qv = this.encoder.encodeSync([q]);
+    const qv = await this.encoder.encode([q]);
     const cos = new Float32Array(n).fill(NaN);
     let qn = 0;
     for (let x = 0; x < d; x++) qn += qv[x]! * qv[x]!;
@@ -116,7 +122,7 @@ export class Searcher {
       const i = top.items[r]!;
       const reasons: Reason[] = [];
       if (textRank[i]) reasons.push({ kind: 'text', text: `text matches ${words.filter((w) => this.asker.text.itemHas(w, i)).map((w) => `"${w}"`).join(', ')} (BM25 #${textRank[i]})`, evidence: { rank: textRank[i], bm25: bm25[i] } });
-      if (vecRank[i]) reasons.push({ kind: 'similar-text', text: `similar text (cosine ${cos[i]!.toFixed(2)}, #${vecRank[i]})`, evidence: { rank: vecRank[i], cosine: cos[i] } });
+      if (vecRank[i]) reasons.push({ kind: 'similar-text', text: `similar text (cosine ${cos[i]!.toFixed(2)}, ${this.encoder.name}, #${vecRank[i]})`, evidence: { rank: vecRank[i], cosine: cos[i], encoder: this.encoder.name } });
       if (modelRank[i]! > 0) reasons.push({ kind: 'model', text: `your model ranks it #${modelRank[i]} of the matches`, evidence: { rank: modelRank[i] } });
       items.push({ rank: r + 1, item: c.ids.id(i), score: top.scores[r]!, title: c.title(i) ?? '', reasons });
     }

