@@ -5,7 +5,8 @@ import { mulberry32 } from '../data/random.ts';
 import { ConfigError } from '../errors.ts';
 import { popularity } from '../models/popularity.ts';
 import { coldItems, coldUsers } from './splits.ts';
-import { evaluate, fitAndEvaluate } from './evaluate.ts';
+import { evaluate, fitAndEvaluate, randomOrderNdcgOf } from './evaluate.ts';
+import { validationView } from './tune.ts';
 
 function synth(seed = 5, nUsers = 50, nItems = 30): Interactions {
   const rng = mulberry32(seed);
@@ -29,7 +30,9 @@ test('coldItems: 20% of items held out with all their interactions; candidates a
   assert.deepEqual(coldItems(d, { fraction: 0.2, seed: 1 }).candidateItems, s.candidateItems, 'seeded');
   assert.notDeepEqual(coldItems(d, { fraction: 0.2, seed: 2 }).candidateItems, s.candidateItems);
   const v = coldItems(d, { fraction: 0.2, validFraction: 0.1, seed: 1 });
-  assert.equal(v.candidateItems!.length, 9);
+  assert.equal(v.candidateItems!.length, 6, 'test ranks the test items only');
+  assert.equal(v.validCandidateItems!.length, 3, 'validation ranks the validation items only');
+  for (const i of v.validCandidateItems!) assert.ok(!v.candidateItems!.includes(i));
   const vi = new Set<number>(); for (let k = 0; k < v.valid!.length; k++) vi.add(v.valid!.item[k]!);
   const ti = new Set<number>(); for (let k = 0; k < v.test.length; k++) ti.add(v.test.item[k]!);
   for (const i of vi) assert.ok(!ti.has(i), 'validation and test items are disjoint');
@@ -77,4 +80,42 @@ test('coldUsers: held-out users are absent from train and show exactly `known` i
   for (const x of one!) assert.ok(three!.has(x));
   for (const x of three!) assert.ok(five!.has(x));
   assert.throws(() => coldUsers(d, { known: 3, minInteractions: 2, seed: 1 }), ConfigError);
+});
+
+test('cold-item validation ranks the validation items only: a user\'s test item is no distractor there', () => {
+  const d = synth(7, 80, 40);
+  const s = coldItems(d, { fraction: 0.2, validFraction: 0.2, seed: 3 });
+  const testItem = new Set(s.candidateItems);
+  // an oracle that knows every held-out interaction, and ranks test items above validation ones
+  const truth = new Set<string>();
+  for (const p of [s.valid!, s.test]) for (let k = 0; k < p.length; k++) truth.add(`${p.user[k]}|${p.item[k]}`);
+  const oracle = {
+    kind: 'oracle', config: {}, nUsers: d.users.size, nItems: d.items.size,
+    scoreUser(u: number, out: Float32Array) { for (let i = 0; i < out.length; i++) out[i] = (truth.has(`${u}|${i}`) ? 10 : 0) + (testItem.has(i) ? 1 : 0); },
+  } as unknown as Parameters<typeof evaluate>[0];
+  const r = evaluate(oracle, s, { ks: [10], metrics: ['ndcg'], beyond: false, target: 'valid' });
+  assert.ok(r.usersEvaluated > 0);
+  assert.equal(r.means['ndcg@10'], 1, 'perfect on validation: the test items are not among its candidates');
+  assert.deepEqual(validationView(s).candidateItems, s.validCandidateItems);
+});
+
+test('randomOrderNdcgOf: the exact expectation of a random order, matching the hand formula and a simulation', async () => {
+  const b = new InteractionsBuilder();
+  // u0 trains on a, wants c; u1 trains on a, wants b and c; candidates {b, c, z}
+  for (const [u, i] of [['u0', 'a'], ['u1', 'a'], ['u0', 'c'], ['u1', 'b'], ['u1', 'c'], ['u2', 'z']] as const) b.add(u, i, 1, 0, 'rating');
+  const d = b.build(); // a=0, c=1, b=2, z=3
+  const { selectInteractions } = await import('../data/interactions.ts');
+  const pick = (keep: (i: number) => boolean) => selectInteractions(d, Int32Array.from([...Array(d.length).keys()].filter((k) => keep(d.item[k]!))));
+  const s = { train: pick((i) => i === 0), test: pick((i) => i !== 0), candidateItems: Int32Array.of(1, 2, 3) };
+  const l = (p: number) => 1 / Math.log2(p + 1);
+  // u0: 1 of 3 relevant, k = 2 -> (1/3)(1 + l(2)); u1: 2 of 3, k = 2 -> (2/3)(1 + l(2)) / (1 + l(2)) = 2/3; u2 has no history
+  const r = randomOrderNdcgOf(s, 2);
+  assert.equal(r.users, 2);
+  assert.ok(Math.abs(r.ndcg - ((1 / 3) * (1 + l(2)) + 2 / 3) / 2) < 1e-12, `${r.ndcg}`);
+  // every order of the 3 candidates is equally likely: the mean NDCG@2 over the 6 orders is the expectation
+  const orders = [[1, 2, 3], [1, 3, 2], [2, 1, 3], [2, 3, 1], [3, 1, 2], [3, 2, 1]];
+  const ndcg2 = (o: number[], rel: Set<number>) => { let dcg = 0; o.slice(0, 2).forEach((i, p) => { if (rel.has(i)) dcg += l(p + 1); }); let id = 0; for (let p = 0; p < Math.min(2, rel.size); p++) id += l(p + 1); return dcg / id; };
+  let sim = 0;
+  for (const o of orders) sim += (ndcg2(o, new Set([1])) + ndcg2(o, new Set([1, 2]))) / 2;
+  assert.ok(Math.abs(sim / 6 - r.ndcg) < 1e-12);
 });

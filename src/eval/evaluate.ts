@@ -14,7 +14,7 @@ import type { Csr } from '../data/csr.ts';
 import { AbortedError, ConfigError, CurioError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
 import type { FitOptions, Recommender } from '../models/types.ts';
-import { METRIC_FROM_HITS, METRIC_NAMES, metricKey, type MetricName } from './metrics.ts';
+import { METRIC_FROM_HITS, METRIC_NAMES, metricKey, randomOrderNdcg, type MetricName } from './metrics.ts';
 import type { Split } from './splits.ts';
 import { BeyondAccumulator, type BeyondOptions, type ExposureCurve } from './beyond.ts';
 import type { ItemTexts } from '../text/item-text.ts';
@@ -92,11 +92,12 @@ function rowItems(m: Csr, u: number): Int32Array {
 }
 
 /** The evaluation data for `split`: test excludes train and valid, valid excludes train only. */
-export function evalDataOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems'>, target: 'test' | 'valid' = 'test'): EvalData {
+export function evalDataOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems' | 'validCandidateItems'>, target: 'test' | 'valid' = 'test'): EvalData {
   const cand = split.candidateItems ? { candidateItems: split.candidateItems } : {};
   if (target === 'valid') {
     if (!split.valid) throw new CurioError('this split has no validation part');
-    return { train: split.train, target: split.valid, exclude: [split.train], ...(split.foldIn ? { foldIn: split.foldIn } : {}), ...cand };
+    const vc = split.validCandidateItems ?? split.candidateItems;
+    return { train: split.train, target: split.valid, exclude: [split.train], ...(split.foldIn ? { foldIn: split.foldIn } : {}), ...(vc ? { candidateItems: vc } : {}) };
   }
   const exclude = split.valid ? [split.train, split.valid] : [split.train];
   return { train: split.train, target: split.test, exclude, ...(split.foldIn ? { foldIn: split.foldIn } : {}), ...cand };
@@ -223,8 +224,37 @@ export function evaluateOn(model: Recommender, data: EvalData, o: EvaluateOption
   };
 }
 
+/**
+ * Mean NDCG@k over the users `evaluate` would score, of a ranking in uniformly random order (exact expectation):
+ * the floor for a model that knows nothing, such as popularity on cold items (see `coldItems`).
+ */
+export function randomOrderNdcgOf(split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems' | 'validCandidateItems'>, k: number, target: 'test' | 'valid' = 'test'): { ndcg: number; users: number } {
+  const data = evalDataOf(split, target);
+  const nItems = Math.max(data.train.items.size, data.target.items.size);
+  const t = toMatrix(data.target, 'max'), train = toMatrix(data.train, 'max');
+  const excl = data.exclude.map((d) => toMatrix(d, 'max'));
+  const fold = data.foldIn ? toMatrix(data.foldIn, 'max') : undefined;
+  const isCand = new Uint8Array(nItems).fill(data.candidateItems ? 0 : 1);
+  for (const i of data.candidateItems ?? []) if (i >= 0 && i < nItems) isCand[i] = 1;
+  let nCand = 0;
+  for (let i = 0; i < nItems; i++) nCand += isCand[i]!;
+  const gone = new Uint8Array(nItems);
+  let sum = 0, users = 0;
+  for (let u = 0; u < t.rows; u++) {
+    const history = fold && rowItems(fold, u).length ? rowItems(fold, u) : rowItems(train, u);
+    if (!history.length || !rowItems(t, u).length) continue;
+    const marked: number[] = [];
+    for (const m of [...excl, ...(fold ? [fold] : [])]) for (const i of rowItems(m, u)) if (isCand[i] && !gone[i]) { gone[i] = 1; marked.push(i); }
+    let r = 0;
+    for (const i of rowItems(t, u)) if (isCand[i] && !gone[i]) r++;
+    if (r) { sum += randomOrderNdcg(r, nCand - marked.length, k); users++; }
+    for (const i of marked) gone[i] = 0;
+  }
+  return { ndcg: users ? sum / users : 0, users };
+}
+
 /** Evaluates a fitted model on a split's test part (or validation part with `target: 'valid'`). */
-export function evaluate(model: Recommender, split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems'>, o: EvaluateOptions = {}): EvaluationResult {
+export function evaluate(model: Recommender, split: Pick<Split, 'train' | 'valid' | 'test' | 'foldIn' | 'candidateItems' | 'validCandidateItems'>, o: EvaluateOptions = {}): EvaluationResult {
   return evaluateOn(model, evalDataOf(split, o.target ?? 'test'), o);
 }
 

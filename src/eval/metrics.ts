@@ -128,3 +128,16 @@ export function parseMetricKey(key: string): { metric: MetricName; k: number } {
   }
   return { metric: m[1] as MetricName, k: Number(m[2]) };
 }
+
+/**
+ * Expected NDCG@k of a uniformly random order of `nCandidates` items of which `nRelevant` are relevant: each of
+ * the first min(k, n) ranks holds a relevant item with probability r / n, so E[DCG] = (r / n) Σ 1/log2(p + 1)
+ * over those ranks (IDCG does not depend on the order). What a model that ties every candidate deserves.
+ */
+export function randomOrderNdcg(nRelevant: number, nCandidates: number, k: number): number {
+  if (nRelevant <= 0 || nCandidates <= 0) return 0;
+  let disc = 0, ideal = 0;
+  for (let p = 0; p < Math.min(k, nCandidates); p++) disc += 1 / Math.log2(p + 2);
+  for (let p = 0; p < Math.min(k, nRelevant); p++) ideal += 1 / Math.log2(p + 2);
+  return ((Math.min(nRelevant, nCandidates) / nCandidates) * disc) / ideal;
+}

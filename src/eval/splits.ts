@@ -29,8 +29,10 @@ export interface Split {
   test: Interactions;
   /** Strong generalization: the held-out users' visible history, passed to scoreHistory, never to fit. */
   foldIn?: Interactions;
-  /** Cold-item splits: the only items ranked at evaluation (the held-out items); default the whole catalogue. */
+  /** Cold-item splits: the only items ranked when scoring test (the held-out test items); default the whole catalogue. */
   candidateItems?: Int32Array;
+  /** Cold-item splits: the only items ranked when scoring validation (the held-out validation items). */
+  validCandidateItems?: Int32Array;
   description: SplitDescription;
 }
 
@@ -382,10 +384,17 @@ export interface ColdItemsOptions {
 /**
  * Cold items: a seeded `fraction` of the items (and optionally `validFraction` more for validation) is held out
  * with ALL its interactions; training never sees them, so a model knows them only by their text. Every user who
- * interacted with a held-out item is asked to rank it. Candidates are the held-out items only (test and
- * validation ones together, `candidateItems`), as in the cold-start literature (DropoutNet, CB2CF): the question
- * is which new item each user takes, not whether new items beat the established ones. Users with no training
+ * interacted with a held-out item is asked to rank it. Candidates are the held-out items of the part being scored
+ * only (`candidateItems` for test, `validCandidateItems` for validation), as in the cold-start literature
+ * (DropoutNet, CB2CF): the question is which new item each user takes, not whether new items beat the established
+ * ones. The two sets are kept apart because a user's test items, ranked among the validation candidates, would
+ * count as misses there: tuning would then penalise the very model that finds them. Users with no training
  * interaction have no history and are skipped by the evaluator.
+ *
+ * A model that knows nothing of the held-out items (popularity: all zero) ties them all, and ties go to the lower
+ * item index, which follows the order items first appear in the data file: that order can carry the held-out
+ * interactions' popularity (MovieLens lists each user's movies together, user 1's are popular ones), so report
+ * such a model at its expectation under random order (`randomOrderNdcg`), not at its index order.
  */
 export function coldItems(data: Interactions, o: ColdItemsOptions): Split {
   const fraction = o.fraction ?? 0.2, vf = o.validFraction ?? 0;
@@ -407,10 +416,10 @@ export function coldItems(data: Interactions, o: ColdItemsOptions): Split {
   const split = buildSplit(data, part, nValid > 0, false, {
     kind: 'cold-items', seed: o.seed,
     params: { fraction, ...(nValid ? { validFraction: vf } : {}), testItems: nTest, validItems: nValid },
-    notes: ['held-out items have no training interaction; candidates are the held-out items only'],
+    notes: ['held-out items have no training interaction; candidates are the held-out items of the scored part only'],
   });
-  const cand = order.slice(0, nTest + nValid).sort();
-  split.candidateItems = cand;
+  split.candidateItems = order.slice(0, nTest).sort();
+  if (nValid) split.validCandidateItems = order.slice(nTest, nTest + nValid).sort();
   return split;
 }
 

@@ -34,7 +34,8 @@ export interface TuneData {
 /** The part of a split that tuning may see: train, valid and the validation users' fold-in histories. */
 export function validationView(split: Split): TuneData {
   if (!split.valid) throw new CurioError(`the ${split.description.kind} split has no validation part to tune on`);
-  const cand = split.candidateItems ? { candidateItems: split.candidateItems } : {};
+  const vc = split.validCandidateItems ?? split.candidateItems;
+  const cand = vc ? { candidateItems: vc } : {};
   if (!split.foldIn) return { train: split.train, valid: split.valid, ...cand };
   // keep only the validation users' fold-in: test users' histories are no business of tuning
   const isValid = new Uint8Array(split.valid.users.size);

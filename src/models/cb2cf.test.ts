@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../data/csr.ts';
+import { ConfigError } from '../errors.ts';
+import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cb2cf } from './cb2cf.ts';
 import { blockMatrix, runModelContract } from './model.contract.ts';
 import { textFitData } from './text-fixture.ts';
@@ -10,6 +12,68 @@ runModelContract(cb2cf, {
   config: { ials },
   badConfig: { config: { mapL2: 0 }, field: 'mapL2' },
   fitData: (m) => textFitData(m),
+});
+
+function withColdItems() {
+  // the block matrix with items 9 and 19 removed from every user: they are cold, only their text is known
+  const b = blockMatrix();
+  const r: number[] = [], c: number[] = [], v: number[] = [];
+  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! % 10 !== 9) { r.push(u); c.push(b.indices[p]!); v.push(b.data[p]!); }
+  return csrFromCoo(20, 20, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
+}
+
+for (const [label, config] of [['ease', { collaborative: { kind: 'ease', config: { l2: 1 } } }], ['ease, standardised', { collaborative: { kind: 'ease', config: { l2: 1 } }, standardize: true }]] as const) {
+  test(`cb2cf onto ${label}: cold items are scored from their text and rank within their group; save/load keeps the scores`, async () => {
+    const m = withColdItems();
+    const model = cb2cf.create(config);
+    await model.fit({ matrix: m, ...textFitData(m) }, { seed: 1, threads: 1 });
+    assert.equal(model.mappedItems, 2);
+    for (const u of [0, 3, 12, 15]) {
+      const top = model.recommend(u, { k: 1, candidates: Int32Array.of(9, 19) }).items[0];
+      assert.equal(top, u < 10 ? 9 : 19, `user ${u} got cold item ${top}`);
+    }
+    const back = cb2cf.fromArtifact(decodeArtifact(Buffer.concat(encodeArtifact(model.toArtifact()))).artifact);
+    const a = new Float32Array(20), b = new Float32Array(20);
+    model.scoreUser(4, a); back.scoreUser(4, b);
+    assert.deepEqual(b, a);
+  });
+}
+
+test('cb2cf onto iALS equals the text -> item-factor ridge map of Barkan et al. (M = (XᵀX + λI)⁻¹ XᵀY on warm items)', async () => {
+  const m = withColdItems();
+  const model = cb2cf.create({ ials, mapL2: 0.5 });
+  await model.fit({ matrix: m, ...textFitData(m) }, { seed: 1, threads: 1 });
+  const art = model.toArtifact();
+  const x = model.itemVectors, d = model.dimension, f = ials.factors;
+  const Y = art.arrays['cf.itemFactors'] as Float32Array, U = art.arrays['cf.userFactors'] as Float32Array;
+  // the map from the normal equations, solved here independently by Gaussian elimination
+  const warm = [...Array(20).keys()].filter((i) => i % 10 !== 9);
+  const g = Array.from({ length: d }, () => new Float64Array(d + f));
+  let trace = 0;
+  for (const i of warm) for (let a = 0; a < d; a++) { trace += x[i * d + a]! ** 2; for (let b = 0; b < d; b++) g[a]![b]! += x[i * d + a]! * x[i * d + b]!; for (let c = 0; c < f; c++) g[a]![d + c]! += x[i * d + a]! * Y[i * f + c]!; }
+  for (let a = 0; a < d; a++) g[a]![a]! += (0.5 * trace) / d;
+  for (let a = 0; a < d; a++) {
+    let piv = a;
+    for (let r = a + 1; r < d; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
+    [g[a], g[piv]] = [g[piv]!, g[a]!];
+    for (let r = 0; r < d; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c < d + f; c++) g[r]![c]! -= t * g[a]![c]!; }
+  }
+  const out = new Float32Array(20);
+  for (const u of [2, 13]) {
+    model.scoreUser(u, out);
+    for (const j of [9, 19]) {
+      let want = 0;
+      for (let c = 0; c < f; c++) { let mjc = 0; for (let a = 0; a < d; a++) mjc += x[j * d + a]! * (g[a]![d + c]! / g[a]![a]!); want += mjc * U[u * f + c]!; }
+      assert.ok(Math.abs(out[j]! - want) < 1e-4 * Math.max(1, Math.abs(want)), `user ${u} item ${j}: ${out[j]} vs ${want}`);
+    }
+    const warmScore = new Float32Array(20);
+    for (let i = 0; i < 20; i++) { let s = 0; for (let c = 0; c < f; c++) s += U[u * f + c]! * Y[i * f + c]!; warmScore[i] = s; }
+    for (const i of warm) assert.ok(Math.abs(out[i]! - warmScore[i]!) < 1e-5, 'warm items keep their iALS scores');
+  }
+});
+
+test('cb2cf: a collaborative kind that cannot be mapped is a config error naming the field', () => {
+  assert.throws(() => cb2cf.create({ collaborative: { kind: 'content' } }), (e: unknown) => e instanceof ConfigError && e.field === 'cb2cf.collaborative.kind');
 });
 
 test('cb2cf: items nobody interacted with get factors from their text and rank within their group', async () => {
