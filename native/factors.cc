@@ -9,6 +9,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -61,19 +63,28 @@ inline uint64_t uniform(uint64_t& state, uint64_t n) {
   return (uint64_t)(((unsigned __int128)next_random(state) * n) >> 64);
 }
 
+// FVW: floats per vector of the fixed-f iALS kernels. (An AVX-512 build with 16-float vectors measured slower:
+// the per-entry dot product ends in a horizontal sum, twice as long over 16 lanes.)
 namespace avx2 {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#define FVW 8
 #include "factor_kernels.inc"
+#undef FVW
 #pragma GCC pop_options
 }  // namespace avx2
 
 namespace generic {
+#define FVW 4
 #include "factor_kernels.inc"
+#undef FVW
 }  // namespace generic
 
+// CURIO_ALS_ISA=generic forces the baseline build (tests and benchmarks of the portable path); read once.
 bool HasAvx2() {
   __builtin_cpu_init();
+  const char* cap = getenv("CURIO_ALS_ISA");
+  if (cap && strcmp(cap, "generic") == 0) return false;
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 const bool kAvx2 = HasAvx2();
@@ -86,8 +97,8 @@ struct Kernels {
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
 };
 const Kernels kKernels = kAvx2
-    ? Kernels{avx2::cg_row, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples}
-    : Kernels{generic::cg_row, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples};
 
 // One half-step: G = α0 YᵀY, then every row of X solved against Y. Returns rows whose system was not
 // positive definite (Cholesky only).

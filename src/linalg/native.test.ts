@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Rng } from '../data/random.ts';
 import { AlsScratch, solveRowCg, solveRowCholesky, type AlsProblem } from './cg.ts';
@@ -29,8 +31,9 @@ function problem(nu: number | null, alpha0: number, f = 9) {
 }
 
 test('native half-step matches the TypeScript kernels (CG steps and exact solve, constant and frequency-scaled λ)', { skip }, async () => {
-  // f = 1 and 17 exercise the vector loops' remainders.
-  for (const [nu, alpha0, f] of [[null, 1, 9], [null, 0.3, 9], [1, 1, 9], [1, 0.3, 9], [null, 1, 1], [1, 0.5, 17]] as const) {
+  // f = 1 and 17 exercise the vector loops' remainders; 32, 64 and 128 the fixed-f kernels (whole vectors,
+  // prefetching rows longer than its look-ahead).
+  for (const [nu, alpha0, f] of [[null, 1, 9], [null, 0.3, 9], [1, 1, 9], [1, 0.3, 9], [null, 1, 1], [1, 0.5, 17], [null, 1, 32], [1, 0.3, 64], [null, 1, 64], [null, 0.5, 128]] as const) {
     for (const solver of ['cg', 'cholesky'] as const) {
       const { pr, X0, rows } = problem(nu, alpha0, f);
       const s = new AlsScratch(pr.f);
@@ -44,6 +47,15 @@ test('native half-step matches the TypeScript kernels (CG steps and exact solve,
       }
     }
   }
+});
+
+test('the baseline x86-64 build of the native kernels (CURIO_ALS_ISA=generic) passes the same comparison', { skip: skip || process.env.CURIO_ALS_ISA === 'generic' }, () => {
+  // The instruction set is picked once when the addon loads, so the baseline build runs in a child process.
+  const env: NodeJS.ProcessEnv = { ...process.env, CURIO_ALS_ISA: 'generic' };
+  delete env.NODE_TEST_CONTEXT; // else the child reports to this runner in its binary protocol
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-name-pattern=matches the TypeScript kernels', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /# pass 1\b/);
 });
 
 test('native half-step gives the same result on one thread and two', { skip }, async () => {
