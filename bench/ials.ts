@@ -215,6 +215,13 @@ async function quality(): Promise<void> {
   console.log(`  relative difference ${(((a - b) / b) * 100).toFixed(2)}%  (target within 1%);  speed: curio is ${(numpyPerIter / oursPerIter).toFixed(1)}x numpy`);
 }
 
+/** Read + write GB/s of a 256 MiB array copy in numpy (one thread; STREAM-copy-like), or why not. */
+function copyBandwidth(): string {
+  const py = 'import numpy as np, time\na = np.ones(1 << 26, np.float32); b = np.empty_like(a); best = 1e9\nfor _ in range(5):\n    t = time.perf_counter(); np.copyto(b, a); best = min(best, time.perf_counter() - t)\nprint(2 * a.nbytes / best / 1e9)';
+  const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+  return r.status === 0 ? `${Number(r.stdout).toFixed(1)} GB/s copy (numpy, 1 thread, best of 5)` : 'not measured (python3 with numpy missing)';
+}
+
 if (args[0] === '--child') {
   await child(args[1]!, Number(args[2]));
   process.exit(0);
@@ -238,4 +245,5 @@ for (const r of rows) {
   console.log(`${r.name.padEnd(23)} | ${r.shape.padEnd(28)} | ${String(r.iters).padStart(5)} | ${r.secPerIter.toFixed(3).padStart(6)} | ${r.gflops.toFixed(1).padStart(7)} | ${r.gbs.toFixed(1).padStart(4)} | ${r.total.toFixed(2).padStart(7)} | ${r.anchor.toFixed(3).padStart(15)} | ${(r.secPerIter / r.anchor).toFixed(2).padStart(5)} | ${r.target.padEnd(25)} | ${r.rssMiB.padStart(12)} | ${r.anchorRss}`);
 }
 console.log('GFLOP/s and GB/s: the work model in bench/ials.ts (per iteration) over s/iter; ratio = s/iter over implicit\'s (< 1: faster)');
+console.log(`memory bandwidth on this machine now, for scale: ${copyBandwidth()}`);
 if (!flag('--skip-quality')) await quality();

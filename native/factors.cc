@@ -63,8 +63,17 @@ inline uint64_t uniform(uint64_t& state, uint64_t n) {
   return (uint64_t)(((unsigned __int128)next_random(state) * n) >> 64);
 }
 
-// FVW: floats per vector of the fixed-f iALS kernels. (An AVX-512 build with 16-float vectors measured slower:
-// the per-entry dot product ends in a horizontal sum, twice as long over 16 lanes.)
+// FVW: floats per vector of the fixed-f iALS kernels. The AVX-512 build serves only those (its 32 registers hold
+// x, r, p and Ap of a 64-factor row); the other kernels keep their AVX2 builds.
+namespace avx512 {
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx2,fma")
+#define FVW 16
+#include "factor_kernels.inc"
+#undef FVW
+#pragma GCC pop_options
+}  // namespace avx512
+
 namespace avx2 {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
@@ -80,14 +89,17 @@ namespace generic {
 #undef FVW
 }  // namespace generic
 
-// CURIO_ALS_ISA=generic forces the baseline build (tests and benchmarks of the portable path); read once.
-bool HasAvx2() {
+// CURIO_ALS_ISA=avx2|generic caps the instruction set (tests and benchmarks of the portable paths); read once.
+const char* PickIsa() {
   __builtin_cpu_init();
   const char* cap = getenv("CURIO_ALS_ISA");
-  if (cap && strcmp(cap, "generic") == 0) return false;
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool allow512 = !cap || strcmp(cap, "avx512") == 0;
+  const bool allow2 = allow512 || strcmp(cap, "avx2") == 0;
+  if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")) return "avx512";
+  if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+  return "generic";
 }
-const bool kAvx2 = HasAvx2();
+const char* const kIsa = PickIsa();
 
 struct Kernels {
   void (*cg_row)(const AlsRows&, int64_t, float*);
@@ -96,7 +108,9 @@ struct Kernels {
   void (*score_rows)(const float*, int, const float*, int64_t, int64_t, float*);
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
 };
-const Kernels kKernels = kAvx2
+const Kernels kKernels = strcmp(kIsa, "avx512") == 0
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples}
+    : strcmp(kIsa, "avx2") == 0
     ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples}
     : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples};
 
@@ -340,6 +354,6 @@ void RegisterFactorKernels(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, name, fn);
   }
   napi_value isa;
-  napi_create_string_utf8(env, kAvx2 ? "avx2" : "generic", NAPI_AUTO_LENGTH, &isa);
+  napi_create_string_utf8(env, kIsa, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "alsIsa", isa);
 }

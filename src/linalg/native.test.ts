@@ -49,13 +49,15 @@ test('native half-step matches the TypeScript kernels (CG steps and exact solve,
   }
 });
 
-test('the baseline x86-64 build of the native kernels (CURIO_ALS_ISA=generic) passes the same comparison', { skip: skip || process.env.CURIO_ALS_ISA === 'generic' }, () => {
-  // The instruction set is picked once when the addon loads, so the baseline build runs in a child process.
-  const env: NodeJS.ProcessEnv = { ...process.env, CURIO_ALS_ISA: 'generic' };
-  delete env.NODE_TEST_CONTEXT; // else the child reports to this runner in its binary protocol
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-name-pattern=matches the TypeScript kernels', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /# pass 1\b/);
+test('the AVX2 and baseline x86-64 builds of the native kernels (CURIO_ALS_ISA) pass the same comparison', { skip: skip || process.env.CURIO_ALS_ISA !== undefined }, () => {
+  // The instruction set is picked once when the addon loads, so each build runs in a child process.
+  for (const isa of ['avx2', 'generic']) {
+    const env: NodeJS.ProcessEnv = { ...process.env, CURIO_ALS_ISA: isa };
+    delete env.NODE_TEST_CONTEXT; // else the child reports to this runner in its binary protocol
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-name-pattern=matches the TypeScript kernels', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /# pass 1\b/);
+  }
 });
 
 test('native half-step gives the same result on one thread and two', { skip }, async () => {

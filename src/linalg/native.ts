@@ -31,7 +31,7 @@ export interface NativeAddon {
   bprEpoch(X: Float32Array, Y: Float32Array, B: Float32Array, indptr: Int32Array, indices: Int32Array, rowOf: Int32Array, params: Float64Array): Promise<[number, number, number]>;
   /** out[j] = Y_j · x for every row j of Y (n × f). */
   scoreFactors(Y: Float32Array, f: number, x: Float32Array, out: Float32Array): void;
-  /** Which instruction set the factor-model kernels were picked for: 'avx2' or 'generic'. */
+  /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }
 
