@@ -31,6 +31,7 @@ import { toMatrix } from '../src/data/interactions.ts';
 import { Rng } from '../src/data/random.ts';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { ials } from '../src/models/ials.ts';
+import { ownPeakRssKiB } from './_util.ts';
 import { nativeAddon } from '../src/linalg/native.ts';
 
 const args = process.argv.slice(2);
@@ -104,7 +105,7 @@ async function child(file: string, iterations: number): Promise<void> {
   await model.fit({ matrix: m }, { threads, onProgress: (p) => { per.push(p.seconds - last); last = p.seconds; } });
   m = undefined;
   const total = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ secPerIter: per.reduce((a, b) => a + b, 0) / per.length, total, rssKiB: process.resourceUsage().maxRSS }));
+  console.log(JSON.stringify({ secPerIter: per.reduce((a, b) => a + b, 0) / per.length, total, rssKiB: ownPeakRssKiB() }));
 }
 
 function loadMlLatestSmall(): Csr | undefined {

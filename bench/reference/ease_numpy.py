@@ -93,6 +93,11 @@ def speed(path, l2, dtype, lib="numpy"):
     total = time.perf_counter() - t0
     assert np.isfinite(b[0, 0])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:  # VmHWM restarts at exec; maxrss would include the spawning parent's RSS
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        pass
     print(json.dumps({"gram_s": gram_s, "inverse_s": inverse_s, "weights_s": weights_s, "total_s": total, "peak_rss_mb": peak, "numpy": np.__version__, "scipy": __import__("scipy").__version__}))
 
 
