@@ -1,5 +1,5 @@
 /** Shared helpers for benchmark scripts: data location, timing, memory, table printing. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { typeName } from '../src/data/interactions.ts';
@@ -18,6 +18,20 @@ export function dataDir(): string | undefined {
 /** Peak resident set size of this process so far, MiB (kernel's maxrss: true peak, not a sample). */
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * Peak RSS of this process's own image, KiB: Linux's VmHWM, which restarts at exec. A child spawned by a big
+ * parent would otherwise report the parent's RSS (the kernel's maxrss is kept across fork + exec).
+ */
+export function ownPeakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux: the kernel's maxrss is the best there is
+  }
+  return process.resourceUsage().maxRSS;
 }
 
 export function median(xs: number[]): number {

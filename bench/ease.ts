@@ -21,6 +21,7 @@ import { csrFromCoo, type Csr } from '../src/data/csr.ts';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { nativeAddon } from '../src/linalg/native.ts';
 import { ease, type Ease } from '../src/models/ease.ts';
+import { ownPeakRssKiB } from './_util.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -278,7 +279,7 @@ async function child(kernel: string, matrixFile: string): Promise<void> {
   if (kernel === 'native' && f.path !== 'native') throw new Error(`asked for the native kernel, ran ${f.path}`);
   console.log(JSON.stringify({
     gram_s: f.gramSeconds, inverse_s: f.inverseSeconds, weights_s: f.weightsSeconds, total_s: total,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024, path: f.path, wasm: f.wasm ? 1 : 0, isa: f.isa ?? '-',
+    peak_rss_mb: ownPeakRssKiB() / 1024, path: f.path, wasm: f.wasm ? 1 : 0, isa: f.isa ?? '-',
   }));
 }
 

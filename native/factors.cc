@@ -9,6 +9,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +32,7 @@ struct AlsRows {
   double lambda, nu;  // nu < 0: constant λ
   int64_t nOther;
   int steps;
+  int64_t longRow;  // rows with more entries are solved in groups (CG, fixed f); 0: the default
 };
 
 inline double row_lambda(const AlsRows& P, int64_t count) {
@@ -61,22 +64,46 @@ inline uint64_t uniform(uint64_t& state, uint64_t n) {
   return (uint64_t)(((unsigned __int128)next_random(state) * n) >> 64);
 }
 
+// FVW: floats per vector of the fixed-f iALS kernels. The AVX-512 build serves only those (its 32 registers hold
+// x, r, p and Ap of a 64-factor row); the other kernels keep their AVX2 builds.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+namespace avx512 {
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx2,fma")
+#define FVW 16
+#include "factor_kernels.inc"
+#undef FVW
+#pragma GCC pop_options
+}  // namespace avx512
+#pragma GCC diagnostic pop
+
 namespace avx2 {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#define FVW 8
 #include "factor_kernels.inc"
+#undef FVW
 #pragma GCC pop_options
 }  // namespace avx2
 
 namespace generic {
+#define FVW 4
 #include "factor_kernels.inc"
+#undef FVW
 }  // namespace generic
 
-bool HasAvx2() {
+// CURIO_ALS_ISA=avx2|generic caps the instruction set (tests and benchmarks of the portable paths); read once.
+const char* PickIsa() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const char* cap = getenv("CURIO_ALS_ISA");
+  const bool allow512 = !cap || strcmp(cap, "avx512") == 0;
+  const bool allow2 = allow512 || strcmp(cap, "avx2") == 0;
+  if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")) return "avx512";
+  if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+  return "generic";
 }
-const bool kAvx2 = HasAvx2();
+const char* const kIsa = PickIsa();
 
 struct Kernels {
   void (*cg_row)(const AlsRows&, int64_t, float*);
@@ -84,10 +111,16 @@ struct Kernels {
   void (*gram_rows)(const float*, int, int64_t, int64_t, double*);
   void (*score_rows)(const float*, int, const float*, int64_t, int64_t, float*);
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
+  bool (*cg_group)(const AlsRows&, const int64_t*, int, int32_t*, uint8_t*, float*);
 };
-const Kernels kKernels = kAvx2
-    ? Kernels{avx2::cg_row, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples}
-    : Kernels{generic::cg_row, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples};
+const Kernels kKernels = strcmp(kIsa, "avx512") == 0
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any}
+    : strcmp(kIsa, "avx2") == 0
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any};
+
+// Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
+constexpr int64_t kLongRow = 8192;
 
 // One half-step: G = α0 YᵀY, then every row of X solved against Y. Returns rows whose system was not
 // positive definite (Cholesky only).
@@ -115,17 +148,49 @@ int64_t half_step(AlsRows P, int64_t nRows, bool cholesky, int threads) {
   P.G = G.data();
   P.Gd = Gd.data();
 
+  // Long rows (more entries than kLongRow: their Y rows overflow L2 and every CG pass would stream them
+  // again) are solved in groups of similar length, longest first, so that a pass streams the union of a
+  // group's Y rows once. Popular items share most of their users, so this cuts that traffic several times.
+  const bool grouped = !cholesky && (f == 32 || f == 64 || f == 128);
+  const int64_t longRow = P.longRow > 0 ? P.longRow : kLongRow;
+  std::vector<int64_t> longRows;
+  if (grouped)
+    for (int64_t u = 0; u < nRows; u++)
+      if (P.indptr[u + 1] - P.indptr[u] > longRow) longRows.push_back(u);
+  std::sort(longRows.begin(), longRows.end(), [&](int64_t a, int64_t b) {
+    const int64_t la = P.indptr[a + 1] - P.indptr[a], lb = P.indptr[b + 1] - P.indptr[b];
+    return la != lb ? la > lb : a < b;
+  });
+  constexpr int kGroup = avx2::kGroupMax;
+  const int64_t nGroups = ((int64_t)longRows.size() + kGroup - 1) / kGroup;
+  int64_t groupEntries = 0;
+  for (int64_t g = 0; g < nGroups; g++) {
+    int64_t sum = 0;
+    for (int64_t k = g * kGroup; k < std::min<int64_t>((int64_t)longRows.size(), (g + 1) * kGroup); k++) sum += P.indptr[longRows[k] + 1] - P.indptr[longRows[k]];
+    groupEntries = std::max(groupEntries, sum);
+  }
+
   int64_t failed = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : failed)
   {
     std::vector<float> s(4 * (size_t)f);
     std::vector<double> sd(cholesky ? (size_t)(ff + f) : 0);
+    if (nGroups > 0) {
+      std::vector<int32_t> mPos(groupEntries);
+      std::vector<uint8_t> mMember(groupEntries);
+      std::vector<float> state(4 * (size_t)kGroup * f);
+#pragma omp for schedule(dynamic, 1) nowait
+      for (int64_t g = 0; g < nGroups; g++) {
+        const int K = (int)std::min<int64_t>(kGroup, (int64_t)longRows.size() - g * kGroup);
+        kKernels.cg_group(P, longRows.data() + g * kGroup, K, mPos.data(), mMember.data(), state.data());
+      }
+    }
     // Rows differ widely in length (popular items): small dynamic chunks keep both threads busy.
 #pragma omp for schedule(dynamic, 32)
     for (int64_t u = 0; u < nRows; u++) {
       if (cholesky) {
         if (!kKernels.cholesky_row(P, u, sd.data())) failed++;
-      } else {
+      } else if (!grouped || P.indptr[u + 1] - P.indptr[u] <= longRow) {
         kKernels.cg_row(P, u, s.data());
       }
     }
@@ -222,7 +287,8 @@ bool valid_rows(const int32_t* indptr, size_t nPtr, const int32_t* indices, size
 }
 
 // alsHalfStep(Y: Float32Array, X: Float32Array, indptr: Int32Array, indices: Int32Array, data: Float32Array,
-//             p: Float64Array [f, alpha, alpha0, lambda, nu (<0: none), cgSteps, cholesky (0/1), threads])
+//             p: Float64Array [f, alpha, alpha0, lambda, nu (<0: none), cgSteps, cholesky (0/1), threads,
+//                              optional long-row threshold (entries; 0: the default)])
 //   -> Promise<number of failed rows>
 napi_value AlsHalfStep(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -245,7 +311,7 @@ napi_value AlsHalfStep(napi_env env, napi_callback_info info) {
   std::string why;
   if (nIdx != nData || !valid_rows(indptr, nPtr, indices, nIdx, nOther, &why)) return Throw(env, "alsHalfStep: " + (why.empty() ? "data does not match indices" : why));
 
-  AlsRows P{f, Y, X, nullptr, nullptr, indptr, indices, data, (float)p[1], (float)p[2], p[3], p[4], nOther, (int)p[5]};
+  AlsRows P{f, Y, X, nullptr, nullptr, indptr, indices, data, (float)p[1], (float)p[2], p[3], p[4], nOther, (int)p[5], nP > 8 ? (int64_t)p[8] : 0};
   const bool cholesky = p[6] != 0;
   const int threads = p[7] >= 1 ? (int)p[7] : 1;
   auto* job = new AsyncJob();
@@ -329,6 +395,6 @@ void RegisterFactorKernels(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, name, fn);
   }
   napi_value isa;
-  napi_create_string_utf8(env, kAvx2 ? "avx2" : "generic", NAPI_AUTO_LENGTH, &isa);
+  napi_create_string_utf8(env, kIsa, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "alsIsa", isa);
 }

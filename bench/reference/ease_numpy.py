@@ -6,8 +6,8 @@
   python3 ease_numpy.py speed MATRIX.bin L2 [float64|float32] [numpy|scipy]
                                                -> JSON {gram_s, inverse_s, weights_s, total_s, peak_rss_mb}
       numpy: the few lines most write (np.linalg.inv of the dense float64-built Gram, a new array for B);
-      scipy: what a careful user writes: the Gram made dense only in the target precision, scipy.linalg.inv,
-      and B computed in place in the inverse (peak: the Gram plus its inverse).
+      scipy: what a careful user writes: the sparse Gram computed in the target precision and freed once dense,
+      scipy.linalg.inv, and B computed in place in the inverse (peak: the Gram plus its inverse).
 MATRIX.bin: int32 rows, cols, nnz, then int32 indptr[rows+1], int32 indices[nnz] (binary user x item CSR).
 Threads: whatever OpenBLAS is given (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set by the caller).
 """
@@ -37,7 +37,11 @@ def ease_weights_scipy(x, l2, dtype):
     import scipy.linalg
 
     t0 = time.perf_counter()
-    g = (x.T @ x).astype(dtype).toarray()
+    xs = x.astype(dtype)
+    gs = xs.T @ xs  # sparse, already in the target precision
+    del xs
+    g = gs.toarray()
+    del gs
     g[np.diag_indices_from(g)] += l2
     t1 = time.perf_counter()
     p = scipy.linalg.inv(g)
@@ -89,6 +93,11 @@ def speed(path, l2, dtype, lib="numpy"):
     total = time.perf_counter() - t0
     assert np.isfinite(b[0, 0])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:  # VmHWM restarts at exec; maxrss would include the spawning parent's RSS
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        pass
     print(json.dumps({"gram_s": gram_s, "inverse_s": inverse_s, "weights_s": weights_s, "total_s": total, "peak_rss_mb": peak, "numpy": np.__version__, "scipy": __import__("scipy").__version__}))
 
 

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Rng } from '../data/random.ts';
 import { AlsScratch, solveRowCg, solveRowCholesky, type AlsProblem } from './cg.ts';
@@ -29,8 +31,9 @@ function problem(nu: number | null, alpha0: number, f = 9) {
 }
 
 test('native half-step matches the TypeScript kernels (CG steps and exact solve, constant and frequency-scaled λ)', { skip }, async () => {
-  // f = 1 and 17 exercise the vector loops' remainders.
-  for (const [nu, alpha0, f] of [[null, 1, 9], [null, 0.3, 9], [1, 1, 9], [1, 0.3, 9], [null, 1, 1], [1, 0.5, 17]] as const) {
+  // f = 1 and 17 exercise the vector loops' remainders; 32, 64 and 128 the fixed-f kernels (whole vectors,
+  // prefetching rows longer than its look-ahead).
+  for (const [nu, alpha0, f] of [[null, 1, 9], [null, 0.3, 9], [1, 1, 9], [1, 0.3, 9], [null, 1, 1], [1, 0.5, 17], [null, 1, 32], [1, 0.3, 64], [null, 1, 64], [null, 0.5, 128]] as const) {
     for (const solver of ['cg', 'cholesky'] as const) {
       const { pr, X0, rows } = problem(nu, alpha0, f);
       const s = new AlsScratch(pr.f);
@@ -43,6 +46,33 @@ test('native half-step matches the TypeScript kernels (CG steps and exact solve,
         assert.ok(Math.abs(X[k]! - pr.X[k]!) < 1e-4 * (1 + Math.abs(pr.X[k]!)), `${solver} nu=${nu} α0=${alpha0} f=${f} k=${k}: native ${X[k]} vs ts ${pr.X[k]}`);
       }
     }
+  }
+});
+
+test('the AVX2 and baseline x86-64 builds of the native kernels (CURIO_ALS_ISA) pass the same comparisons', { skip: skip || process.env.CURIO_ALS_ISA !== undefined }, () => {
+  // The instruction set is picked once when the addon loads, so each build runs in a child process.
+  for (const isa of ['avx2', 'generic']) {
+    const env: NodeJS.ProcessEnv = { ...process.env, CURIO_ALS_ISA: isa };
+    delete env.NODE_TEST_CONTEXT; // else the child reports to this runner in its binary protocol
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-name-pattern=matches the TypeScript kernels|to the bit as row by row', fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /# pass 2\b/);
+  }
+});
+
+test('native long rows solved in groups (merged entries) give the same factors to the bit as row by row', { skip }, async () => {
+  // params[8] lowers the long-row threshold so that this small problem's rows 0, 2, 4 and 5 are grouped.
+  for (const f of [32, 64, 128]) {
+    const { pr, X0 } = problem(null, 0.5, f);
+    const run = async (longRow: number, threads: number) => {
+      const X = X0.slice();
+      await native!.alsHalfStep(pr.Y, X, pr.indptr, pr.indices, pr.data, Float64Array.of(pr.f, pr.alpha, 0.5, pr.lambda, -1, 3, 0, threads, longRow));
+      return X;
+    };
+    const rows = await run(1e9, 1);
+    assert.deepEqual(await run(4, 1), rows, `f=${f}`);
+    assert.deepEqual(await run(4, 2), rows, `f=${f}, 2 threads`);
+    assert.notDeepEqual(rows, X0);
   }
 });
 

@@ -19,7 +19,8 @@ export interface NativeAddon {
   easeIsa: string;
   /**
    * One implicit-ALS half-step off the JavaScript thread: Gramian of Y, then every row of X solved against Y.
-   * params: [f, alpha, alpha0, lambda, nu (< 0: constant λ), cgSteps, cholesky (0/1), threads].
+   * params: [f, alpha, alpha0, lambda, nu (< 0: constant λ), cgSteps, cholesky (0/1), threads, and optionally the
+   * entries above which CG rows (f = 32, 64, 128) are solved in groups of similar length (0 or absent: 8192)].
    * Resolves to the number of rows whose system was not positive definite (Cholesky only).
    */
   alsHalfStep(Y: Float32Array, X: Float32Array, indptr: Int32Array, indices: Int32Array, data: Float32Array, params: Float64Array): Promise<number>;
@@ -31,7 +32,7 @@ export interface NativeAddon {
   bprEpoch(X: Float32Array, Y: Float32Array, B: Float32Array, indptr: Int32Array, indices: Int32Array, rowOf: Int32Array, params: Float64Array): Promise<[number, number, number]>;
   /** out[j] = Y_j · x for every row j of Y (n × f). */
   scoreFactors(Y: Float32Array, f: number, x: Float32Array, out: Float32Array): void;
-  /** Which instruction set the factor-model kernels were picked for: 'avx2' or 'generic'. */
+  /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }
 
