@@ -5,6 +5,7 @@
 // Float64 where accuracy needs it: Gram sums, the pivot-block inverses, the weights' 1 / P_jj.
 // The tile kernel is compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked at run time.
 #include <node_api.h>
+#include "typed_array.h"
 #include <omp.h>
 
 #include <cstdint>
@@ -145,16 +146,7 @@ double cpu_seconds() {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-template <typename T>
-bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** out, size_t* len) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buf;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, &data, &buf, &offset) != napi_ok || type != want) return false;
-  *out = static_cast<T*>(data);
-  return true;
-}
+using curio::typed;
 
 // easeFloat32(indptr: Int32Array, indices: Int32Array, data: Float32Array, n: number, lambda: number,
 //             threads: number, out: Float32Array (n*n), seconds: Float64Array(3 or 6)) -> -1 | first bad pivot

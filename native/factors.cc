@@ -3,6 +3,7 @@
 // off the JavaScript thread as async work and settles a promise. The TypeScript kernels (src/linalg/cg.ts,
 // src/parallel/bpr-kernel.ts) compute the same things and are used when this is not built.
 #include <node_api.h>
+#include "typed_array.h"
 #include <omp.h>
 
 #include <algorithm>
@@ -224,17 +225,7 @@ napi_value Throw(napi_env env, const std::string& msg) {
   return nullptr;
 }
 
-// Reads args[k] as a typed array of the expected type; false (nothing thrown yet) when it is not one.
-template <typename T>
-bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** out, size_t* len) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buf;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, &data, &buf, &offset) != napi_ok || type != want) return false;
-  *out = static_cast<T*>(data);
-  return true;
-}
+using curio::typed;
 
 // Work that runs on the libuv pool and settles a promise. `args` are referenced so the typed arrays the work
 // reads and writes stay alive until it completes.
