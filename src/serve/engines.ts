@@ -37,6 +37,8 @@ export class Engines {
   /** Models swapped in (reload or rollback) since start, for the metrics. */
   swaps = 0;
   private swapping: Promise<unknown> = Promise.resolve();
+  /** Users erased through this server (GDPR): a kept model trained with one of them is never served again. */
+  private readonly erased = new Set<string>();
   private stale = false;
   private lastRefresh = 0;
 
@@ -99,6 +101,10 @@ export class Engines {
     return this.serial(async () => {
       const back = this.previous;
       if (!back) throw new HttpError(409, 'no_previous_model', 'there is no previous model to roll back to');
+      const who = this.erasedIn(back);
+      if (who !== undefined) {
+        throw new HttpError(409, 'previous_model_erased', `the previous model was trained with user "${who}", erased since; it is not served again (retrain, or reload a model trained after the erasure)`);
+      }
       // The previous engine may have an outdated catalogue or fitted recipes: rebuild it on today's.
       const next = await this.generation(back.trained, back.version, back.path, this.current.engine.catalog);
       next.loadedAt = back.loadedAt;
@@ -107,6 +113,20 @@ export class Engines {
       this.swaps++;
       return next;
     });
+  }
+
+  /**
+   * Records a GDPR erasure. The model served now may still hold the user's factors until the next training (the
+   * delete answer says so), but a rollback never brings back an older one that holds them.
+   */
+  erase(user: string): void {
+    this.erased.add(user);
+  }
+
+  private erasedIn(g: Generation): string | undefined {
+    if (!g.trained) return undefined;
+    for (const u of this.erased) if (g.trained.users.has(u)) return u;
+    return undefined;
   }
 
   /** A new engine on the same model over a catalogue read again from the store (after an item was deleted). */

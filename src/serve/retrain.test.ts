@@ -98,8 +98,10 @@ test('POST /v1/model/retrain: a child process retrains on the store without the 
     assert.equal((await call(srv.url, 'DELETE', '/v1/users/b1', { key: admin })).body.inModel, false);
     const rec = await call(srv.url, 'POST', '/v1/recommend', { key: read, body: { user: 'b0', k: 3 } });
     assert.equal(rec.body.model, now.version);
+    // The replaced model was trained with b1, erased since: a rollback must not serve them again.
     const back = await call(srv.url, 'POST', '/v1/model/rollback', { key: admin });
-    assert.equal(back.body.version, before.version);
+    assert.deepEqual([back.status, back.body.error?.code], [409, 'previous_model_erased']);
+    assert.equal((await call(srv.url, 'GET', '/v1/model', { key: read })).body.version, now.version);
   } finally {
     await srv.close();
   }

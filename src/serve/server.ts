@@ -347,6 +347,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const id = param('id');
     const existed = (await userExists(id)) !== undefined;
     const events = await retrainer.erasing(id, () => store.deleteUser(id));
+    engines.erase(id);
     engines.current.engine.refresh(); // co-occurrence, popularity... were fitted with their events
     return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
