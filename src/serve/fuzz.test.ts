@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import Database from 'better-sqlite3';
 import { mulberry32 } from '../data/random.ts';
-import { makeShop, serveShop, call } from './testing.ts';
+import { makeShop, serveShop, call, storeDump } from './testing.ts';
 import { ApiKeys } from './keys.ts';
 
 /** The body limit of the server under test: small, so thousands of bodies over it cost little to send. */
@@ -21,14 +21,7 @@ after(async () => {
   await shop.store.close();
 });
 
-function dump(): string {
-  const db = new Database(shop.db, { readonly: true });
-  try {
-    return ['users', 'items', 'interactions', 'curio_idempotency'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all())).join('\n');
-  } finally {
-    db.close();
-  }
-}
+const dump = () => storeDump(shop.db);
 
 const HOSTILE_IDS = [
   "'; DROP TABLE items; --", '" OR 1=1 --', 'Robert\'); DELETE FROM users;--', '%', '_', '\\', '../../etc/passwd', '<script>alert(1)</script>',

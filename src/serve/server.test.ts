@@ -4,7 +4,7 @@ import { copyFileSync, renameSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeShop, serveShop, call } from './testing.ts';
+import { makeShop, serveShop, call, storeDump } from './testing.ts';
 import { jsonLogger } from './log.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -20,15 +20,7 @@ after(async () => {
 
 const ids = (r: { body: { items: { item: string }[] } }) => r.body.items.map((x) => x.item);
 
-/** Every row of the store's tables, to prove a refused write changed nothing. */
-function dump(): string {
-  const db = new Database(shop.db, { readonly: true });
-  try {
-    return ['users', 'items', 'interactions', 'curio_idempotency'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all())).join('\n');
-  } finally {
-    db.close();
-  }
-}
+const dump = () => storeDump(shop.db);
 
 test('binds 127.0.0.1; health, ready, the OpenAPI document and the docs page answer without a key', async () => {
   assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);

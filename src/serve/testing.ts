@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InteractionRow, ItemRow } from '../data/types.ts';
@@ -81,4 +82,14 @@ export async function call<T = any>(base: string, method: string, path: string, 
   let body: unknown = text;
   try { body = JSON.parse(text); } catch { /* not JSON: kept as text */ }
   return { status: res.status, body: body as T, headers: res.headers };
+}
+
+/** Every row of the tables an API write can touch, to prove a refused write changed nothing. */
+export function storeDump(dbFile: string): string {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return ['users', 'items', 'interactions', 'curio_idempotency'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all())).join('\n');
+  } finally {
+    db.close();
+  }
 }
