@@ -4,8 +4,7 @@ import { csrFromCoo } from '../data/csr.ts';
 import { IdMap } from '../data/ids.ts';
 import { InteractionsBuilder, type Interactions } from '../data/interactions.ts';
 import { ConfigError } from '../errors.ts';
-import type { FitData, Recommender } from '../models/types.ts';
-import type { Ranked } from '../linalg/topk.ts';
+import { TableModel } from '../models/testing.ts';
 import { CategoryJaccard, ItemCategories, VectorCosine } from '../rerank/similarity.ts';
 import {
   calibrationKL, categoryDistribution, exposureEntropy, giniIndex, intraListDiversity, longTailMask, longTailShare,
@@ -94,19 +93,6 @@ test('metric names and side data are checked: ConfigError, never a silent zero',
   assert.deepEqual(resolveBeyondMetrics({ categories: cats4() }).length, 9);
 });
 
-class TableModel implements Recommender {
-  readonly kind = 'table';
-  readonly config = {};
-  constructor(private readonly table: number[][], readonly nItems: number) {}
-  get nUsers() { return this.table.length; }
-  async fit(_d: FitData) { return { seconds: 0 }; }
-  scoreUser(u: number, out: Float32Array) { out.set(this.table[u]!); }
-  scoreHistory(): void { throw new Error('not used'); }
-  recommend(): Ranked { throw new Error('not used'); }
-  recommendHistory(): Ranked { throw new Error('not used'); }
-  similarItems(): Ranked { throw new Error('not used'); }
-  toArtifact(): never { throw new Error('not used'); }
-}
 
 function part(users: IdMap, items: IdMap, rows: [string, string][]): Interactions {
   const b = new InteractionsBuilder(users, items);

@@ -2,34 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionsBuilder, type Interactions } from '../data/interactions.ts';
 import { IdMap } from '../data/ids.ts';
-import type { FitData, Recommender } from '../models/types.ts';
-import type { Ranked } from '../linalg/topk.ts';
+import { TableModel } from '../models/testing.ts';
 import { AbortedError, ConfigError } from '../errors.ts';
 import { concatInteractions, evaluate, fitAndEvaluate } from './evaluate.ts';
 import type { Split } from './splits.ts';
 
 const close = (a: number | undefined, b: number, msg = '') => assert.ok(a !== undefined && Math.abs(a - b) < 1e-6, `${msg} ${a} != ${b}`);
 
-/** A model whose scores are a hand-written table; history scoring uses `history(items)`. Records calls. */
-class TableModel implements Recommender {
-  readonly kind = 'table';
-  readonly config = {};
-  calls: string[] = [];
-  fitted: FitData | undefined;
-  constructor(private readonly table: number[][], readonly nItems: number,
-    private readonly history?: (items: Int32Array, values: Float32Array) => number[]) {}
-  get nUsers() { return this.table.length; }
-  async fit(d: FitData) { this.fitted = d; this.calls.push(`fit ${d.matrix.rows}x${d.matrix.cols}`); return { seconds: 0 }; }
-  scoreUser(u: number, out: Float32Array) { this.calls.push(`user ${u}`); out.set(this.table[u]!); }
-  scoreHistory(items: Int32Array, values: Float32Array, out: Float32Array) {
-    this.calls.push(`history ${[...items].join(',')}`);
-    out.set(this.history!(items, values));
-  }
-  recommend(): Ranked { throw new Error('not used'); }
-  recommendHistory(): Ranked { throw new Error('not used'); }
-  similarItems(): Ranked { throw new Error('not used'); }
-  toArtifact(): never { throw new Error('not used'); }
-}
 
 function part(users: IdMap, items: IdMap, rows: [string, string][]): Interactions {
   const b = new InteractionsBuilder(users, items);

@@ -1,24 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../data/csr.ts';
-import type { Ranked } from '../linalg/topk.ts';
-import type { FitData, Recommender } from '../models/types.ts';
+import { TableModel } from '../models/testing.ts';
 import { RerankedModel } from './reranked-model.ts';
 import { CategoryJaccard, ItemCategories } from './similarity.ts';
 
-class TableModel implements Recommender {
-  readonly kind = 'table';
-  readonly config = {};
-  constructor(private readonly table: number[][], readonly nItems: number) {}
-  get nUsers() { return this.table.length; }
-  async fit(_d: FitData) { return { seconds: 0 }; }
-  scoreUser(u: number, out: Float32Array) { out.set(this.table[u]!); }
-  scoreHistory(): void { throw new Error('not used'); }
-  recommend(): Ranked { throw new Error('not used'); }
-  recommendHistory(): Ranked { throw new Error('not used'); }
-  similarItems(): Ranked { throw new Error('not used'); }
-  toArtifact(): never { throw new Error('not used'); }
-}
 
 test('RerankedModel: seen items never candidates; chosen items scored k..1, the rest NaN', () => {
   // user 0 saw item 0; items 1, 2 share category a, item 3 has b
