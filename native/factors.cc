@@ -376,10 +376,245 @@ napi_value ScoreFactors(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// One entry of the top-k heap: a score and its catalogue index. The root is the worst kept entry: the lowest
+// score, and among equal scores the highest index (src/linalg/topk.ts orders the same way).
+struct Scored {
+  float s;
+  int32_t c;
+};
+inline bool worse(const Scored& a, const Scored& b) { return a.s < b.s || (a.s == b.s && a.c > b.c); }
+
+// The served list of a factor model without a catalogue-sized score array: rows of Y scored block by block
+// (score_rows, so each score is bit for bit the one scoreFactors gives), each row mapped to the catalogue
+// (toCatalog, -1: not served) and kept when allowed, the k best in a heap. Returns the candidates counted
+// (allowed, mapped, score > -inf); outItems/outScores get min(k, count) entries, best first.
+int64_t top_factors(const float* Y, int f, int64_t nRows, const float* x, const int32_t* toCatalog, const uint8_t* allowed,
+                    int64_t nAllowed, int k, int32_t* outItems, float* outScores, int* outLen) {
+  constexpr int64_t kBlock = 512;  // a multiple of 4: score_rows groups rows from each block's start
+  float buf[kBlock];
+  std::vector<Scored> heap;
+  heap.reserve(k > 0 ? k : 0);
+  int64_t count = 0;
+  auto sift_down = [&](size_t c, Scored v) {
+    const size_t n = heap.size();
+    for (;;) {
+      const size_t l = 2 * c + 1;
+      if (l >= n) break;
+      const size_t r = l + 1;
+      const size_t m = r < n && worse(heap[r], heap[l]) ? r : l;
+      if (!worse(heap[m], v)) break;
+      heap[c] = heap[m];
+      c = m;
+    }
+    heap[c] = v;
+  };
+  for (int64_t start = 0; start < nRows; start += kBlock) {
+    const int64_t end = std::min(nRows, start + kBlock);
+    kKernels.score_rows(Y + start * f, f, x, 0, end - start, buf);
+    for (int64_t j = start; j < end; j++) {
+      const int32_t c = toCatalog[j];
+      if (c < 0 || c >= nAllowed || !allowed[c]) continue;
+      const float s = buf[j - start];
+      if (!(s > -INFINITY)) continue;  // NaN and -inf are never candidates
+      count++;
+      if (k <= 0) continue;
+      const Scored v{s, c};
+      if ((int)heap.size() < k) {
+        size_t i = heap.size();
+        heap.push_back(v);
+        while (i > 0) {
+          const size_t p = (i - 1) >> 1;
+          if (!worse(v, heap[p])) break;
+          heap[i] = heap[p];
+          i = p;
+        }
+        heap[i] = v;
+      } else if (worse(heap[0], v)) {
+        sift_down(0, v);
+      }
+    }
+  }
+  // Pop worst-first into the back of the output.
+  const int len = (int)heap.size();
+  for (int end = len - 1; end >= 0; end--) {
+    outItems[end] = heap[0].c;
+    outScores[end] = heap[0].s;
+    const Scored last = heap[end];
+    heap.pop_back();
+    if (end > 0) sift_down(0, last);
+  }
+  *outLen = len;
+  return count;
+}
+
+// Approximate scores from int8 factors: out[j] = s_j · Σ_k q_jk x_k for rows [0, n). A quarter of the float rows'
+// bytes: the scan that memory bandwidth bounds on a busy machine.
+static void score_rows_int8(const int8_t* Q, const float* scale, int f, const float* x, int64_t n, float* out) {
+  for (int64_t j = 0; j < n; j++) {
+    const int8_t* q = Q + j * f;
+    float s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int k = 0; k < f; k++) s += (float)q[k] * x[k];
+    out[j] = s * scale[j];
+  }
+}
+
+// top_factors with a first pass over int8 factors (q_jk = round(Y_jk / s_j), |Y_jk - s_j q_jk| <= s_j / 2): each
+// approximate score a_j is within e_j = 0.51 s_j |x|_1 of the served float score (0.5 for the quantisation, 0.01
+// covering float rounding in both sums: each is within 64·2^-24·127.5·s_j|x|_1 < 0.0005 s_j|x|_1 for f <= 64, and
+// (f - 1)·2^-24 per term in general, see the check below). With L the k-th largest a_j - e_j, any row whose
+// a_j + e_j < L has k rows strictly above it: only rows with a_j + e_j >= L are scored exactly (score_rows on
+// their aligned group of 4, so bit for bit the full scan's value) and ranked. Rows with a non-finite or huge
+// scale are always scored exactly. The list, scores and count equal top_factors'.
+int64_t top_factors_int8(const float* Y, const int8_t* Q, const float* scale, int f, int64_t nRows, const float* x,
+                         const int32_t* toCatalog, const uint8_t* allowed, int64_t nAllowed, int k, int32_t* outItems,
+                         float* outScores, int* outLen, int64_t* rescored) {
+  double xn = 0;
+  for (int i = 0; i < f; i++) xn += std::fabs((double)x[i]);
+  // The rounding slack grows with f: (f - 1)·2^-24·127.5 per unit of s_j|x|_1 per sum, two sums.
+  const double slack = 0.5 + 2.0 * (double)f * 127.5 * 0x1p-24 + 1e-6;
+  if (!(xn < 1e30) || k <= 0 || slack > 0.51) return -1;  // the caller takes the float path
+  const double c = 0.51 * xn;
+  std::vector<float> approx(nRows);
+  score_rows_int8(Q, scale, f, x, nRows, approx.data());
+  // Pass 1: L = the k-th largest lower bound among the candidates (a min-heap of k lower bounds).
+  std::vector<double> lows;
+  lows.reserve(k);
+  int64_t count = 0;
+  auto exact_of = [&](int64_t j) {
+    float grp[4];
+    const int64_t g = j & ~(int64_t)3, m = std::min<int64_t>(4, nRows - g);
+    kKernels.score_rows(Y + g * f, f, x, 0, m, grp);
+    return grp[j - g];
+  };
+  auto normal = [&](int64_t j) { return scale[j] * 127.5 * xn < 1e37; };  // false for inf/NaN scales too
+  for (int64_t j = 0; j < nRows; j++) {
+    const int32_t cj = toCatalog[j];
+    if (cj < 0 || cj >= nAllowed || !allowed[cj] || !normal(j)) continue;
+    count++;  // a finite row and x: its float score is finite, a candidate
+    const double lb = (double)approx[j] - c * scale[j];
+    if ((int)lows.size() < k) {
+      lows.push_back(lb);
+      std::push_heap(lows.begin(), lows.end(), std::greater<double>());
+    } else if (lb > lows.front()) {
+      std::pop_heap(lows.begin(), lows.end(), std::greater<double>());
+      lows.back() = lb;
+      std::push_heap(lows.begin(), lows.end(), std::greater<double>());
+    }
+  }
+  const double L = (int)lows.size() < k ? -INFINITY : lows.front();
+  // Pass 2: exact scores of the rows that may be in the top k, ranked as top_factors ranks them.
+  std::vector<Scored> heap;
+  heap.reserve(k);
+  int64_t exact = 0;
+  auto offer = [&](Scored v) {
+    if ((int)heap.size() < k) {
+      heap.push_back(v);
+      std::push_heap(heap.begin(), heap.end(), [](const Scored& a, const Scored& b) { return worse(b, a); });
+    } else if (worse(heap.front(), v)) {
+      std::pop_heap(heap.begin(), heap.end(), [](const Scored& a, const Scored& b) { return worse(b, a); });
+      heap.back() = v;
+      std::push_heap(heap.begin(), heap.end(), [](const Scored& a, const Scored& b) { return worse(b, a); });
+    }
+  };
+  for (int64_t j = 0; j < nRows; j++) {
+    const int32_t cj = toCatalog[j];
+    if (cj < 0 || cj >= nAllowed || !allowed[cj]) continue;
+    const bool n = normal(j);
+    if (n && (double)approx[j] + c * scale[j] < L) continue;
+    const float s = exact_of(j);
+    exact++;
+    if (!(s > -INFINITY)) continue;
+    if (!n) count++;
+    offer(Scored{s, cj});
+  }
+  // Best first: the heap's order (root = worst) sorted.
+  std::sort(heap.begin(), heap.end(), [](const Scored& a, const Scored& b) { return worse(b, a); });
+  const int len = (int)heap.size();
+  for (int q = 0; q < len; q++) {
+    outItems[q] = heap[q].c;
+    outScores[q] = heap[q].s;
+  }
+  *outLen = len;
+  *rescored = exact;
+  return count;
+}
+
+// topFactors(Y, f, x, toCatalog: Int32Array, allowed: Uint8Array, k, outItems: Int32Array, outScores: Float32Array)
+// -> [candidates, listed] (see top_factors).
+napi_value TopFactors(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "topFactors(Y: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array)";
+  float *Y, *x, *outScores;
+  int32_t *toCatalog, *outItems;
+  uint8_t* allowed;
+  size_t nY, nx, nMap, nAllowed, nOutI, nOutS;
+  int32_t f = 0, k = 0;
+  if (argc < 8 || !typed(env, args[0], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[1], &f) != napi_ok ||
+      !typed(env, args[2], napi_float32_array, &x, &nx) || !typed(env, args[3], napi_int32_array, &toCatalog, &nMap) ||
+      !typed(env, args[4], napi_uint8_array, &allowed, &nAllowed) || napi_get_value_int32(env, args[5], &k) != napi_ok ||
+      !typed(env, args[6], napi_int32_array, &outItems, &nOutI) || !typed(env, args[7], napi_float32_array, &outScores, &nOutS)) {
+    return Throw(env, usage);
+  }
+  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nMap < nY / f) return Throw(env, "topFactors: array sizes do not match f");
+  if (k < 0 || nOutI < (size_t)k || nOutS < (size_t)k) return Throw(env, "topFactors: k must be >= 0 and fit the output arrays");
+  int len = 0;
+  const int64_t count = top_factors(Y, f, (int64_t)(nY / f), x, toCatalog, allowed, (int64_t)nAllowed, k, outItems, outScores, &len);
+  napi_value arr, v;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_double(env, (double)count, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_int32(env, len, &v);
+  napi_set_element(env, arr, 1, v);
+  return arr;
+}
+
+// topFactorsInt8(Y, Q: Int8Array, scale: Float32Array, f, x, toCatalog, allowed, k, outItems, outScores)
+// -> [candidates, listed, rows scored exactly], or null when x does not allow the int8 pass (then use topFactors).
+napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value args[10];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "topFactorsInt8(Y: Float32Array, Q: Int8Array, scale: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array)";
+  float *Y, *scale, *x, *outScores;
+  int8_t* Q;
+  int32_t *toCatalog, *outItems;
+  uint8_t* allowed;
+  size_t nY, nQ, nScale, nx, nMap, nAllowed, nOutI, nOutS;
+  int32_t f = 0, k = 0;
+  if (argc < 10 || !typed(env, args[0], napi_float32_array, &Y, &nY) || !typed(env, args[1], napi_int8_array, &Q, &nQ) ||
+      !typed(env, args[2], napi_float32_array, &scale, &nScale) || napi_get_value_int32(env, args[3], &f) != napi_ok ||
+      !typed(env, args[4], napi_float32_array, &x, &nx) || !typed(env, args[5], napi_int32_array, &toCatalog, &nMap) ||
+      !typed(env, args[6], napi_uint8_array, &allowed, &nAllowed) || napi_get_value_int32(env, args[7], &k) != napi_ok ||
+      !typed(env, args[8], napi_int32_array, &outItems, &nOutI) || !typed(env, args[9], napi_float32_array, &outScores, &nOutS)) {
+    return Throw(env, usage);
+  }
+  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nQ != nY || nScale < nY / f || nMap < nY / f) return Throw(env, "topFactorsInt8: array sizes do not match f");
+  if (k < 0 || nOutI < (size_t)k || nOutS < (size_t)k) return Throw(env, "topFactorsInt8: k must be >= 0 and fit the output arrays");
+  int len = 0;
+  int64_t rescored = 0;
+  const int64_t count = top_factors_int8(Y, Q, scale, f, (int64_t)(nY / f), x, toCatalog, allowed, (int64_t)nAllowed, k, outItems, outScores, &len, &rescored);
+  napi_value arr, v;
+  if (count < 0) {
+    napi_get_null(env, &arr);
+    return arr;
+  }
+  napi_create_array_with_length(env, 3, &arr);
+  napi_create_double(env, (double)count, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_int32(env, len, &v);
+  napi_set_element(env, arr, 1, v);
+  napi_create_double(env, (double)rescored, &v);
+  napi_set_element(env, arr, 2, v);
+  return arr;
+}
+
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -137,8 +137,9 @@ export class Asker {
       }
     }
     o.onProgress?.(0, catalog.size, 'words');
-    const vocabulary = buildVocabulary(catalog);
     const text = new TextIndex(catalog, { extra });
+    // what the items' own text says a word means checks its word-vector synonyms (word-synonyms.ts)
+    const vocabulary = buildVocabulary(catalog, { textItems: (w) => text.items(w) });
     o.onProgress?.(catalog.size, catalog.size, 'words');
     const itemVectors = o.encoder === false ? undefined : await encodeCatalog(engine, extra, createEncoder(defaultEncoderSpec(o.encoder)), o);
     return new Asker(engine, vocabulary, text, extra, itemVectors);

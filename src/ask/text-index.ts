@@ -77,6 +77,11 @@ export class TextIndex {
     return this.postings.has(word);
   }
 
+  /** The items whose text has `word` (a normalised token), ascending; undefined when none has it. */
+  items(word: string): Int32Array | undefined {
+    return this.postings.get(word)?.items;
+  }
+
   /** Whether item i's text has `word`. */
   itemHas(word: string, i: number): boolean {
     const p = this.postings.get(word);

@@ -52,6 +52,17 @@ export interface Vocabulary {
   readonly priceQuartiles: [number, number] | undefined;
   /** Title word (stemmed) -> the items whose title has it, ascending. */
   readonly titleWords: ReadonlyMap<string, Int32Array>;
+  /** Items in the catalogue it was built from. */
+  readonly size?: number;
+  /** Category value -> its items, ascending (the catalogue's evidence of what a word means: word-synonyms.ts). */
+  readonly categoryItems?: ReadonlyMap<string, Int32Array>;
+  /** The items whose whole text (title, categories, users' tags) has a normalised word; titles alone when unset. */
+  readonly textItems?: (word: string) => Int32Array | undefined;
+}
+
+export interface VocabularyOptions {
+  /** The items whose text has a normalised word (the asker's BM25 index: titles and users' tags). */
+  textItems?: (word: string) => Int32Array | undefined;
 }
 
 /** Attributes with at most this many distinct string values are names a request can use ("by Nike"). */
@@ -61,7 +72,7 @@ export function titleTokens(title: string): string[] {
   return nameKey(title).split(' ').filter(Boolean);
 }
 
-export function buildVocabulary(catalog: Catalog): Vocabulary {
+export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vocabulary {
   const names = new Map<string, NamedValue[]>();
   const add = (field: string, value: string, count: number) => {
     const key = nameKey(value);
@@ -73,7 +84,12 @@ export function buildVocabulary(catalog: Catalog): Vocabulary {
     }
   };
   const cat = catalog.fieldIndex('category');
-  for (const [key, items] of cat.postings) if (key.startsWith('s')) add('category', key.slice(1), items.length);
+  const categoryItems = new Map<string, Int32Array>();
+  for (const [key, items] of cat.postings) {
+    if (!key.startsWith('s')) continue;
+    add('category', key.slice(1), items.length);
+    categoryItems.set(key.slice(1), items);
+  }
   for (const a of catalog.attrNames()) {
     if (a === 'year' || a === 'nonProduct') continue;
     const ix = catalog.fieldIndex(`attrs.${a}`);
@@ -113,7 +129,7 @@ export function buildVocabulary(catalog: Catalog): Vocabulary {
   }
   const titleWords = new Map<string, Int32Array>();
   for (const [w, p] of postings) titleWords.set(w, Int32Array.from(p));
-  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords };
+  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords, size: n, categoryItems, ...(o.textItems ? { textItems: o.textItems } : {}) };
 }
 
 /** Items whose title has every one of `words` (stemmed title tokens), ascending. */

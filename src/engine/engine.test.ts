@@ -448,3 +448,45 @@ test('bought-together blends association with the model\'s fold-in of the basket
     await store.close();
   }
 });
+
+test('the direct path (iALS ranks a known user without catalogue arrays) answers exactly as the general path', async () => {
+  const store = await openStore(join(dir, `direct-${nDb++}.db`));
+  const { Rng } = await import('../data/random.ts');
+  const rng = new Rng(3);
+  // Items i0..i149 with events; j0..j9 in the catalogue only; a non-product; two categories for filters.
+  await store.upsertItems([
+    ...Array.from({ length: 150 }, (_, i) => ({ id: `i${i}`, title: `Item ${i}`, categories: [i % 2 ? 'odd' : 'even'], price: i })),
+    ...Array.from({ length: 10 }, (_, i) => ({ id: `j${i}`, title: `Shelf ${i}` })),
+    { id: 'POST', title: 'Postage', attrs: { nonProduct: true } },
+  ]);
+  const rows: InteractionRow[] = [];
+  for (let u = 0; u < 80; u++) {
+    const n = u === 0 ? 140 : 3 + rng.int(20); // u0 has seen nearly everything: fewer candidates than k
+    for (let e = 0; e < n; e++) rows.push({ user: `u${u}`, item: u === 0 ? `i${e}` : `i${Math.min(149, Math.floor(rng.next() ** 2 * 150))}`, type: 'purchase', value: 1, timestamp: T0 + e * DAY + u });
+    if (u % 5 === 0) rows.push({ user: `u${u}`, item: 'POST', type: 'purchase', value: 1, timestamp: T0 + u });
+  }
+  await store.addInteractions(rows);
+  const t = await trainFromStore(store, { model: { kind: 'ials', config: { factors: 8, iterations: 4 } } });
+  const engine = await Engine.open({ store, model: t });
+  const model = t.model as { topForUser?: unknown };
+  const direct = model.topForUser as (...a: unknown[]) => unknown;
+  let directCalls = 0;
+  const requests = [
+    { user: 'u1' }, { user: 'u2', k: 3 }, { user: 'u3', k: 25 }, { user: 'u4', filter: 'category:odd' }, { user: 'u5', exclude: ['i0', 'i1', 'i2'] },
+    { user: 'u6', excludeSeen: false }, { user: 'u10', includeNonProducts: true }, { user: 'u0', k: 20 }, { user: 'u7', filter: 'price < 30', k: 5 },
+    ...Array.from({ length: 30 }, (_, q) => ({ user: `u${11 + q}`, k: 1 + (q % 12) })),
+  ];
+  for (const r of requests) {
+    model.topForUser = (...a: unknown[]) => { directCalls++; return direct.apply(t.model, a); };
+    const fast = await engine.recommend({ recipe: 'recommend', ...r });
+    model.topForUser = undefined; // the instance property hides the method: the general path answers
+    const general = await engine.recommend({ recipe: 'recommend', ...r });
+    assert.deepEqual(fast, general, JSON.stringify(r));
+  }
+  delete model.topForUser;
+  assert.equal(directCalls, requests.length); // every request tried the direct path (u0 then fell back: too few candidates)
+  // u0 left 10 items unseen (popular has nothing new to add): the direct path declines, the general one lists 10.
+  const u0 = await engine.recommend({ recipe: 'recommend', user: 'u0', k: 20 });
+  assert.equal(u0.items.length, 10);
+  await store.close();
+});

@@ -12,7 +12,7 @@ import { RequestContext, type EngineParts, type SnapshotView } from './context.t
 import { RECIPE_PRESETS } from './presets.ts';
 import {
   PipelineConfigSchema, RequestSchema, durationMs, parseStrict,
-  type EngineRequest, type ParsedPipelineConfig, type ParsedRequest, type PipelineConfig, type RecipeConfig,
+  type EngineRequest, type ParsedPipelineConfig, type ParsedRequest, type PipelineConfig, type RecipeConfig, type ScorerConfig,
 } from './schema.ts';
 import { makeScorer, type Reason, type Scorer } from './stages.ts';
 import { RerankStage, rerankPlan } from './rerank.ts';
@@ -204,6 +204,10 @@ export class Engine implements EngineParts {
     const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now());
     const allowed = await this.allowedMask(ctx, recipe, defaults);
     const boosts = [...(defaults.boost ?? []), ...(recipe.boost ?? []), ...(req.boost ?? [])];
+    if (!boosts.length && !plan && !pins.length && !caps.size && recipe.scorers.length === 1 && k >= 1) {
+      const direct = await this.answerDirect(ctx, recipe.scorers[0]!, allowed, k);
+      if (direct) return direct;
+    }
 
     // The recipe, then its fallbacks (depth-first, each once) until k distinct candidates are found.
     const tiers: Tier[] = [];
@@ -280,6 +284,27 @@ export class Engine implements EngineParts {
     const fellBack = tiers.filter((t) => t.name !== req.recipe);
     if (fellBack.length) res.fallbacks = fellBack.map((t) => ({ recipe: t.name, why: short ?? '' }));
     if (req.recordImpressions) res.impressions = await this.recordImpressions(req, items);
+    return res;
+  }
+
+  /**
+   * A recipe of one scorer that ranks by itself (an iALS model for a training user), with no boost, pin, cap or
+   * re-ranker: its top k are the list the tiers below would rank, the same items, scores, order and reasons,
+   * without catalogue-sized arrays. Undefined when the stage cannot, or finds fewer than k candidates (then the
+   * general path runs, fallbacks included).
+   */
+  private async answerDirect(ctx: RequestContext, config: ScorerConfig, allowed: Uint8Array, k: number): Promise<EngineResponse | undefined> {
+    const scorer = makeScorer(config);
+    const top = scorer.top ? await scorer.top(ctx, allowed, k) : undefined;
+    if (!top || top.count < k) return undefined;
+    const items: ResultItem[] = [];
+    for (let q = 0; q < top.items.length; q++) {
+      const c = top.items[q]!, score = top.scores[q]!;
+      const reason = scorer.reason(ctx, c, score);
+      items.push({ rank: q + 1, item: this.catalog.ids.id(c), score, title: this.catalog.title(c) ?? '', reasons: reason ? [reason] : [] });
+    }
+    const res: EngineResponse = { recipe: ctx.req.recipe, k, items };
+    if (ctx.req.recordImpressions) res.impressions = await this.recordImpressions(ctx.req, items);
     return res;
   }
 

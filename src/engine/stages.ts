@@ -7,6 +7,7 @@
 import { ConfigError, UnknownUserError } from '../errors.ts';
 import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
+import type { TopCandidates } from '../models/types.ts';
 import type { EngineParts, HistoryEvent, RequestContext } from './context.ts';
 import { popularScores, trendingScores } from '../recipes/index.ts';
 import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer } from '../explain/index.ts';
@@ -34,6 +35,12 @@ export interface Scorer {
   /** Writes catalogue-space scores into `out` (pre-filled with NaN). */
   score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome>;
   reason(ctx: RequestContext, item: number, score: number): Reason | undefined;
+  /**
+   * The k best allowed items straight from the stage, when it can rank without a catalogue-sized score array:
+   * the list `score` then the engine's ranking would give (same scores, order and ties), and the candidate count.
+   * Undefined when it cannot for this request; `reason` works after it as after `score`.
+   */
+  top?(ctx: RequestContext, allowed: Uint8Array, k: number): Promise<TopCandidates | undefined>;
 }
 
 export function makeScorer(config: ScorerConfig): Scorer {
@@ -73,13 +80,10 @@ class ModelScorer implements Scorer {
 
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
     const t = ctx.parts.requireModel(`recipe "${ctx.recipe}"`);
-    if (!ctx.req.user && !ctx.req.history) throw new ConfigError('user', `the "${ctx.recipe}" recipe needs a user or a history`);
-    const known = ctx.modelUser >= 0 && this.config.foldIn === 'unknown' && !ctx.req.history;
+    const known = this.knownUser(ctx);
     const h = known ? undefined : await ctx.modelHistory();
     if (h && !h.items.length) throw new UnknownUserError(ctx.req.user ?? '(history)');
-    // The verb of "because you bought ...": the model's one training type, else the user's own event types.
-    const types = (t.info.data as { types?: string[] } | undefined)?.types;
-    this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
+    await this.readVerb(ctx);
     // No await from here on: the model-space buffer is shared by the requests of this model.
     const buf = modelScratch(t.model).fill(0); // as a new array: some models add into it
     if (!h) t.model.scoreUser(ctx.modelUser, buf);
@@ -94,6 +98,27 @@ class ModelScorer implements Scorer {
       if (c >= 0) out[c] = buf[j]!;
     }
     return { supported: true };
+  }
+
+  /** A training user of a model that ranks for a user directly (iALS): no catalogue-sized array, no copy. */
+  async top(ctx: RequestContext, allowed: Uint8Array, k: number): Promise<TopCandidates | undefined> {
+    const t = ctx.parts.requireModel(`recipe "${ctx.recipe}"`);
+    const map = ctx.parts.modelToCatalog;
+    if (!this.knownUser(ctx) || !t.model.topForUser || !map) return undefined;
+    await this.readVerb(ctx);
+    return t.model.topForUser(ctx.modelUser, map, allowed, k);
+  }
+
+  /** Whether the request is scored from the user's trained factors (else their history is folded in). */
+  private knownUser(ctx: RequestContext): boolean {
+    if (!ctx.req.user && !ctx.req.history) throw new ConfigError('user', `the "${ctx.recipe}" recipe needs a user or a history`);
+    return ctx.modelUser >= 0 && this.config.foldIn === 'unknown' && !ctx.req.history;
+  }
+
+  /** The verb of "because you bought ...": the model's one training type, else the user's own event types. */
+  private async readVerb(ctx: RequestContext): Promise<void> {
+    const types = (ctx.parts.trained!.info.data as { types?: string[] } | undefined)?.types;
+    this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
   }
 
   reason(ctx: RequestContext, item: number, score: number): Reason {

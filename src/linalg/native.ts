@@ -32,6 +32,13 @@ export interface NativeAddon {
   bprEpoch(X: Float32Array, Y: Float32Array, B: Float32Array, indptr: Int32Array, indices: Int32Array, rowOf: Int32Array, params: Float64Array): Promise<[number, number, number]>;
   /** out[j] = Y_j · x for every row j of Y (n × f). */
   scoreFactors(Y: Float32Array, f: number, x: Float32Array, out: Float32Array): void;
+  /**
+   * The k best allowed rows of Y·x without a catalogue-sized score array: row j is served as catalogue item
+   * toCatalog[j] (-1: not served) when allowed[toCatalog[j]] is 1; each score is bit for bit scoreFactors'. Writes
+   * the listed items (catalogue indices) and scores best first, ties to the lower catalogue index; returns
+   * [candidates counted, entries listed]. Absent from builds older than this declaration.
+   */
+  topFactors?(Y: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array): [number, number];
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }

@@ -11,8 +11,8 @@ import { gramian, mirrorUpper } from '../linalg/vec.ts';
 import { createKernel, type AlsKernelInit, type AlsTask, type SparseRows } from '../parallel/als-kernel.ts';
 import { balancedSplit, defaultThreads, sharedArray, WorkerPool } from '../parallel/pool.ts';
 import { BaseRecommender, expectArray } from './base.ts';
-import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll } from './mf.ts';
-import type { FitOptions, ModelArtifact, ModelFactory } from './types.ts';
+import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll, topKFactors } from './mf.ts';
+import type { FitOptions, ModelArtifact, ModelFactory, TopCandidates } from './types.ts';
 
 export const IalsConfigSchema = strictObject({
   factors: z.number().int().positive().max(1024).default(64),
@@ -89,6 +89,16 @@ export class Ials extends BaseRecommender<IalsConfig> {
     const nU = this.nUsers;
     if (user < 0 || user >= nU) throw new RangeError(`user index ${user} outside 0..${nU - 1}`);
     scoreAll(this.itemFactors, this.nItems, this.f, this.userFactors, user * this.f, out);
+  }
+
+  /**
+   * The k best allowed items for a training user, in catalogue space (see topKFactors): the serving path that
+   * needs no catalogue-sized score array. The same list and scores as scoreUser, mapped, masked and ranked.
+   */
+  topForUser(user: number, toCatalog: Int32Array, allowed: Uint8Array, k: number): TopCandidates {
+    const nU = this.nUsers;
+    if (user < 0 || user >= nU) throw new RangeError(`user index ${user} outside 0..${nU - 1}`);
+    return topKFactors(this.itemFactors, this.nItems, this.f, this.userFactors, user * this.f, toCatalog, allowed, k);
   }
 
   /** The user vector ALS would compute for this history with the item factors fixed (exact solve). */

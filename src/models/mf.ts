@@ -4,6 +4,7 @@ import type { Rng } from '../data/random.ts';
 import { nativeAddon } from '../linalg/native.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { dot, rowNorms } from '../linalg/vec.ts';
+import type { TopCandidates } from './types.ts';
 
 /** Fills `F` with N(0, scale²) draws from the seeded generator. */
 export function initFactors(F: Float32Array, rng: Rng, scale: number): Float32Array {
@@ -29,6 +30,43 @@ export function scoreAll(itemFactors: Float32Array, nItems: number, f: number, x
     return;
   }
   for (let j = 0; j < nItems; j++) out[j] = dot(itemFactors, j * f, x, xo, f);
+}
+
+/**
+ * What ranking the full score array gives (scoreAll into catalogue space: out[toCatalog[j]] = Y_j · x where
+ * allowed, then topK), without that array when the native kernel is built: scoring, the mask and the heap in one
+ * pass over Y. Same scores bit for bit, same order, same ties.
+ */
+export function topKFactors(
+  itemFactors: Float32Array, nItems: number, f: number, x: Float32Array, xo: number,
+  toCatalog: Int32Array, allowed: Uint8Array, k: number,
+): TopCandidates {
+  const native = nativeAddon();
+  const want = Math.max(0, Math.floor(k));
+  if (native?.topFactors) {
+    const items = new Int32Array(want), scores = new Float32Array(want);
+    const [count, len] = native.topFactors(itemFactors.subarray(0, nItems * f), f, x.subarray(xo, xo + f), toCatalog, allowed, want, items, scores);
+    return { items: items.subarray(0, len), scores: scores.subarray(0, len), count };
+  }
+  return topKFactorsReference(itemFactors, nItems, f, x, xo, toCatalog, allowed, want);
+}
+
+/** The same through a catalogue-sized array: the TypeScript path, and the reference the native kernel is tested on. */
+export function topKFactorsReference(
+  itemFactors: Float32Array, nItems: number, f: number, x: Float32Array, xo: number,
+  toCatalog: Int32Array, allowed: Uint8Array, k: number,
+): TopCandidates {
+  const buf = new Float32Array(nItems);
+  scoreAll(itemFactors, nItems, f, x, xo, buf);
+  const out = new Float32Array(allowed.length).fill(NaN);
+  let count = 0;
+  for (let j = 0; j < nItems; j++) {
+    const c = toCatalog[j]!;
+    if (c < 0 || c >= allowed.length || !allowed[c]) continue;
+    out[c] = buf[j]!;
+    if (buf[j]! > -Infinity) count++;
+  }
+  return { ...topK(out, k), count };
 }
 
 /** The k items whose factors have the highest cosine with `item`'s, the item itself excluded. */

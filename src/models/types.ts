@@ -57,6 +57,15 @@ export interface ModelArtifact {
  * Every model: dense indices in, typed arrays out. External ids live in the caller's id maps.
  * Scores are "higher is better"; NaN means the model cannot score that item.
  */
+/** The k best candidates of a factor model's scores, in catalogue indices, and how many candidates there were. */
+export interface TopCandidates {
+  /** Catalogue indices, best first (ties to the lower index). */
+  items: Int32Array;
+  scores: Float32Array;
+  /** Allowed catalogue items the model scored (finite or +inf): the candidates a full-array ranking would see. */
+  count: number;
+}
+
 export interface Recommender<C extends object = object> {
   readonly kind: string;
   readonly config: Readonly<C>;
@@ -71,6 +80,12 @@ export interface Recommender<C extends object = object> {
   recommendHistory(items: Int32Array, values: Float32Array, o: RecOptions): Ranked;
   similarItems(item: number, k: number): Ranked;
   toArtifact(): ModelArtifact;
+  /**
+   * Serving shortcut of the models that have one (iALS): the k best items for a training user among the allowed
+   * catalogue items (model item j is catalogue item toCatalog[j], -1: none), with the scores scoreUser gives and
+   * topK's order, without a catalogue-sized score array.
+   */
+  topForUser?(user: number, toCatalog: Int32Array, allowed: Uint8Array, k: number): TopCandidates;
 }
 
 export interface ModelFactory<M extends Recommender = Recommender> {
