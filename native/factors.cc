@@ -111,14 +111,15 @@ struct Kernels {
   bool (*cholesky_row)(const AlsRows&, int64_t, double*);
   void (*gram_rows)(const float*, int, int64_t, int64_t, double*);
   void (*score_rows)(const float*, int, const float*, int64_t, int64_t, float*);
+  void (*score_rows_int8)(const int8_t*, const float*, int, const float*, int64_t, float*);
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
   bool (*cg_group)(const AlsRows&, const int64_t*, int, int32_t*, uint8_t*, float*);
 };
 const Kernels kKernels = strcmp(kIsa, "avx512") == 0
-    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any}
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::score_rows_int8, avx2::bpr_samples, avx512::cg_group_any}
     : strcmp(kIsa, "avx2") == 0
-    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any}
-    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::score_rows_int8, avx2::bpr_samples, avx2::cg_group_any}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::score_rows_int8, generic::bpr_samples, generic::cg_group_any};
 
 // Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
 constexpr int64_t kLongRow = 8192;
@@ -447,19 +448,8 @@ int64_t top_factors(const float* Y, int f, int64_t nRows, const float* x, const 
   return count;
 }
 
-// Approximate scores from int8 factors: out[j] = s_j · Σ_k q_jk x_k for rows [0, n). A quarter of the float rows'
-// bytes: the scan that memory bandwidth bounds on a busy machine.
-static void score_rows_int8(const int8_t* Q, const float* scale, int f, const float* x, int64_t n, float* out) {
-  for (int64_t j = 0; j < n; j++) {
-    const int8_t* q = Q + j * f;
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int k = 0; k < f; k++) s += (float)q[k] * x[k];
-    out[j] = s * scale[j];
-  }
-}
-
-// top_factors with a first pass over int8 factors (q_jk = round(Y_jk / s_j), |Y_jk - s_j q_jk| <= s_j / 2): each
+// top_factors with a first pass over int8 factors (q_jk = round(Y_jk / s_j), |Y_jk - s_j q_jk| <= s_j / 2, laid out
+// as score_rows_int8 reads them): each
 // approximate score a_j is within e_j = 0.51 s_j |x|_1 of the served float score (0.5 for the quantisation, 0.01
 // covering float rounding in both sums: each is within 64·2^-24·127.5·s_j|x|_1 < 0.0005 s_j|x|_1 for f <= 64, and
 // (f - 1)·2^-24 per term in general, see the check below). With L the k-th largest a_j - e_j, any row whose
@@ -476,7 +466,7 @@ int64_t top_factors_int8(const float* Y, const int8_t* Q, const float* scale, in
   if (!(xn < 1e30) || k <= 0 || slack > 0.51) return -1;  // the caller takes the float path
   const double c = 0.51 * xn;
   std::vector<float> approx(nRows);
-  score_rows_int8(Q, scale, f, x, nRows, approx.data());
+  kKernels.score_rows_int8(Q, scale, f, x, nRows, approx.data());
   // Pass 1: L = the k-th largest lower bound among the candidates (a min-heap of k lower bounds).
   std::vector<double> lows;
   lows.reserve(k);
@@ -591,7 +581,7 @@ napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
       !typed(env, args[8], napi_int32_array, &outItems, &nOutI) || !typed(env, args[9], napi_float32_array, &outScores, &nOutS)) {
     return Throw(env, usage);
   }
-  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nQ != nY || nScale < nY / f || nMap < nY / f) return Throw(env, "topFactorsInt8: array sizes do not match f");
+  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nQ != (nY / f + 31) / 32 * 32 * f || nScale < nY / f || nMap < nY / f) return Throw(env, "topFactorsInt8: array sizes do not match f (Q: rows in blocks of 32)");
   if (k < 0 || nOutI < (size_t)k || nOutS < (size_t)k) return Throw(env, "topFactorsInt8: k must be >= 0 and fit the output arrays");
   int len = 0;
   int64_t rescored = 0;

@@ -8,6 +8,7 @@ import type { InteractionRow, ItemRow } from '../data/types.ts';
 import { trainFromStore } from '../pipeline/train.ts';
 import { Engine } from '../engine/engine.ts';
 import { Asker } from './ask.ts';
+import { Searcher } from './search.ts';
 import { existsSync } from 'node:fs';
 import { vectorCachePath } from '../text/cache.ts';
 
@@ -125,6 +126,38 @@ test('the soft query by meaning (use): items sharing no word with the query rank
     assert.equal(changed.itemVectors?.computed, 1, 'only the changed text is encoded again');
     const plain = await Asker.open(engine, { encoder: false });
     assert.equal((await plain.ask('something spooky and frightening')).understood.encoder, 'none');
+  } finally {
+    await store.close();
+  }
+});
+
+test('at scale the query vector goes through the HNSW graph (the vector index search uses), with the exact top results', async () => {
+  // 400 products over 20 kinds × 20 looks; a forced threshold of 100 candidates takes the ANN path at this size
+  const kinds = ['lantern', 'mug', 'bag', 'clock', 'candle', 'cushion', 'doormat', 'notebook', 'teapot', 'bunting', 'frame', 'vase', 'tray', 'tin', 'jar', 'plate', 'bowl', 'sign', 'bell', 'mirror'];
+  const looks = ['red retrospot', 'vintage paisley', 'spaceboy', 'woodland', 'regency', 'pink polkadot', 'blue stripe', 'french floral', 'union jack', 'skull', 'owl', 'heart', 'star', 'rose', 'gingham', 'lace', 'folkart', 'birdcage', 'apple', 'doily'];
+  const items: ItemRow[] = [];
+  for (const [a, kind] of kinds.entries()) for (const [b, look] of looks.entries()) items.push({ id: `i${a}-${b}`, title: `${look} ${kind}`.toUpperCase(), price: 1 + ((a * 7 + b * 3) % 20) / 2 });
+  const store = await openStore(join(dir, `scale-${nDb++}.db`));
+  try {
+    await store.upsertItems(items);
+    const engine = await Engine.open({ store });
+    const exact = await Asker.open(engine, { encoder: 'tfidf' });
+    const ann = await Asker.open(engine, { encoder: 'tfidf', annThreshold: 100 });
+    assert.equal(exact.vectorIndex!.kind, 'exact', '400 items: below ANN_THRESHOLD');
+    assert.equal(ann.vectorIndex!.kind, 'hnsw');
+    for (const request of ['a vintage lantern', 'something with owls for the kitchen', 'red spaceboy teapot', 'rose mirror']) {
+      const e = await exact.ask(request, { k: 10 }), h = await ann.ask(request, { k: 10 });
+      assert.equal(e.understood.vectorSearch, 'exact');
+      assert.equal(h.understood.vectorSearch, 'hnsw', request);
+      assert.deepEqual(h.items.map((x) => x.item), e.items.map((x) => x.item), request);
+      for (const [r, x] of h.items.entries()) assert.ok(Math.abs(x.score - e.items[r]!.score) < 1e-4, `${request} #${r + 1}`);
+    }
+    // constraints leaving fewer candidates than the threshold: the exact scan of those
+    const few = await ann.ask('a vintage lantern under £1.50', { k: 10 });
+    assert.ok(few.understood.candidates < 100);
+    assert.equal(few.understood.vectorSearch, 'exact');
+    // curio search shares the asker's graph instead of building its own
+    assert.equal(Searcher.open(ann).vectorIndex, ann.vectorIndex);
   } finally {
     await store.close();
   }

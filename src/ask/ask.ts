@@ -12,6 +12,7 @@ import { topK } from '../linalg/topk.ts';
 import { encodeCached, textHash, VectorCache, vectorCachePath } from '../text/cache.ts';
 import type { FittableTextEncoder, TextEncoder } from '../text/encoder.ts';
 import { createEncoder, defaultEncoderSpec, type EncoderSpec } from '../text/registry.ts';
+import { ANN_THRESHOLD, vectorIndex, type VectorIndex } from '../text/vector-index.ts';
 import { parseRequest, type Constraint, type Understood } from './parse.ts';
 import { TextIndex } from './text-index.ts';
 import { buildVocabulary, type Vocabulary } from './vocabulary.ts';
@@ -40,6 +41,11 @@ export interface AskUnderstood extends Omit<Understood, 'constraints'> {
   llmFallback?: string;
   /** The encoder of the soft query's vector ('none': BM25 only). */
   encoder: string;
+  /**
+   * How the query vector was compared with the candidates: every one exactly, or (at least annThreshold of them)
+   * through the HNSW graph, plus exactly for the items the query's words matched. Unset without a query vector.
+   */
+  vectorSearch?: 'exact' | 'hnsw';
 }
 
 /** What a RequestInterpreter made of a request. */
@@ -79,6 +85,11 @@ export interface AskerOpenOptions {
   vectorCache?: string | false;
   /** Items encoded so far (a progress bar); `note` names the stage. */
   onProgress?: (done: number, total: number, note?: string) => void;
+  /**
+   * Candidates from which the query vector is compared through an HNSW graph (hnswlib-node) instead of with every
+   * candidate: default ANN_THRESHOLD, as `curio search` does.
+   */
+  annThreshold?: number;
 }
 
 /** An encoder with the vectors of every catalogue item (catalogue order, unit rows, zero rows without text). */
@@ -102,9 +113,13 @@ const PERSONAL_WEIGHT = 0.5;
 const POPULAR_WEIGHT = 0.05;
 /** Weight of the query vector's cosine (scaled to [0, 1] over the candidates) next to the BM25 part. */
 const VECTOR_WEIGHT = 0.5;
+/** Nearest candidates the HNSW graph returns per request (the others get no vector part). */
+const ANN_DEPTH = 200;
 
 export class Asker {
   private popularity: Float32Array | undefined;
+  private index: VectorIndex | undefined;
+  private annThreshold = ANN_THRESHOLD;
 
   private constructor(
     readonly engine: Engine,
@@ -142,7 +157,18 @@ export class Asker {
     const vocabulary = buildVocabulary(catalog, { textItems: (w) => text.items(w) });
     o.onProgress?.(catalog.size, catalog.size, 'words');
     const itemVectors = o.encoder === false ? undefined : await encodeCatalog(engine, extra, createEncoder(defaultEncoderSpec(o.encoder)), o);
-    return new Asker(engine, vocabulary, text, extra, itemVectors);
+    const asker = new Asker(engine, vocabulary, text, extra, itemVectors);
+    if (o.annThreshold !== undefined) asker.annThreshold = o.annThreshold;
+    return asker;
+  }
+
+  /**
+   * The item vectors' index (undefined without vectors), built on first use: an exact scan below the ANN threshold,
+   * an HNSW graph at or above it (src/text/vector-index.ts; `curio search` shares it).
+   */
+  get vectorIndex(): VectorIndex | undefined {
+    if (!this.itemVectors) return undefined;
+    return (this.index ??= vectorIndex(this.itemVectors.vectors, this.itemVectors.encoder.dimension, { threshold: this.annThreshold }));
   }
 
   /** The text encoded for catalogue item i: title, categories, users' tags. */
@@ -225,13 +251,24 @@ export class Asker {
       const { encoder, vectors } = this.itemVectors, d = encoder.dimension;
       const qv = await encoder.encode([u.query]);
       cosine = new Float32Array(n);
-      let max = 0;
-      for (let i = 0; i < n; i++) {
-        if (!mask[i]) continue;
+      const dot = (i: number) => {
         let c = 0;
         for (let x = 0, o = i * d; x < d; x++) c += vectors[o + x]! * qv[x]!;
-        if (c > 0) { cosine[i] = c; if (c > max) max = c; }
+        return c;
+      };
+      const index = remaining >= this.annThreshold ? this.vectorIndex! : undefined;
+      if (index?.kind === 'hnsw') {
+        // the graph's nearest candidates, and every candidate the words matched (a posting list: few) exactly
+        const near = index.search(qv, Math.max(ANN_DEPTH, k), mask);
+        for (let r = 0; r < near.items.length; r++) cosine[near.items[r]!] = Math.max(0, near.scores[r]!);
+        for (let i = 0; i < n; i++) if (hits[i] && mask[i]) cosine[i] = Math.max(0, dot(i));
+        understood.vectorSearch = 'hnsw';
+      } else {
+        for (let i = 0; i < n; i++) if (mask[i]) cosine[i] = Math.max(0, dot(i));
+        understood.vectorSearch = 'exact';
       }
+      let max = 0;
+      for (let i = 0; i < n; i++) if (cosine[i]! > max) max = cosine[i]!;
       if (max > 0) for (let i = 0; i < n; i++) text[i]! += (VECTOR_WEIGHT * cosine[i]!) / max;
       else cosine = undefined;
     }

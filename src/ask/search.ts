@@ -49,9 +49,9 @@ export class Searcher {
   private index: VectorIndex | undefined;
   private constructor(readonly asker: Asker, readonly encoder: TextEncoder, readonly vectors: Float32Array) {}
 
-  /** Exact below ANN_THRESHOLD items, an HNSW graph above (built on the first search). */
+  /** Exact below ANN_THRESHOLD items, an HNSW graph above (built on the first search; the asker's when it shares its vectors). */
   get vectorIndex(): VectorIndex {
-    return (this.index ??= vectorIndex(this.vectors, this.encoder.dimension));
+    return (this.index ??= this.vectors === this.asker.itemVectors?.vectors ? this.asker.vectorIndex! : vectorIndex(this.vectors, this.encoder.dimension));
   }
 
   /**

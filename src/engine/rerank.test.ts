@@ -134,6 +134,19 @@ test('pipeline defaults and recipe defaults set the knobs; the request overrides
   }
 });
 
+test('the display order: a pipeline default `order: greedy` shows the pick order, the request\'s relevance the scores', async () => {
+  const s = await store(byKind);
+  try {
+    const engine = await Engine.open({ store: s, config: { defaults: { rerank: { novelty: 0.7, order: 'greedy' } } } });
+    const greedy = ids(await engine.recommend({ recipe: 'popular', k: 4 }));
+    const relevance = ids(await engine.recommend({ recipe: 'popular', k: 4, order: 'relevance' }));
+    assert.deepEqual(relevance, ['X1', 'X2', 'T1', 'T2']);
+    assert.deepEqual(greedy, ['T1', 'X1', 'T2', 'X2']);
+  } finally {
+    await s.close();
+  }
+});
+
 test('property: re-ranked results never contain an item violating the filter, and are as long as without re-ranking', async () => {
   const rng = mulberry32(21);
   const rows = Array.from({ length: 300 }, (_, i) => syntheticRow(rng, `p${i}`));

@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.ts';
 import { longTailMask } from '../eval/beyond.ts';
 import { topK } from '../linalg/topk.ts';
 import { checkUnit } from '../rerank/candidates.ts';
-import { rerank } from '../rerank/knobs.ts';
+import { rerank, type RerankOrder } from '../rerank/knobs.ts';
 import { CategoryJaccard, ItemCategories, VectorCosine, requireCategories, type ItemSimilarity } from '../rerank/similarity.ts';
 import type { EngineParts, RequestContext } from './context.ts';
 import type { ParsedPipelineConfig, ParsedRequest, RecipeConfig, RerankMethod } from './schema.ts';
@@ -27,6 +27,8 @@ export interface RerankPlan {
   diversity: number;
   novelty: number;
   method: RerankMethod;
+  /** How the chosen items are shown (src/rerank/knobs.ts `order`). */
+  order: RerankOrder;
   candidates: number;
 }
 
@@ -50,7 +52,7 @@ export function rerankPlan(req: ParsedRequest, recipe: RecipeConfig, defaults: N
     throw new ConfigError(req.rerank ? 'rerank' : 'diversity', 'xquad only promotes the long tail (the novelty knob); diversity needs dpp, mmr or calibrated');
   }
   if (diversity === 0 && novelty === 0) return undefined;
-  return { diversity, novelty, method, candidates: r.candidates ?? DEFAULT_RERANK_CANDIDATES };
+  return { diversity, novelty, method, order: req.order ?? r.order ?? 'relevance', candidates: r.candidates ?? DEFAULT_RERANK_CANDIDATES };
 }
 
 export class RerankStage {
@@ -90,7 +92,7 @@ export class RerankStage {
     if (diversity > 0 && method === 'calibrated' && !history?.length) {
       throw new ConfigError('rerank', 'calibrated re-ranking matches the categories of the user\'s history: give a user with events or a history');
     }
-    const chosen = rerank(cands, Math.min(slots, items.length), { diversity, novelty, method }, {
+    const chosen = rerank(cands, Math.min(slots, items.length), { diversity, novelty, method, order: plan.order }, {
       similarity: diversity > 0 && method !== 'calibrated' ? this.itemSimilarity() : undefined,
       categories: diversity > 0 && method === 'calibrated' ? requireCategories(this.itemCategories(), 'rerank', 'calibrated re-ranking') : undefined,
       tail: novelty > 0 ? await this.tailMask() : undefined,

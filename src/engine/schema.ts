@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { RERANK_ORDERS } from '../rerank/knobs.ts';
 import { INTERACTION_TYPES } from '../data/types.ts';
 import { filterNodeSchema } from '../rules/index.ts';
 import { LlmConfigSchema } from '../llm/config.ts';
@@ -56,6 +57,7 @@ export const RerankConfigSchema = z.object({
   diversity: unitKnob.optional(),
   novelty: unitKnob.optional(),
   method: z.enum(RERANK_METHODS).optional(),
+  order: z.enum(RERANK_ORDERS).optional(),
   /** How many of the best candidates (after filters and boosts) the re-ranker chooses from (default 200). */
   candidates: z.number().int().min(1).max(10_000).optional(),
 }).strict();
@@ -105,11 +107,16 @@ export const RequestSchema = z.object({
    * Trade relevance for a more varied list, 0 (off) to 1 (src/rerank/knobs.ts). Checked by the engine, so a value
    * outside [0, 1] is a ConfigError naming this field.
    */
-  diversity: z.number().optional(),
+  diversity: z.number().optional().describe('Trade relevance for a more varied list: 0 (off, default) to 1 (most varied), by the `rerank` method; outside [0, 1] is a 400 naming this field.'),
   /** Promote long-tail (less popular) items, 0 (off) to 1 (tail items only). */
-  novelty: z.number().optional(),
+  novelty: z.number().optional().describe('Promote long-tail (less popular) items: 0 (off, default; the user\'s own head/tail mix) to 1 (tail items only); outside [0, 1] is a 400 naming this field.'),
   /** Which re-ranker spends `diversity`: dpp (default), mmr, calibrated; xquad = novelty only. */
-  rerank: z.enum(RERANK_METHODS).optional(),
+  rerank: z.enum(RERANK_METHODS).optional().describe('Which re-ranker spends `diversity`: dpp (default), mmr, calibrated (matches the categories of the user\'s history); xquad = novelty only.'),
+  /**
+   * How the re-ranked items are shown: 'relevance' (default: the chosen set best-first by the model's score) or
+   * 'greedy' (the order the re-ranker picked them in). See src/rerank/knobs.ts.
+   */
+  order: z.enum(RERANK_ORDERS).optional().describe('How re-ranked items are shown: relevance (default; the chosen set best-first by score) or greedy (the order the re-ranker picked them in).'),
   /** The request's clock, ms since epoch. Default: now for the user's own events; the latest stored event for trends. */
   now: z.number().optional(),
 }).strict();

@@ -39,6 +39,12 @@ export interface NativeAddon {
    * [candidates counted, entries listed]. Absent from builds older than this declaration.
    */
   topFactors?(Y: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array): [number, number];
+  /**
+   * topFactors with a first pass over int8 factors (Q: round(Y / scale) per row, see quantizeRows): only the rows
+   * that may reach the top k are scored in float, so the result equals topFactors' (same items, scores, count).
+   * Returns [candidates, listed, rows scored exactly], or null when x rules the int8 pass out (non-finite or huge).
+   */
+  topFactorsInt8?(Y: Float32Array, Q: Int8Array, scale: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }

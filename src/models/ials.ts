@@ -11,7 +11,7 @@ import { gramian, mirrorUpper } from '../linalg/vec.ts';
 import { createKernel, type AlsKernelInit, type AlsTask, type SparseRows } from '../parallel/als-kernel.ts';
 import { balancedSplit, defaultThreads, sharedArray, WorkerPool } from '../parallel/pool.ts';
 import { BaseRecommender, expectArray } from './base.ts';
-import { assertFinite, cosineNeighbours, initFactors, rowNorms, scoreAll, topKFactors } from './mf.ts';
+import { assertFinite, cosineNeighbours, initFactors, quantizeRows, rowNorms, scoreAll, topKFactors, type QuantizedRows } from './mf.ts';
 import type { FitOptions, ModelArtifact, ModelFactory, TopCandidates } from './types.ts';
 
 export const IalsConfigSchema = strictObject({
@@ -47,6 +47,8 @@ const MIN_PARALLEL_WORK = 2_000_000;
 export class Ials extends BaseRecommender<IalsConfig> {
   readonly kind = 'ials';
   userFactors: Float32Array = new Float32Array(0);
+  /** int8 copy of the item factors for serving (topForUser), made on first use, for the array it was made of. */
+  private quantized: (QuantizedRows & { of: Float32Array }) | undefined;
   itemFactors: Float32Array = new Float32Array(0);
   private itemGram: Float64Array | undefined;
   private itemNorms: Float32Array | undefined;
@@ -98,7 +100,8 @@ export class Ials extends BaseRecommender<IalsConfig> {
   topForUser(user: number, toCatalog: Int32Array, allowed: Uint8Array, k: number): TopCandidates {
     const nU = this.nUsers;
     if (user < 0 || user >= nU) throw new RangeError(`user index ${user} outside 0..${nU - 1}`);
-    return topKFactors(this.itemFactors, this.nItems, this.f, this.userFactors, user * this.f, toCatalog, allowed, k);
+    if (this.quantized?.of !== this.itemFactors) this.quantized = { of: this.itemFactors, ...quantizeRows(this.itemFactors, this.nItems, this.f) };
+    return topKFactors(this.itemFactors, this.nItems, this.f, this.userFactors, user * this.f, toCatalog, allowed, k, this.quantized);
   }
 
   /** The user vector ALS would compute for this history with the item factors fixed (exact solve). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../data/random.ts';
 import { nativeAddon } from '../linalg/native.ts';
-import { topKFactors, topKFactorsReference } from './mf.ts';
+import { quantizeRows, topKFactors, topKFactorsReference } from './mf.ts';
 
 const native = nativeAddon();
 
@@ -65,4 +65,43 @@ test('native topFactors rejects arrays that do not match', { skip: native?.topFa
   assert.throws(() => native!.topFactors!(Y, 3, x, map.subarray(1), allowed, 2, new Int32Array(2), new Float32Array(2)), /sizes/);
   assert.throws(() => native!.topFactors!(Y, 3, x, map, allowed, 3, new Int32Array(2), new Float32Array(2)), /fit the output/);
   assert.throws(() => native!.topFactors!(Y, 3, x, map, new Float32Array(4) as never, 2, new Int32Array(2), new Float32Array(2)), /allowed: Uint8Array/);
+});
+
+test('the int8 first pass lists exactly what the float scan lists, scoring few rows in float; near-ties and odd rows too', () => {
+  const cases: [string, ReturnType<typeof data>, number, number][] = [];
+  for (const [seed, nItems, f] of [[11, 3001, 64], [12, 777, 13], [13, 40, 32]] as const) cases.push([`random ${seed}`, data(seed, nItems, f), nItems, f]);
+  // Near-ties: every row the same up to 1e-6, far below the int8 step, so the first pass rules out nothing.
+  const rng = new Rng(14), f = 16, n = 600;
+  const base = Float32Array.from({ length: f }, () => rng.normal());
+  const near = data(15, n, f);
+  for (let j = 0; j < n; j++) for (let k = 0; k < f; k++) if (j !== 5 && j !== 8) near.Y[j * f + k] = base[k]! + (rng.next() - 0.5) * 1e-6;
+  cases.push(['near-ties', near, n, f]);
+  // A query with NaN: the int8 pass declines and the float scan answers.
+  const nanX = data(16, 300, 8);
+  nanX.x[2] = NaN;
+  cases.push(['NaN query', nanX, 300, 8]);
+  for (const [name, { Y, toCatalog, allowed, x }, nItems, f] of cases) {
+    const q = quantizeRows(Y, nItems, f);
+    for (const k of [1, 10, 50, nItems + 5]) {
+      const want = topKFactorsReference(Y, nItems, f, x, 0, toCatalog, allowed, k);
+      const got = topKFactors(Y, nItems, f, x, 0, toCatalog, allowed, k, q);
+      assert.equal(got.count, want.count, `${name}, k ${k}`);
+      assert.deepEqual(Array.from(got.items), Array.from(want.items), `${name}, k ${k}`);
+      assert.deepEqual(Array.from(got.scores), Array.from(want.scores), `${name}, k ${k}`);
+      if (native?.topFactorsInt8 && name.startsWith('random') && nItems >= 500 && k === 10) {
+        assert.ok(got.exactlyScored !== undefined && got.exactlyScored < nItems / 4, `${name}: ${got.exactlyScored} of ${nItems} rows scored in float`);
+      }
+    }
+  }
+});
+
+test('quantizeRows: each value within half a step of its row scale; rows with NaN or infinity get an infinite scale', () => {
+  const Y = Float32Array.of(0.5, -1.27, 0.004, 0, 0, 0, 1, NaN, 2, 3, -Infinity, 1);
+  const { Q, scale } = quantizeRows(Y, 4, 3);
+  assert.ok(Math.abs(scale[0]! - 1.27 / 127) < 1e-9);
+  assert.equal(Q.length, 32 * 3); // one block of 32 rows, k-major
+  for (let k = 0; k < 3; k++) assert.ok(Math.abs(Y[k]! - scale[0]! * Q[k * 32]!) <= scale[0]! / 2, `entry ${k}`);
+  assert.deepEqual([Q[0], Q[32], Q[64]], [50, -127, 0]);
+  assert.equal(scale[1], 0);
+  assert.deepEqual([scale[2], scale[3]], [Infinity, Infinity]);
 });

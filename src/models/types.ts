@@ -64,6 +64,8 @@ export interface TopCandidates {
   scores: Float32Array;
   /** Allowed catalogue items the model scored (finite or +inf): the candidates a full-array ranking would see. */
   count: number;
+  /** Rows scored in float after the int8 first pass (when it ran): the rest were ruled out by its bound. */
+  exactlyScored?: number;
 }
 
 export interface Recommender<C extends object = object> {

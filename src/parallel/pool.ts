@@ -56,6 +56,7 @@ export class WorkerPool<Task = unknown, Result = unknown> {
   private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
   private closed = false;
+  private idleUnref = false;
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
@@ -64,6 +65,7 @@ export class WorkerPool<Task = unknown, Result = unknown> {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        if (this.idleUnref && !this.pending.size) for (const x of this.workers) x.unref();
         if (m.ok) p.resolve(m.result as Result);
         else p.reject(new WorkerError(`worker task failed: ${m.error}`));
       });
@@ -107,11 +109,22 @@ export class WorkerPool<Task = unknown, Result = unknown> {
     return new WorkerPool<T, R>(workers);
   }
 
+  /**
+   * For a pool kept for the life of the process (started on first use, never closed): while no task runs, its
+   * workers do not keep the process alive.
+   */
+  unrefWhenIdle(): this {
+    this.idleUnref = true;
+    if (!this.pending.size) for (const w of this.workers) w.unref();
+    return this;
+  }
+
   /** Runs tasks[i] on worker i (tasks.length <= size). */
   run(tasks: Task[]): Promise<Result[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new WorkerError('worker pool is closed'));
     if (tasks.length > this.workers.length) throw new RangeError(`${tasks.length} tasks for ${this.workers.length} workers`);
+    if (this.idleUnref) for (const w of this.workers) w.ref();
     return Promise.all(tasks.map((task, w) => new Promise<Result>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });

@@ -10,10 +10,11 @@ const port = parentPort!;
 const { module, init } = workerData as { module: string; init: unknown };
 const mod = (await import(module)) as KernelModule<unknown, unknown, unknown>;
 const handle = mod.createKernel(init);
-port.on('message', (msg: TaskMessage) => {
+port.on('message', async (msg: TaskMessage) => {
   let reply: ReplyMessage;
   try {
-    reply = { id: msg.id, ok: true, result: handle(msg.task) };
+    // a handler may answer with a promise (the text encoders run on WebAssembly asynchronously)
+    reply = { id: msg.id, ok: true, result: await handle(msg.task) };
   } catch (e) {
     reply = { id: msg.id, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }

@@ -192,3 +192,20 @@ test('similarity rows (the re-rankers\' fast path) equal pairwise similarities',
     for (let q = 0; q < n; q++) assert.ok(Math.abs(row[q]! - sim.similarity(a, items[q]!)) < 1e-6, `${sim.name} ${a} ${items[q]}`);
   }
 });
+
+test('DPP kernel: category Jaccard is positive definite over distinct category sets (Bouchard et al. 2013), so S needs no ridge to be a kernel', () => {
+  // every distinct non-empty subset of 5 categories, plus uncategorised items (similarity 0 to all others)
+  const subsets: string[][] = [];
+  for (let mask = 1; mask < 32; mask++) subsets.push(['a', 'b', 'c', 'd', 'e'].filter((_, b) => mask & (1 << b)));
+  const n = subsets.length + 3;
+  const sim = new CategoryJaccard(ItemCategories.fromLists(n, (i) => subsets[i]));
+  // Cholesky without any ridge: every pivot stays positive
+  const L = new Float64Array(n * n);
+  let minPivot = Infinity;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    let s = sim.similarity(i, j);
+    for (let t = 0; t < j; t++) s -= L[i * n + t]! * L[j * n + t]!;
+    if (i === j) { minPivot = Math.min(minPivot, s); L[i * n + i] = Math.sqrt(s); } else L[i * n + j] = s / L[j * n + j]!;
+  }
+  assert.ok(minPivot > 1e-6, `smallest Cholesky pivot ${minPivot}`);
+});

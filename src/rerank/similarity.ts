@@ -67,7 +67,8 @@ export function requireCategories(c: ItemCategories | undefined, field: string, 
 /**
  * A similarity between two items of one index space. Re-rankers and intra-list diversity take any
  * implementation: category Jaccard and factor cosine here; text vectors only need a `VectorSimilarity` over
- * their embeddings (or their own class). DPP needs a positive semi-definite similarity (Jaccard and cosine are).
+ * their embeddings (or their own class). DPP needs a positive semi-definite similarity: cosine is (a Gram matrix
+ * of unit vectors), and so is Jaccard of sets (Bouchard, Jousselme & Doré 2013; rerank.test.ts checks it).
  */
 export interface ItemSimilarity {
   /** Short label for reports, e.g. "jaccard(categories)". */

@@ -82,3 +82,33 @@ test('an error answer carries the request id in its body, header and log line', 
   const line = logged().find((l) => l.reqId === 'no-key-1');
   assert.equal(line?.status, 401);
 });
+
+/** Runs `body` in a child process with jsonLogger() on its stdout; returns its lines, each with when it arrived. */
+async function childLines(body: string): Promise<{ line: Record<string, unknown>; at: number }[]> {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const script = `const { jsonLogger } = await import(${JSON.stringify(new URL('./log.ts', import.meta.url).href)});\nconst log = jsonLogger();\n${body}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out: { line: Record<string, unknown>; at: number }[] = [];
+  for await (const l of createInterface({ input: child.stdout })) out.push({ line: JSON.parse(l) as Record<string, unknown>, at: performance.now() });
+  return out;
+}
+
+test('request lines on stdout are batched but never lost or reordered: other lines flush them first, exit flushes the rest', async () => {
+  const out = await childLines(`
+    for (let i = 0; i < 5; i++) log.request({ reqId: 'r' + i, status: 200 });
+    log.warn('between');
+    for (let i = 0; i < 3; i++) log.request({ reqId: 'late' + i, status: 200 });
+  `);
+  assert.deepEqual(out.map((o) => o.line.reqId ?? o.line.msg), ['r0', 'r1', 'r2', 'r3', 'r4', 'between', 'late0', 'late1', 'late2']);
+  assert.deepEqual([out[0]!.line.msg, out[0]!.line.level, out[0]!.line.status], ['request', 30, 200]);
+});
+
+test('a batched request line is written within its flush delay, not held until the next line', async () => {
+  const out = await childLines(`
+    log.request({ reqId: 'alone' });
+    setTimeout(() => log.info('two seconds later'), 2000);
+  `);
+  assert.deepEqual(out.map((o) => o.line.reqId ?? o.line.msg), ['alone', 'two seconds later']);
+  assert.ok(out[1]!.at - out[0]!.at > 1000, `the request line arrived ${Math.round(out[1]!.at - out[0]!.at)} ms before the next`);
+});

@@ -177,10 +177,12 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     // limit); the catch-all '/*' means only the middlewares matched: no route, and the raw path must not be a label.
     const template = routePath(c, -1);
     metrics.observe(c.req.method, template === '/*' || template === '*' ? UNMATCHED_ROUTE : template, c.res.status, ms / 1000);
-    log.info('request', {
+    const line = {
       reqId: requestId, method: c.req.method, route: c.req.routePath, status: c.res.status,
       ms: Math.round(ms * 100) / 100, key: c.get('keyId'),
-    });
+    };
+    if (log.request) log.request(line);
+    else log.info('request', line);
   });
   if (o.corsOrigins?.length) app.use('*', cors({ origin: o.corsOrigins, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   const maxBody = o.bodyLimit ?? 1 << 20;

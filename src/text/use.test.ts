@@ -40,3 +40,26 @@ test('use: unit rows that put paraphrases closer than unrelated sentences; batch
   assert.ok(dot(batched, 0, 1, d) > dot(batched, 0, 2, d) + 0.2, `horror~monsters ${dot(batched, 0, 1, d)} vs horror~lunch bag ${dot(batched, 0, 2, d)}`);
   assert.ok(dot(batched, 0, 1, d) > dot(batched, 0, 4, d));
 });
+
+test('use on 2 threads: each worker encodes a share with its own model; every row as on one thread (cosine >= 0.9999)', async () => {
+  const words = ['haunted', 'lunch', 'spaceboy', 'comedy', 'war', 'vintage', 'alarm', 'clock', 'romantic', 'kids', 'christmas', 'musical'];
+  // 90 texts of different lengths (and two empty ones): 3 model batches of 32, shared between the workers
+  const texts = Array.from({ length: 90 }, (_, i) => (i % 45 === 7 ? '' : Array.from({ length: 1 + (i % 9) }, (_, j) => words[(i * 7 + j * 5) % words.length]).join(' ')));
+  const one = new UseEncoder({ threads: 1 });
+  const two = new UseEncoder({ threads: 2 });
+  const a = await one.encode(texts), b = await two.encode(texts);
+  assert.equal(one.lastThreads, 1);
+  assert.equal(two.lastThreads, 2);
+  const d = 512;
+  let worst = 1;
+  for (let r = 0; r < texts.length; r++) {
+    if (!texts[r]) { assert.equal(dot(b, r, r, d), 0, `row ${r}: empty text, zero row`); continue; }
+    let ab = 0;
+    for (let c = 0; c < d; c++) ab += a[r * d + c]! * b[r * d + c]!;
+    worst = Math.min(worst, ab / Math.sqrt(dot(a, r, r, d) * dot(b, r, r, d)));
+  }
+  assert.ok(worst >= 0.9999, `lowest cosine ${worst}`);
+  // a single query stays on this thread (no hand-off cost on a request)
+  await two.encode(['a funny film']);
+  assert.equal(two.lastThreads, 1);
+});

@@ -4,7 +4,9 @@
  * are read from the package folder: no network at load or encode time. The packages are imported on first use
  * only, so commands that never encode with `use` do not pay the ~0.4 s it takes to load tfjs and the model.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { balancedSplit, WorkerPool } from '../parallel/pool.ts';
 import { parseConfig, strictObject } from '../config.ts';
 import { normalizeRows, type TextEncoder } from './encoder.ts';
 
@@ -13,6 +15,11 @@ export const UseConfigSchema = strictObject({
   batch: z.number().int().positive().max(1024).default(32),
   /** Characters of each text kept: the cost grows with the number of word pieces. */
   maxChars: z.number().int().positive().default(1000),
+  /**
+   * Threads encoding at once, each a worker with its own copy of the model: default the machine's cores (at most
+   * 8); 1 = this thread only. A call with at most `batch` texts (a request's query) always stays on this thread.
+   */
+  threads: z.number().int().positive().max(64).optional(),
 });
 export type UseConfig = z.infer<typeof UseConfigSchema>;
 
@@ -43,14 +50,37 @@ async function loadModel(): Promise<EmbeddingsModel> {
   }
 }
 
+// One pool of workers per process and configuration, started by the first large encode and kept (idle workers
+// do not hold the process open): each worker loads the model once (~0.5 s), not once per call.
+const pools = new Map<string, Promise<WorkerPool<string[], Float32Array>>>();
+
+function usePool(threads: number, batch: number, maxChars: number): Promise<WorkerPool<string[], Float32Array>> {
+  const key = `${threads}/${batch}/${maxChars}`;
+  let p = pools.get(key);
+  if (!p) {
+    p = WorkerPool.start<string[], Float32Array>(threads, new URL('./use-kernel.ts', import.meta.url), () => ({ batch, maxChars })).then((x) => x.unrefWhenIdle());
+    p.catch(() => pools.delete(key));
+    pools.set(key, p);
+  }
+  return p;
+}
+
 export class UseEncoder implements TextEncoder {
   readonly name = 'use';
   readonly dimension = 512;
   readonly key = `use:${MODEL_VERSION}`;
   readonly config: Readonly<UseConfig>;
 
+  /** Threads the last `encode` ran on (1: this thread). */
+  lastThreads = 1;
+
   constructor(config: unknown = {}) {
     this.config = Object.freeze(parseConfig(UseConfigSchema, config, 'encoder.use'));
+  }
+
+  /** Threads a large encode uses: `threads`, or the machine's cores (at most 8). */
+  get threads(): number {
+    return this.config.threads ?? Math.min(8, availableParallelism());
   }
 
   /** Loads the model now (it is otherwise loaded by the first `encode`). */
@@ -64,8 +94,19 @@ export class UseEncoder implements TextEncoder {
     const rows: number[] = [];
     texts.forEach((t, r) => { if (/[\p{L}\p{N}]/u.test(t)) rows.push(r); });
     if (!rows.length) return out;
-    const model = await loadModel();
     const { batch, maxChars } = this.config;
+    const threads = Math.min(this.threads, Math.ceil(rows.length / batch));
+    this.lastThreads = Math.max(1, threads);
+    if (threads > 1) {
+      // contiguous shares of about equal length in characters (the cost grows with the word pieces)
+      const bounds = balancedSplit(rows.length, threads, (q) => Math.min(texts[rows[q]!]!.length, maxChars) + 8);
+      const parts = Array.from({ length: threads }, (_, w) => rows.slice(bounds[w]!, bounds[w + 1]!));
+      const pool = await usePool(this.threads, batch, maxChars);
+      const vectors = await pool.run(parts.map((part) => part.map((r) => texts[r]!)));
+      parts.forEach((part, w) => part.forEach((r, q) => out.set(vectors[w]!.subarray(q * d, (q + 1) * d), r * d)));
+      return out; // rows already unit length (the workers run this method on one thread)
+    }
+    const model = await loadModel();
     for (let s = 0; s < rows.length; s += batch) {
       const part = rows.slice(s, s + batch);
       const vectors = await model.embed(part.map((r) => texts[r]!.slice(0, maxChars)));
