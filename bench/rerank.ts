@@ -10,7 +10,7 @@
  * at equal ILD compares the upper hulls of their points on a common ILD grid (src/eval/tradeoff.ts). The +25%
  * ILD target is set against two ceilings: the distance's analytic maximum and an ORACLE that knows the test items
  * (src/eval/diversity-oracle.ts). (3) The evaluation's cost with and without all beyond-accuracy metrics.
- *   npm run bench -- rerank [--quick] [--only=latency|ml-latest-small|online-retail] [--pools=200,1000] [--diversity=0.1,0.5,1 (the MMR/DPP knob grid)]
+ *   npm run bench -- rerank [--quick] [--only=latency|ml-latest-small|online-retail] [--pools=200,1000] [--diversity=0.1,0.5,1 (the MMR/DPP knob grid)] [--points]
  *   (data: $CURIO_DATA or ../shared/data)
  */
 import { cpus, loadavg } from 'node:os';
@@ -339,6 +339,11 @@ for (const s of await setups()) {
         return `${v}: mean margin ${mean}, worst ${(w.relative * 100).toFixed(2)}% at ILD ${w.x.toFixed(3)} (dpp ${w.a.toFixed(4)}, mmr ${w.b.toFixed(4)}); noise there: paired NDCG difference of the nearest settings (dpp ${pa.knob} pool ${pa.pool}, mmr ${pb.knob} pool ${pb.pool}) ${rel(d.mean)} ± ${rel(d.half)} of base`;
       };
       checks.push(`- ${s.name}, ${dist.label}, ${dppMethod === 'dpp' ? `dpp (kernel S + ${DEFAULT_DPP_RIDGE}·I, the knob's)` : 'dpp (kernel S, β = 0)'} vs mmr, hulls on ${gaps.length} common ILD points ${gaps.length ? `${gaps[0]!.x.toFixed(3)}–${gaps[gaps.length - 1]!.x.toFixed(3)}` : ''}\n  - within 3% NDCG loss (${band.length} points): ${verdict(band)}\n  - whole range: ${verdict(gaps)}`);
+    }
+    if (process.argv.includes('--points')) {
+      console.log(`\n${s.name}, ${dist.label}: every validation point (--points)\n`);
+      printTable(points.map((p) => ({ method: p.method, knob: p.knob, pool: p.pool, 'NDCG@10': p.m['ndcg@10']!, 'ILD@10': p.m['ild@10']!, 'novelty@10': p.m['novelty@10']!, 'KL@10': p.m['calibration@10']! })));
+      console.log('');
     }
     console.log(`${dist.label}: un-re-ranked validation NDCG@10 ${base['ndcg@10']!.toFixed(4)}, ILD@10 ${base['ild@10']!.toFixed(3)} (at most ${maxIld.toFixed(3)}, ${pct(maxIld, base['ild@10']!)}), novelty@10 ${base['novelty@10']!.toFixed(3)} bits, KL@10 ${base['calibration@10']!.toFixed(3)}; ${points.length} grid points, ${perPoint.toFixed(1)} s each`);
   }

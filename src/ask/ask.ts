@@ -120,6 +120,7 @@ export class Asker {
   private popularity: Float32Array | undefined;
   private index: VectorIndex | undefined;
   private annThreshold = ANN_THRESHOLD;
+  private noText: Uint8Array | undefined;
 
   private constructor(
     readonly engine: Engine,
@@ -177,6 +178,19 @@ export class Asker {
     return [c.title(i) ?? '', c.categories(i).join(', '), tags.get(i) ?? ''].filter(Boolean).join('. ');
   }
 
+  /** 1 for the catalogue items with no text at all (no title, categories or users' tags): words cannot find them. */
+  get withoutText(): Uint8Array {
+    if (this.noText) return this.noText;
+    const c = this.engine.catalog, out = new Uint8Array(c.size);
+    for (let i = 0; i < c.size; i++) if (!c.title(i) && !c.categories(i).length && !this.tags.get(i)) out[i] = 1;
+    return (this.noText = out);
+  }
+
+  /** log(1 + events) of each catalogue item, scaled to [0, 1] (zeros without events): the ranking without a model. */
+  popularityPrior(): Promise<Float32Array> {
+    return this.popularPrior();
+  }
+
   parse(request: string): Understood {
     return parseRequest(request, this.vocabulary, this.engine.catalog);
   }
@@ -230,6 +244,14 @@ export class Asker {
       }
     }
     const prior = personal ? minMax(personal, mask) : await this.popularPrior();
+    const behaviour = personal ? 'your model' : 'popularity';
+    let textless = 0;
+    if (u.queryWords.length) {
+      const none = this.withoutText;
+      let left = 0; // the candidates still in (the user's seen items are out when personalised)
+      for (let i = 0; i < n; i++) { textless += mask[i]! & none[i]!; left += mask[i]!; }
+      if (textless) warnings.push(`${textless} of the ${left} candidates have no text (no title, categories or tags): the words cannot rank them, ${behaviour} alone does`);
+    }
 
     // The query's words in request order (repeats dropped), so adjacent pairs are the request's own.
     const words = u.queryWords;
@@ -283,6 +305,7 @@ export class Asker {
     for (let r = 0; r < top.items.length; r++) {
       const i = top.items[r]!;
       const reasons: Reason[] = [];
+      if (textless && this.withoutText[i]) reasons.push({ kind: 'no-text', text: `has no text to match the words: ranked by ${behaviour}` });
       if (asked.length || avoided.length) {
         reasons.push({ kind: 'request', text: [asked.length ? `meets ${asked.join(', ')}` : '', avoided.length ? `avoids ${avoided.join(', ')}` : ''].filter(Boolean).join('; '), evidence: { constraints: constraints.map((c) => c.text) } });
       }

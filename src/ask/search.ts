@@ -99,7 +99,9 @@ export class Searcher {
       if (!engine.trained) warnings.push(`no trained model: not personalised for "${o.user}"`);
       else {
         try {
-          const r = await engine.recommend({ recipe: 'recommend', user: o.user, candidates: candidateIds, k: candidateIds.length, excludeSeen: false });
+          // an id filter, not the request's `candidates` field: the engine does not apply that one (it returned items
+          // outside the list, which then joined the fusion)
+          const r = await engine.recommend({ recipe: 'recommend', user: o.user, filter: { op: 'in', field: 'id', values: candidateIds }, k: candidateIds.length, excludeSeen: false });
           const ranked = Int32Array.from(r.items, (x) => c.ids.get(x.item));
           ranked.forEach((i, q2) => { modelRank[i] = q2 + 1; });
           lists.push(ranked);
@@ -110,6 +112,11 @@ export class Searcher {
         }
       }
     }
+    const none = this.asker.withoutText;
+    let textless = 0;
+    for (let i = 0; i < n; i++) textless += allowed[i]! & none[i]!;
+    if (textless && (byText.length || byVector.length)) warnings.push(`${textless} items have no text (no title, categories or tags): a search cannot find them`);
+    if (textless && !byText.length && !byVector.length) return this.byBehaviour(q, words, warnings, allowed, textless, k, o.user);
     const fused = reciprocalRankFusion(lists, n);
     for (let i = 0; i < n; i++) if (!fused[i]) fused[i] = NaN;
     const top = topK(fused, k);
@@ -126,5 +133,34 @@ export class Searcher {
       items.push({ rank: r + 1, item: c.ids.id(i), score: top.scores[r]!, title: c.title(i) ?? '', reasons });
     }
     return { query: q, words, personalised, warnings, items };
+  }
+
+  /** Nothing matched the words: the items without text, which words cannot find, ranked by the user's model or popularity. */
+  private async byBehaviour(q: string, words: string[], warnings: string[], allowed: Uint8Array, textless: number, k: number, user: string | undefined): Promise<SearchAnswer> {
+    const engine = this.asker.engine, c = engine.catalog, n = c.size, none = this.asker.withoutText;
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) if (allowed[i] && none[i]) ids.push(c.ids.id(i));
+    const items: ResultItem[] = [];
+    if (user !== undefined && engine.trained) {
+      try {
+        const r = await engine.recommend({ recipe: 'recommend', user, filter: { op: 'in', field: 'id', values: ids }, k: Math.min(k, ids.length), excludeSeen: false });
+        for (const x of r.items) items.push({ rank: items.length + 1, item: x.item, score: x.score, title: c.title(c.ids.get(x.item)) ?? '', reasons: [{ kind: 'no-text', text: `has no text to match: your model ranks it #${items.length + 1} of the ${textless} items without text` }] });
+        warnings.push(`nothing matched "${q}": the ${textless} items without text, ranked by your model`);
+        return { query: q, words, personalised: true, warnings, items };
+      } catch (e) {
+        if (!(e instanceof UnknownUserError)) throw e;
+        warnings.push(`user "${user}" is unknown to the model: not personalised`);
+      }
+    } else if (user !== undefined) warnings.push(`no trained model: not personalised for "${user}"`);
+    const pop = await this.asker.popularityPrior();
+    const scores = new Float32Array(n).fill(NaN);
+    for (let i = 0; i < n; i++) if (allowed[i] && none[i]) scores[i] = pop[i]!;
+    const top = topK(scores, k);
+    for (let r = 0; r < top.items.length; r++) {
+      const i = top.items[r]!;
+      items.push({ rank: r + 1, item: c.ids.id(i), score: top.scores[r]!, title: c.title(i) ?? '', reasons: [{ kind: 'no-text', text: 'has no text to match: popular among all users', evidence: { prior: top.scores[r] } }] });
+    }
+    warnings.push(`nothing matched "${q}": the ${textless} items without text, ranked by popularity`);
+    return { query: q, words, personalised: false, warnings, items };
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError } from './encoder.ts';
-import { createEncoder } from './registry.ts';
+import { createEncoder, encoderAvailable, OPTIONAL_ENCODERS } from './registry.ts';
 import { encodeCached, textHash, VectorCache, vectorCachePath } from './cache.ts';
 import type { TfidfEncoder } from './tfidf.ts';
 import { transformersInstalled } from '../llm/onnx-encoder.ts';
@@ -15,6 +15,14 @@ test('registry: tfidf is built in; a missing optional encoder names the package 
   // with the add-on installed, src/llm/onnx-encoder.test.ts checks the encoder instead
   if (!transformersInstalled()) assert.throws(() => createEncoder({ name: 'onnx' }), (e: unknown) => e instanceof EncoderUnavailableError && /npm install @huggingface\/transformers/.test(e.message));
   assert.throws(() => createEncoder('bert9'), (e: unknown) => e instanceof ConfigError && /available: tfidf/.test(e.message));
+  // the path \`use\` takes when its packages are absent (they are installed here): every missing package named
+  OPTIONAL_ENCODERS.absent = { packages: ['@curio-test/absent-core', '@curio-test/absent-model'], what: 'a model not installed' };
+  try {
+    assert.equal(encoderAvailable('absent'), false);
+    assert.throws(() => createEncoder('absent'), (e: unknown) => e instanceof EncoderUnavailableError && e.message === 'text encoder "absent" (a model not installed) needs @curio-test/absent-core, @curio-test/absent-model: run `npm install @curio-test/absent-core @curio-test/absent-model`, or use encoder "tfidf" (built in)');
+  } finally {
+    delete OPTIONAL_ENCODERS.absent;
+  }
 });
 
 test('vector cache: only missing texts are encoded; the file round-trips and rejects another key', async () => {
