@@ -133,6 +133,13 @@ test('filters, categories, exclusions and the non-product default', async () => 
     assert.deepEqual(ids(textiles), ['D', 'C']);
     const excl = await engine.recommend({ recipe: 'popular', k: 2, exclude: ['A'] });
     assert.deepEqual(ids(excl), ['B', 'D']);
+    // Given candidates: only they may come back, still filtered; an unknown id is simply never returned.
+    const given = await engine.recommend({ recipe: 'popular', k: 20, candidates: ['H', 'C', 'POST', 'nope'] });
+    assert.deepEqual(ids(given), ['C', 'H']);
+    const givenCheap = await engine.recommend({ recipe: 'popular', k: 20, candidates: ['A', 'B', 'C'], filter: 'price < 10' });
+    assert.deepEqual(ids(givenCheap), ['B', 'C']);
+    const personal = await engine.recommend({ user: 'g0', k: 20, candidates: ['A', 'G', 'B'] });
+    assert.ok(ids(personal).every((x) => x === 'A' || x === 'B'), `only given candidates, not seen ones: ${ids(personal)}`);
     assert.equal(all.items[0]!.reasons[0]!.text, 'popular: 8 events');
   } finally {
     await store.close();

@@ -334,6 +334,15 @@ export class Engine implements EngineParts {
         andInto(mask, fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' }));
       }
     }
+    if (req.candidates) {
+      // "Only these items may be returned": ids outside the catalogue simply cannot be.
+      const only = new Uint8Array(mask.length);
+      for (const id of req.candidates) {
+        const c = this.catalog.ids.get(id);
+        if (c >= 0) only[c] = mask[c]!;
+      }
+      mask = only;
+    }
     for (const c of ctx.seeds) mask[c] = 0;
     for (const id of req.exclude ?? []) {
       const c = this.catalog.ids.get(id);
