@@ -150,6 +150,15 @@ export class Asker {
     return [c.title(i) ?? '', c.categories(i).join(', '), tags.get(i) ?? ''].filter(Boolean).join('. ');
   }
 
+  /**
+   * The same vocabulary, text index and item vectors answering through another engine over the same catalogue (a
+   * server's next model or refitted recipes): nothing is rebuilt.
+   */
+  withEngine(engine: Engine): Asker {
+    if (engine.catalog !== this.engine.catalog) throw new CurioError('Asker.withEngine: the engine reads another catalogue; open a new Asker');
+    return new Asker(engine, this.vocabulary, this.text, this.tags, this.itemVectors);
+  }
+
   parse(request: string): Understood {
     return parseRequest(request, this.vocabulary, this.engine.catalog);
   }

@@ -23,6 +23,7 @@ import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
 import { dashboardApp } from './dashboard/index.ts';
 import { Retrainer, type RetrainOptions } from './retrain.ts';
+import { askRoutes, type AskRoutesOptions } from './ask-routes.ts';
 
 export interface ServerOptions {
   store: DataStore;
@@ -44,6 +45,8 @@ export interface ServerOptions {
   metricsPublic?: boolean;
   /** Background retraining (schedule, after N events); without it, POST /v1/model/retrain still retrains on demand. */
   retrain?: RetrainOptions;
+  /** /v1/ask and /v1/search: the text encoder of their index (see AskRoutesOptions). */
+  ask?: AskRoutesOptions;
 }
 
 export interface RunningServer {
@@ -68,6 +71,12 @@ interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undef
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** Registers a JSON route: validation, scope, OpenAPI entry (for route modules in their own files, e.g. ask-routes.ts). */
+export type Route = <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  method: 'get' | 'post' | 'put' | 'delete', path: string, spec: RouteSpec<B, Q>,
+  handler: (x: { c: Context<Vars>; body: Infer<B>; query: Infer<Q>; param: (name: string) => string }) => Promise<unknown>,
+) => void;
 
 /** Deepest nesting of a JSON value, measured without recursion (a hostile body cannot overflow the stack here). */
 function jsonDepth(v: unknown, limit: number): number {
@@ -348,7 +357,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const existed = (await userExists(id)) !== undefined;
     const events = await retrainer.erasing(id, () => store.deleteUser(id));
     engines.erase(id);
-    engines.current.engine.refresh(); // co-occurrence, popularity... were fitted with their events
+    engines.refitNow(); // co-occurrence, popularity... were fitted with their events
     return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
   route('get', '/v1/users/:id/export', { scope: 'admin', tag: 'users', summary: 'GDPR export: everything the store holds about the user', response: S.UserExport }, async ({ param }) => {
@@ -419,6 +428,8 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   route('get', '/v1/model/retrain', { scope: 'admin', tag: 'model', summary: 'the running retrain (phase) and the last one\'s outcome, new events, schedule', response: S.RetrainStatus },
     async () => retrainer.status());
 
+  askRoutes(route, engines, log, o.ask);
+
   // Prometheus text format, not JSON: outside route(), which answers JSON and documents it in /openapi.json.
   app.get('/metrics', async (c) => {
     if (!o.metricsPublic) await authorise(c, 'admin');
@@ -459,6 +470,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     retrainer,
     close: async () => {
       await retrainer.close();
+      await o.engines.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
