@@ -22,6 +22,7 @@ import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
 import { dashboardApp } from './dashboard/index.ts';
+import { ReadStore } from './dashboard/read-store.ts';
 import { Retrainer, type RetrainOptions } from './retrain.ts';
 import { askRoutes, type AskRoutesOptions } from './ask-routes.ts';
 
@@ -156,7 +157,7 @@ function invalid(error: z.ZodError, prefix = ''): HttpError {
  * Builds the HTTP API (Hono) over one store and its engines. Every recommendation goes through the engine; the
  * routes only validate, authorise, and call the store or engine.
  */
-export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; retrainer: Retrainer; routes: RouteDoc[] } {
+export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; retrainer: Retrainer; routes: RouteDoc[]; reader: ReadStore } {
   const { store, engines } = o;
   sqliteStore(store); // the server's tables need the SQLite backend: fail at start, not on the first request
   const log = o.logger ?? jsonLogger();
@@ -437,12 +438,13 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   });
 
   // Server-rendered pages behind an admin login (their own cookie session and CSP): not part of the JSON API.
-  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend }));
+  const reader = new ReadStore(store);
+  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend, reader }));
 
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(docsPage(doc)));
-  return { app, ingest, metrics, retrainer, routes };
+  return { app, ingest, metrics, retrainer, routes, reader };
 }
 
 /** Starts the API on `host:port` (default 127.0.0.1, port 8080; 0 picks a free port). */
@@ -451,7 +453,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     // An acknowledged event must survive power loss, not only a crash: fsync each (group) commit.
     await withTables(o.store, (db) => db.pragma('synchronous = FULL'));
   }
-  const { app, ingest, metrics, retrainer } = createApp(o);
+  const { app, ingest, metrics, retrainer, reader } = createApp(o);
   await retrainer.start();
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
@@ -471,6 +473,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     close: async () => {
       await retrainer.close();
       await o.engines.close();
+      await reader.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
