@@ -191,6 +191,19 @@ export class Asker {
     return this.popularPrior();
   }
 
+  /**
+   * The same vocabulary, text index and item vectors answering through another engine over the same catalogue (a
+   * server's next model or refitted recipes): nothing is rebuilt.
+   */
+  withEngine(engine: Engine): Asker {
+    if (engine.catalog !== this.engine.catalog) throw new CurioError('Asker.withEngine: the engine reads another catalogue; open a new Asker');
+    const a = new Asker(engine, this.vocabulary, this.text, this.tags, this.itemVectors);
+    a.annThreshold = this.annThreshold;
+    a.noText = this.noText;
+    a.index = this.index;
+    return a;
+  }
+
   parse(request: string): Understood {
     return parseRequest(request, this.vocabulary, this.engine.catalog);
   }

@@ -46,12 +46,20 @@ export interface SearchOptions {
 }
 
 export class Searcher {
-  private index: VectorIndex | undefined;
-  private constructor(readonly asker: Asker, readonly encoder: TextEncoder, readonly vectors: Float32Array) {}
+  private constructor(
+    readonly asker: Asker, readonly encoder: TextEncoder, readonly vectors: Float32Array,
+    /** Shared with the searchers made by withAsker: the index is built once. */
+    private readonly built: { index?: VectorIndex } = {},
+  ) {}
 
   /** Exact below ANN_THRESHOLD items, an HNSW graph above (built on the first search; the asker's when it shares its vectors). */
   get vectorIndex(): VectorIndex {
-    return (this.index ??= this.vectors === this.asker.itemVectors?.vectors ? this.asker.vectorIndex! : vectorIndex(this.vectors, this.encoder.dimension));
+    return (this.built.index ??= this.vectors === this.asker.itemVectors?.vectors ? this.asker.vectorIndex! : vectorIndex(this.vectors, this.encoder.dimension));
+  }
+
+  /** The same vectors and index, personalised through another asker (one rebound to a server's next engine). */
+  withAsker(asker: Asker): Searcher {
+    return new Searcher(asker, this.encoder, this.vectors, this.built);
   }
 
   /**

@@ -19,6 +19,8 @@ export type RecommendRequest = z.input<typeof S.RecommendRequest>;
 export type RecipeRequest = z.input<typeof S.RecipeRequest> & { item?: string };
 export type EventInput = z.input<typeof S.Event>;
 export type ItemInput = z.input<typeof S.Item>;
+export type AskRequest = z.input<typeof S.AskRequest>;
+export type SearchRequest = z.input<typeof S.SearchRequest>;
 
 /** Answers: what the server sends. */
 export type RecommendResponse = z.output<typeof S.RecommendResponse>;
@@ -33,6 +35,8 @@ export type UserDeleted = z.output<typeof S.UserDeleted>;
 export type ModelInfo = z.output<typeof S.ModelInfo>;
 export type Ready = z.output<typeof S.Ready>;
 export type ErrorBody = z.output<typeof S.ErrorBody>;
+export type AskResponse = z.output<typeof S.AskResponse>;
+export type SearchResponse = z.output<typeof S.SearchResponse>;
 
 export interface CurioClientOptions {
   /** The server's base URL, e.g. http://127.0.0.1:8080. */
@@ -150,6 +154,19 @@ export class CurioClient {
 
   popular(request: RecipeRequest = {}, o?: CallOptions): Promise<RecommendResponse> {
     return this.recipe('popular', request, o);
+  }
+
+  /**
+   * A request in plain words: how it was understood (constraints, query; `understood.nothingMatched` names the
+   * constraint that emptied the set) and the best items inside the constraints, personalised with `user`.
+   */
+  ask(request: AskRequest, o?: CallOptions): Promise<AskResponse> {
+    return this.request('POST', '/v1/ask', request, o);
+  }
+
+  /** Searches item text (BM25 and text vectors, fused), personalised with `user`. */
+  search(request: SearchRequest, o?: CallOptions): Promise<SearchResponse> {
+    return this.request('POST', '/v1/search', request, o);
   }
 
   readonly events = {

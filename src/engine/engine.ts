@@ -94,6 +94,8 @@ export class Engine implements EngineParts {
   /** Fits in flight: concurrent first requests share one fit. */
   private readonly fitting = new Map<string, Promise<CoOccurrence | BoughtTogether>>();
   private readonly countCache = new Map<string, Int32Array>();
+  /** Counts refresh() calls: parts adopted for an earlier epoch are not installed. */
+  private epoch = 0;
   private readonly reranker: RerankStage;
   /**
    * Catalogue-sized score arrays of finished requests, reused by the next ones (a request takes each from here and
@@ -153,6 +155,7 @@ export class Engine implements EngineParts {
 
   /** Forgets what was fitted from the store's events, so the next request sees new events. */
   refresh(): void {
+    this.epoch++;
     this.snap = undefined;
     this.snapP = undefined;
     this.fitted.clear();
@@ -473,15 +476,14 @@ export class Engine implements EngineParts {
 
   private async loadSnapshot(): Promise<SnapshotView> {
     // What users did (no impressions), with cancellations and returns (value <= 0) left out.
-    const x = prepareInteractions(await this.store.snapshot({ types: SIGNAL_TYPES }), { positiveOnly: true }).data;
-    return snapshotView(x, this.catalog);
+    return snapshotView(await loadEventSnapshot(this.store), this.catalog);
   }
 
   private fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {
     let p = this.fitting.get(key);
     if (!p) {
       p = this.snapshot().then((s) => {
-        const m = make(s.x);
+        const m = (this.fitted.get(key) as T | undefined) ?? make(s.x); // adopted (fitted elsewhere), or fitted now
         this.fitted.set(key, m);
         return m;
       });
@@ -525,6 +527,61 @@ export class Engine implements EngineParts {
   countsIfLoaded(since: number, until: number): Int32Array | undefined {
     return this.countCache.get(`${since}:${until}`);
   }
+
+  // ---- parts fitted elsewhere (a server's worker thread: src/serve/refit.ts) ----
+
+  /** The keys of the recipe components fitted so far (what a refit fits again); see fitPart. */
+  fittedKeys(): string[] {
+    return [...this.fitted.keys()];
+  }
+
+  /** The snapshot and components fitted now (undefined before the first snapshot), to hand to a new engine. */
+  fittedParts(): FittedParts | undefined {
+    return this.snap ? { x: this.snap.x, fitted: new Map(this.fitted) } : undefined;
+  }
+
+  /**
+   * Forgets what was fitted (as refresh) and takes the snapshot and components from `parts` instead of fitting them
+   * on the first request that needs them; requests meanwhile wait for them. `undefined` parts: fitted here as usual.
+   * A component `parts` lacks is fitted here from its snapshot.
+   */
+  adopt(parts: Promise<FittedParts | undefined>): void {
+    this.refresh();
+    const epoch = this.epoch;
+    const p = parts.then((got) => {
+      if (!got || epoch !== this.epoch) return this.loadSnapshot();
+      for (const [k, m] of got.fitted) this.fitted.set(k, m);
+      return snapshotView(got.x, this.catalog);
+    });
+    const snapP: Promise<SnapshotView> = p.then((s) => {
+      if (epoch === this.epoch) this.snap = s;
+      return s;
+    }, (e: unknown) => {
+      if (this.snapP === snapP) this.snapP = undefined; // the next request tries again
+      throw e;
+    });
+    snapP.catch(() => undefined); // a failure is the waiting requests' to report; with none waiting, not a crash
+    this.snapP = snapP;
+  }
+}
+
+/** The events snapshot of the store and the recipe components fitted from it, keyed as Engine.fittedKeys. */
+export interface FittedParts {
+  x: Interactions;
+  fitted: Map<string, CoOccurrence | BoughtTogether>;
+}
+
+/** What aggregate recipes are fitted on: what users did (no impressions), cancellations and returns (value <= 0) left out. */
+export async function loadEventSnapshot(store: DataStore): Promise<Interactions> {
+  return prepareInteractions(await store.snapshot({ types: SIGNAL_TYPES }), { positiveOnly: true }).data;
+}
+
+/** Fits the component an Engine keeps under `key` (one of its fittedKeys) on `x`, as the engine would. */
+export function fitPart(key: string, x: Interactions): CoOccurrence | BoughtTogether {
+  const [kind, arg = ''] = key.split(/:(.*)/s);
+  if (kind === 'cooc') return CoOccurrence.fit(x, arg === '*' ? {} : { types: arg.split(',') as InteractionType[] });
+  if (kind === 'bt') return BoughtTogether.fit(x, arg === '' ? {} : { minSupport: Number(arg) });
+  throw new ConfigError('key', `unknown fitted component "${key}"`);
 }
 
 /** mask &= m, four items per step when both are word-aligned. */

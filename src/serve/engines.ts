@@ -7,6 +7,8 @@ import { loadModelFile, type TrainedModel } from '../pipeline/model-file.ts';
 import type { DataStore } from '../store/types.ts';
 import { CurioError } from '../errors.ts';
 import { HttpError } from './http-error.ts';
+import { Refitter } from './refit.ts';
+import type { FittedParts } from '../engine/engine.ts';
 
 /** One loaded model (or none) and the engine that serves with it. */
 export interface Generation {
@@ -24,6 +26,13 @@ export interface EnginesOptions {
   config?: string | PipelineConfig;
   allowOtherStore?: boolean;
   onWarning?: (message: string) => void;
+  /**
+   * Where aggregate recipes are refitted after new events: 'worker' (default for a store in a file: a worker
+   * thread, see refit.ts) or 'inline' (on the event loop, by the next request that needs them; an in-memory store).
+   */
+  refit?: 'worker' | 'inline';
+  /** Test hook: each refit takes at least this long (in the worker, or blocking the event loop when inline). */
+  refitSlowMs?: number;
 }
 
 /**
@@ -41,11 +50,16 @@ export class Engines {
   private readonly erased = new Set<string>();
   private stale = false;
   private lastRefresh = 0;
+  private refitter: Refitter | undefined;
+  /** The background refit running, if any. */
+  refitting: Promise<void> | undefined;
 
   private constructor(private readonly o: EnginesOptions) {}
 
   static async open(o: EnginesOptions): Promise<Engines> {
     const e = new Engines(o);
+    const file = /^sqlite:(.+)$/.exec(o.store.url)?.[1];
+    if ((o.refit ?? 'worker') === 'worker' && file && file !== ':memory:') e.refitter = new Refitter(file, { slowMs: o.refitSlowMs });
     e.current = o.model ? await e.load(o.model, undefined) : await e.generation(undefined, null, null, undefined);
     return e;
   }
@@ -88,6 +102,7 @@ export class Engines {
       if (!file) throw new HttpError(400, 'invalid_request', 'no model file to reload: give path', 'path');
       // Same catalogue: items upserted meanwhile stay served.
       const next = await this.load(file, this.current.engine.catalog);
+      next.engine.adopt(Promise.resolve(this.current.engine.fittedParts())); // the same store and catalogue: nothing to refit
       accept?.(next);
       this.previous = this.current;
       this.current = next;
@@ -107,6 +122,7 @@ export class Engines {
       }
       // The previous engine may have an outdated catalogue or fitted recipes: rebuild it on today's.
       const next = await this.generation(back.trained, back.version, back.path, this.current.engine.catalog);
+      next.engine.adopt(Promise.resolve(this.current.engine.fittedParts()));
       next.loadedAt = back.loadedAt;
       this.previous = this.current;
       this.current = next;
@@ -134,6 +150,7 @@ export class Engines {
     return this.serial(async () => {
       const c = this.current;
       const next = await this.generation(c.trained, c.version, c.path, await Catalog.fromStore(this.o.store));
+      next.engine.adopt(this.refitParts(c.engine.fittedKeys())); // the item's events are gone: refitted, off the event loop
       next.loadedAt = c.loadedAt;
       this.current = next;
       return next;
@@ -149,13 +166,71 @@ export class Engines {
     this.refreshIfDue(everyMs);
   }
 
+  /**
+   * With a refit worker, the refit runs there while requests keep being answered with the parts fitted before
+   * (at most one refit at a time; events arriving meanwhile start the next); the new parts are swapped in as a new
+   * generation (one assignment, as a model swap), so a request never mixes old and new. Inline, the next request
+   * that needs a part refits it on the event loop.
+   */
   refreshIfDue(everyMs: number): void {
     const now = performance.now();
-    if (this.stale && now - this.lastRefresh >= everyMs) {
+    if (this.stale && !this.refitting && now - this.lastRefresh >= everyMs) {
       this.stale = false;
       this.lastRefresh = now;
-      this.current.engine.refresh();
+      const engine = this.current.engine;
+      if (!this.refitter || !engine.snapshotIfLoaded()) {
+        // Nothing fitted yet (the first request fits on fresh data anyway), or no worker: dropped, refitted lazily.
+        if (!this.refitter) this.slowInline();
+        engine.refresh();
+        return;
+      }
+      const refit = this.refitter.fit(engine.fittedKeys()).then((parts) => this.serial(async () => {
+        const c = this.current;
+        const next = await this.generation(c.trained, c.version, c.path, c.engine.catalog);
+        next.engine.adopt(Promise.resolve(parts));
+        next.loadedAt = c.loadedAt;
+        this.current = next;
+      }), (e: unknown) => {
+        this.o.onWarning?.(`background refit failed; refitting on the next request instead: ${e instanceof Error ? e.message : String(e)}`);
+        this.current.engine.refresh();
+      });
+      this.refitting = refit.finally(() => { this.refitting = undefined; });
     }
+  }
+
+  /**
+   * Drops what was fitted from the store's events now (a GDPR erasure: no answer may use them again) and refits in
+   * the worker; requests that need the parts wait for it, the others are answered meanwhile.
+   */
+  refitNow(): void {
+    const engine = this.current.engine;
+    if (!this.refitter) { engine.refresh(); return; }
+    engine.adopt(this.refitParts(engine.fittedKeys()));
+  }
+
+  /** Parts fitted in the worker; undefined (fit here, lazily) without a worker or when it fails. */
+  private refitParts(keys: string[]): Promise<FittedParts | undefined> {
+    if (!this.refitter) return Promise.resolve(undefined);
+    return this.refitter.fit(keys).catch((e: unknown) => {
+      this.o.onWarning?.(`background refit failed; refitting on the event loop instead: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+  }
+
+  /** The test hook's inline half: the event loop held as long as a refit on a big store would hold it. */
+  private slowInline(): void {
+    if (this.o.refitSlowMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.o.refitSlowMs);
+  }
+
+  /** Refits done in the worker. */
+  get refits(): number {
+    return this.refitter?.done ?? 0;
+  }
+
+  /** Stops the refit worker. */
+  async close(): Promise<void> {
+    await this.refitting;
+    await this.refitter?.close();
   }
 
   /** Reloads the model file whenever it changes on disk (polled: works across editors' rename-and-replace). */

@@ -9,7 +9,7 @@ import { ApiKeys } from './keys.ts';
 /** The body limit of the server under test: small, so thousands of bodies over it cost little to send. */
 const LIMIT = 64 << 10;
 const shop = await makeShop();
-const srv = await serveShop(shop, { bodyLimit: LIMIT });
+const srv = await serveShop(shop, { bodyLimit: LIMIT, ask: { encoder: 'tfidf' } });
 const base = srv.url;
 // Long enough that no pooled connection is closed for idleness while its worker sends a large body on its own.
 srv.server.keepAliveTimeout = 120_000;
@@ -43,7 +43,7 @@ const WRITE_ROUTES: { method: string; path: string; valid: () => Record<string, 
   { method: 'POST', path: '/v1/model/reload', scope: 'admin', valid: () => ({}) },
   { method: 'POST', path: '/v1/model/retrain', scope: 'admin', valid: () => ({}) },
 ];
-const READ_ROUTES = ['/v1/recommend', '/v1/related', '/v1/bought-together', '/v1/trending', '/v1/popular', '/v1/new-arrivals', '/v1/also-viewed', '/v1/continue'];
+const READ_ROUTES = ['/v1/recommend', '/v1/related', '/v1/bought-together', '/v1/trending', '/v1/popular', '/v1/new-arrivals', '/v1/also-viewed', '/v1/continue', '/v1/ask', '/v1/search'];
 
 /** Percent-encodes an id for a path; a lone surrogate becomes the bytes no valid UTF-8 has (CESU-8 of U+D800). */
 const enc = (s: string) => { try { return encodeURIComponent(s) || '%20'; } catch { return '%ED%A0%80'; } };
@@ -110,6 +110,8 @@ function hostile(rand: () => number): Req {
         { method: 'POST', path: '/v1/recommend', key: read, body: { user: 'b0', filter: `title:"${id}" OR category:'${id}'` } },
         { method: 'POST', path: '/v1/recommend', key: read, body: { user: 'b0', exclude: [id], pin: [{ item: id, position: 1 }] } },
         { method: 'GET', path: `/v1/items?after=${enc(id)}&limit=3`, key: read },
+        { method: 'POST', path: '/v1/ask', key: read, body: { query: `${id} under 5, not ${id}`, user: id } },
+        { method: 'POST', path: '/v1/search', key: read, body: { query: id, user: id, k: 3 } },
       ]);
       return { ...r, what: `hostile id ${JSON.stringify(id).slice(0, 20)} on ${r.path.slice(0, 20)}` };
     }

@@ -9,6 +9,14 @@ export class RateLimiter {
     if (!(rate > 0) || !(burst >= 1)) throw new RangeError(`rate limit needs rate > 0 and burst >= 1, got ${rate}, ${burst}`);
   }
 
+  /** The seconds until `key` has a token (0: it has one now), taking none. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.clock() - b.at) / 1000) * this.rate);
+    return tokens >= 1 ? 0 : (1 - tokens) / this.rate;
+  }
+
   /** Takes a token for `key`: 0 when allowed, else the seconds until one is available. */
   take(key: string): number {
     const now = this.clock();

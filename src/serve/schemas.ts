@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INTERACTION_TYPES } from '../data/types.ts';
 import { CapSchema, FilterSchema, PinSchema, RequestSchema, BoostSchema } from '../engine/schema.ts';
 import { SCOPES } from './keys.ts';
+import { MAX_REQUEST_CHARS } from '../ask/parse.ts';
 
 /**
  * The HTTP API's request and response shapes: the one source of the route handlers' types, their validation
@@ -156,4 +157,51 @@ export const RetrainStatus = z.object({
 export const RetrainAnswer = z.object({
   started: z.boolean().describe('false: a retrain was already running (one at a time); its status is given'),
   status: RetrainStatus,
+});
+
+/** POST /v1/ask and /v1/search: a request in plain words (or a search query), as `curio ask` / `curio search`. */
+const PlainWords = z.string()
+  .max(MAX_REQUEST_CHARS, `at most ${MAX_REQUEST_CHARS} characters; say what you want in a sentence or two`)
+  .refine((s) => s.trim().length > 0, 'empty: say what you are looking for, e.g. "a funny animated movie for kids, not a musical"');
+export const AskRequest = z.object({
+  query: PlainWords.describe('the request in plain words: constraints (categories, prices, years, exclusions) and what to rank by'),
+  user: IdSchema.optional().describe('rank inside the constraints by this user\'s model scores (when the served model knows them)'),
+  k: z.number().int().min(1).max(1000).default(10),
+}).strict();
+export const SearchRequest = AskRequest.extend({
+  query: PlainWords.describe('words to find in item text (titles, categories, users\' tags) and close in meaning'),
+}).strict();
+
+const AskConstraint = z.object({
+  kind: z.enum(['category', 'attribute', 'price', 'year', 'title']),
+  negated: z.boolean(),
+  text: z.string().describe('how it was understood, e.g. "price < 5", "not category Musical"'),
+  source: z.string().describe('the request words it came from'),
+  filter: z.unknown().describe('the pipeline filter it became'),
+  matches: z.number().int().describe('items this constraint alone lets through'),
+  remaining: z.number().int().describe('items left after it and every constraint before it'),
+});
+export const AskResponse = z.object({
+  understood: z.object({
+    request: z.string(),
+    constraints: z.array(AskConstraint),
+    query: z.string().describe('the soft query: the words left once constraints and filler were taken out'),
+    queryWords: z.array(z.string()),
+    warnings: z.array(z.string()),
+    filter: z.unknown().optional().describe('every constraint as one filter'),
+    candidates: z.number().int().describe('items meeting every constraint'),
+    personalised: z.boolean(),
+    nothingMatched: z.string().optional().describe('set when no item meets the constraints: which constraint emptied the set'),
+    by: z.enum(['parser', 'llm']),
+    llmFallback: z.string().optional(),
+    encoder: z.string().describe('the text encoder of the query vector ("none": BM25 only)'),
+  }),
+  items: RecommendResponse.shape.items,
+});
+export const SearchResponse = z.object({
+  query: z.string(),
+  words: z.array(z.string()).describe('the query words matched against item text'),
+  personalised: z.boolean(),
+  warnings: z.array(z.string()),
+  items: RecommendResponse.shape.items,
 });

@@ -22,7 +22,9 @@ import { sqliteStore, withTables } from './sqlite-tables.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
 import { dashboardApp } from './dashboard/index.ts';
+import { ReadStore } from './dashboard/read-store.ts';
 import { Retrainer, type RetrainOptions } from './retrain.ts';
+import { askRoutes, type AskRoutesOptions } from './ask-routes.ts';
 
 export interface ServerOptions {
   store: DataStore;
@@ -44,6 +46,8 @@ export interface ServerOptions {
   metricsPublic?: boolean;
   /** Background retraining (schedule, after N events); without it, POST /v1/model/retrain still retrains on demand. */
   retrain?: RetrainOptions;
+  /** /v1/ask and /v1/search: the text encoder of their index (see AskRoutesOptions). */
+  ask?: AskRoutesOptions;
 }
 
 export interface RunningServer {
@@ -68,6 +72,12 @@ interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undef
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** Registers a JSON route: validation, scope, OpenAPI entry (for route modules in their own files, e.g. ask-routes.ts). */
+export type Route = <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  method: 'get' | 'post' | 'put' | 'delete', path: string, spec: RouteSpec<B, Q>,
+  handler: (x: { c: Context<Vars>; body: Infer<B>; query: Infer<Q>; param: (name: string) => string }) => Promise<unknown>,
+) => void;
 
 /** Deepest nesting of a JSON value, measured without recursion (a hostile body cannot overflow the stack here). */
 function jsonDepth(v: unknown, limit: number): number {
@@ -147,7 +157,7 @@ function invalid(error: z.ZodError, prefix = ''): HttpError {
  * Builds the HTTP API (Hono) over one store and its engines. Every recommendation goes through the engine; the
  * routes only validate, authorise, and call the store or engine.
  */
-export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; retrainer: Retrainer; routes: RouteDoc[] } {
+export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIngest; metrics: ServerMetrics; retrainer: Retrainer; routes: RouteDoc[]; reader: ReadStore } {
   const { store, engines } = o;
   sqliteStore(store); // the server's tables need the SQLite backend: fail at start, not on the first request
   const log = o.logger ?? jsonLogger();
@@ -350,7 +360,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const existed = (await userExists(id)) !== undefined;
     const events = await retrainer.erasing(id, () => store.deleteUser(id));
     engines.erase(id);
-    engines.current.engine.refresh(); // co-occurrence, popularity... were fitted with their events
+    engines.refitNow(); // co-occurrence, popularity... were fitted with their events
     return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
   route('get', '/v1/users/:id/export', { scope: 'admin', tag: 'users', summary: 'GDPR export: everything the store holds about the user', response: S.UserExport }, async ({ param }) => {
@@ -421,6 +431,8 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   route('get', '/v1/model/retrain', { scope: 'admin', tag: 'model', summary: 'the running retrain (phase) and the last one\'s outcome, new events, schedule', response: S.RetrainStatus },
     async () => retrainer.status());
 
+  askRoutes(route, engines, log, o.ask);
+
   // Prometheus text format, not JSON: outside route(), which answers JSON and documents it in /openapi.json.
   app.get('/metrics', async (c) => {
     if (!o.metricsPublic) await authorise(c, 'admin');
@@ -428,12 +440,13 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   });
 
   // Server-rendered pages behind an admin login (their own cookie session and CSP): not part of the JSON API.
-  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend }));
+  const reader = new ReadStore(store);
+  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend, reader }));
 
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(docsPage(doc)));
-  return { app, ingest, metrics, retrainer, routes };
+  return { app, ingest, metrics, retrainer, routes, reader };
 }
 
 /** Starts the API on `host:port` (default 127.0.0.1, port 8080; 0 picks a free port). */
@@ -442,7 +455,7 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     // An acknowledged event must survive power loss, not only a crash: fsync each (group) commit.
     await withTables(o.store, (db) => db.pragma('synchronous = FULL'));
   }
-  const { app, ingest, metrics, retrainer } = createApp(o);
+  const { app, ingest, metrics, retrainer, reader } = createApp(o);
   await retrainer.start();
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
@@ -461,6 +474,8 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     retrainer,
     close: async () => {
       await retrainer.close();
+      await o.engines.close();
+      await reader.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -11,6 +11,7 @@ export const serveCommand: Command = {
   usage: `curio serve [--db curio.db] [--model curio-model.bin] [--port 8080] [--host 127.0.0.1] [--config pipeline.json]
   [--watch] [--rate 1000] [--burst 2000] [--body-limit 1048576] [--cors https://shop.example,...] [--refresh-ms 2000]
   [--no-auth] [--allow-other-store] [--metrics-public] [--retrain-every 6h] [--retrain-after 10000] [--keep-models 3]
+  [--exact-model] [--encoder use|tfidf|none]
 
 Binds 127.0.0.1 unless --host says otherwise. Every /v1 route needs an API key (Authorization: Bearer <key>) of
 scope read (recommendations, items, model info), write (also events, items, users) or admin (also user deletion and
@@ -22,13 +23,18 @@ GET /metrics with an admin key; --metrics-public serves them without a key (for 
 --retrain-every (a duration: 30m, 6h, 1d) and --retrain-after (new events) retrain in the background, in a child
 process on a snapshot of the store, the same model kind and parameters as the one served; the new model file is
 written beside it (NAME.rTIMESTAMP.bin), swapped in, the previous kept for rollback, files beyond --keep-models
-pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says how it went.`,
+pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says how it went.
+A restart serves the newest valid model of --model's family (NAME.bin and the NAME.rTIMESTAMP.bin retrains beside
+it): newest by the time in the name (NAME.bin: its modification time), skipping files that do not load, were
+trained on another store, or hold a user erased from the store since; --exact-model serves the file named.
+POST /v1/ask and /v1/search answer as curio ask / curio search; --encoder picks their text vectors (as curio ask).`,
   async run(argv) {
     const { values: v } = parse(argv, {
       db: { type: 'string' }, model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
       watch: { type: 'boolean' }, rate: { type: 'string' }, burst: { type: 'string' }, 'body-limit': { type: 'string' }, cors: { type: 'string' },
       'refresh-ms': { type: 'string' }, 'no-auth': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
       'metrics-public': { type: 'boolean' }, 'retrain-every': { type: 'string' }, 'retrain-after': { type: 'string' }, 'keep-models': { type: 'string' },
+      'exact-model': { type: 'boolean' }, encoder: { type: 'string' },
     }, 'serve');
     const retrainEvery = v['retrain-every'] === undefined ? undefined : durationMs(v['retrain-every'], '--retrain-every');
     if (retrainEvery !== undefined && !(retrainEvery >= 1000)) throw new ConfigError('--retrain-every', `"${v['retrain-every']}" is too short to train in; give a period such as 30m, 6h or 1d`);
@@ -47,8 +53,12 @@ pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says 
     const { ApiKeys } = await import('../../serve/keys.ts');
     const log = jsonLogger();
     const store = await openStore(v.db ?? defaultDb());
+    const { newestModel } = await import('../../serve/model-versions.ts');
+    const chosen = model && !v['exact-model'] ? await newestModel(model, store, { allowOtherStore: v['allow-other-store'] === true }) : undefined;
+    for (const s of chosen?.skipped ?? []) log.warn(`not serving the newer model ${s.path}: ${s.why}`);
+    if (chosen && chosen.path !== model) log.info('serving the newest model of the family', { given: model, path: chosen.path });
     const engines = await Engines.open({
-      store, model, config: v.config, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => log.warn(w),
+      store, model: chosen?.path ?? model, config: v.config, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => log.warn(w),
     });
     if (!v['no-auth'] && !(await new ApiKeys(store).list()).some((k) => k.revokedAt === null)) {
       log.warn(`no API keys in ${store.url}: every /v1 request will be refused; create one with curio keys create --scope read --db ${v.db ?? defaultDb()}`);
@@ -61,6 +71,7 @@ pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says 
       refreshMs: intOption(v['refresh-ms'], 'refresh-ms', 2000, 0),
       metricsPublic: v['metrics-public'] === true,
       retrain: { everyMs: retrainEvery, afterEvents: retrainAfter, keep: intOption(v['keep-models'], 'keep-models', 3, 2) },
+      ...(v.encoder !== undefined ? { ask: { encoder: v.encoder === 'none' ? false : v.encoder } } : {}),
     });
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
     const t = engines.current.trained;

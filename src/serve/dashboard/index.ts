@@ -11,6 +11,9 @@ import * as S from '../schemas.ts';
 import { asset } from './assets.ts';
 import { overview } from './data.ts';
 import { loginPage, overviewPage } from './pages.ts';
+import { ReadStore } from './read-store.ts';
+import { RateLimiter } from '../rate-limit.ts';
+import type { HttpBindings } from '@hono/node-server';
 
 // `body`: the server reads every request body once, before any route (see server.ts); read it from there.
 type Vars = { Variables: { requestId: string; keyId: string | undefined; body: string | undefined } };
@@ -25,6 +28,13 @@ export interface DashboardOptions {
   recommend: (body: z.output<typeof S.RecommendRequest>) => Promise<z.infer<typeof S.RecommendResponse>>;
   /** How long a login lasts (default 8 hours). */
   sessionMs?: number;
+  /**
+   * Failed logins allowed per client address: `burst` at once, then one per `everyMs` (default 10, then one a
+   * minute); past that, a 429 before the key is even checked.
+   */
+  loginLimit?: { burst: number; everyMs: number };
+  /** The read-only connection the statistics and logins use (default: one opened on first use, see ReadStore). */
+  reader?: ReadStore;
 }
 
 const COOKIE = 'curio_dashboard';
@@ -52,7 +62,12 @@ interface Session { key: string; keyId: string; expires: number }
  */
 export function dashboardApp(o: DashboardOptions): Hono<Vars> {
   const { store, engines, log } = o;
-  const keys = new ApiKeys(store);
+  const reader = o.reader ?? new ReadStore(store);
+  // Keys are checked on the read connection too: a login or page view does not wait behind event ingestion.
+  let readKeys: Promise<ApiKeys> | undefined;
+  const keys = { verify: async (key: string) => (await (readKeys ??= reader.get().then((s) => new ApiKeys(s)))).verify(key) };
+  const limit = o.loginLimit ?? { burst: 10, everyMs: 60_000 };
+  const failedLogins = new RateLimiter(1000 / limit.everyMs, limit.burst);
   const sessionMs = o.sessionMs ?? 8 * 3_600_000;
   const sessions = new Map<string, Session>();
   const app = new Hono<Vars>();
@@ -115,9 +130,19 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
 
   app.post('/login', async (c) => {
     sameOrigin(c);
+    // Per client address (the socket's: a forwarded-for header is the client's to invent).
+    const ip = (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+    const wait = failedLogins.peek(ip);
+    if (wait > 0) {
+      const s = Math.max(1, Math.ceil(wait));
+      c.header('retry-after', String(s));
+      log.warn('dashboard login refused: too many failed attempts', { reqId: c.get('requestId'), ip });
+      return c.html(loginPage({ store: store.url, error: `Too many failed logins from this address; try again in ${s} s.` }), 429);
+    }
     const key = (new URLSearchParams(c.get('body') ?? '').get('key') ?? '').trim();
     const who = key && key.length <= 200 ? await keys.verify(key) : undefined;
     if (!who || who.scope !== 'admin') {
+      failedLogins.take(ip);
       const error = !who ? 'That key is not valid or was revoked.' : `That key has scope "${who.scope}"; the dashboard needs an admin key.`;
       if (who) c.set('keyId', who.id);
       return c.html(loginPage({ store: store.url, error }), who ? 403 : 401);
@@ -142,7 +167,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
 
   app.get('/', async (c) => {
     if (!(await session(c))) return c.redirect('/dashboard/login', 303);
-    return c.html(overviewPage({ ...(await overview(store, engines)), store: store.url, auth: o.auth }));
+    return c.html(overviewPage({ ...(await overview(await reader.get(), engines)), store: store.url, auth: o.auth }));
   });
 
   app.post('/api/preview', async (c) => {
