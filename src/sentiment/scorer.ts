@@ -106,7 +106,7 @@ export class UseScorer implements SentimentScorer {
 
 /**
  * The model used when none is named: `features`, because it scores better than `use` on the labelled sentences
- * (84.5% against 79.8%, `npm run bench -- sentiment`) and costs ~0.1 ms a text instead of ~20–50 ms; `use` is
+ * (84.5% against 80.2%, `npm run bench -- sentiment`) and costs ~0.1 ms a text instead of ~20–50 ms; `use` is
  * one flag away. Change it here when a better-trained `use` model ships.
  */
 export const DEFAULT_SENTIMENT_MODEL: SentimentModelName = 'features';
