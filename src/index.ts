@@ -62,6 +62,7 @@ export { rerank, checkKnobs, type RerankKnobs, type RerankContext } from './rera
 
 export * from './engine/index.ts';
 
+export { sentimentAsync, openSentimentScorer, UseSentimentModel, type SentimentScorer, type SentimentModelName } from './sentiment/index.ts';
 export { sentiment, sentimentMany, SentimentModel, defaultSentimentModel, lexiconScore, trainSentimentModel, sentimentWeight, impliedRating, adjustRating, applyReviewSentiment, snapshotWithReviewSentiment, type SentimentResult, type SentimentLabel, type ReviewSignalOptions, type RatingScale } from './sentiment/index.ts';
 export { Asker, Searcher, parseRequest, type AskAnswer, type AskOptions, type AskUnderstood, type Understood, type Constraint, type SearchAnswer } from './ask/index.ts';
 export * from './llm/index.ts';

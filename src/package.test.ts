@@ -52,8 +52,8 @@ const app = join(work, 'app');
 
 test('the package holds what users need and nothing of the development tree', () => {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/curio.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-    'dist/cli-bundle/main.js', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'native/binding.gyp', 'native/dense.cc',
-    'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv', 'data/sentiment/sentiment-model.bin']) {
+    'dist/cli-bundle/main.js', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/parallel/worker.js', 'dist/parallel/als-kernel.js', 'dist/linalg/dense-worker.js', 'dist/text/use-kernel.js', 'native/binding.gyp', 'native/dense.cc',
+    'native/factors.cc', 'native/factor_kernels.inc', 'data/demo/online-retail-sample.csv', 'data/sentiment/sentiment-model.bin', 'data/sentiment/sentiment-use.bin', 'data/sentiment/NOTICE']) {
     assert.ok(packed.includes(f), `${f} is missing from the package`);
   }
   const stray = packed.filter((f) => /\.test\.|\.contract\.|^src\/|^bench\/|^test-data\/|^scripts\/|^native\/build\/|^\.|tsconfig|\.built$/.test(f));

@@ -87,14 +87,7 @@ export class SentimentModel {
     const tok = tokenize(text);
     if (!tok.plain.length) return { score: 0, label: 'neutral', confidence: 0 };
     const { z, coverage, lexicon } = this.margin(text, tok);
-    const polarity = Math.tanh(z / 2); // = 2·sigmoid(z) − 1
-    const score = polarity * coverage;
-    // Star ratings teach polarity, not neutrality: a plain statement ("it arrived on Tuesday") still leans to
-    // one side. So when the lexicon finds no opinion word, only a strong lean counts as an opinion.
-    const band = lexicon === 0 ? Math.max(this.config.neutralBand, NEUTRAL_BAND_WITHOUT_OPINION_WORDS) : this.config.neutralBand;
-    const label: SentimentLabel = Math.abs(score) < band ? 'neutral' : score > 0 ? 'positive' : 'negative';
-    const confidence = label === 'neutral' ? coverage * (1 - Math.abs(polarity)) : coverage * (1 + Math.abs(polarity)) / 2;
-    return { score: round(score), label, confidence: round(confidence) };
+    return resultFromMargin(z, coverage, lexicon, this.config.neutralBand);
   }
 
   toArtifact(): ModelArtifact {
@@ -145,6 +138,21 @@ export class SentimentModel {
     }
     return SentimentModel.fromBuffer(bytes, path);
   }
+}
+
+/**
+ * Score, label and confidence from a classifier's margin z (log-odds of positive), the share of the text's words
+ * the model knows and the lexicon's score: every trained sentiment model reads its margin this way.
+ */
+export function resultFromMargin(z: number, coverage: number, lexicon: number, neutralBand: number): SentimentResult {
+  const polarity = Math.tanh(z / 2); // = 2·sigmoid(z) − 1
+  const score = polarity * coverage;
+  // Star ratings teach polarity, not neutrality: a plain statement ("it arrived on Tuesday") still leans to
+  // one side. So when the lexicon finds no opinion word, only a strong lean counts as an opinion.
+  const band = lexicon === 0 ? Math.max(neutralBand, NEUTRAL_BAND_WITHOUT_OPINION_WORDS) : neutralBand;
+  const label: SentimentLabel = Math.abs(score) < band ? 'neutral' : score > 0 ? 'positive' : 'negative';
+  const confidence = label === 'neutral' ? coverage * (1 - Math.abs(polarity)) : coverage * (1 + Math.abs(polarity)) / 2;
+  return { score: round(score), label, confidence: round(confidence) };
 }
 
 function round(x: number): number {

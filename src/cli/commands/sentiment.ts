@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from '../main.ts';
 import { parse, UsageError } from '../args.ts';
-import { SentimentModel, defaultSentimentModel, type SentimentResult } from '../../sentiment/model.ts';
+import { progress } from '../progress.ts';
+import type { SentimentResult } from '../../sentiment/model.ts';
+import { DEFAULT_SENTIMENT_MODEL, openSentimentScorer, SENTIMENT_MODEL_NAMES } from '../../sentiment/scorer.ts';
 
-/** Output is written in blocks of this many lines: one write per block, not per line. */
+/** Lines scored and written together: one encoder batch (USE) and one write per block. */
 const BLOCK = 1000;
 
 function formatText(r: SentimentResult): string {
@@ -19,36 +21,66 @@ function write(s: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(s, (e) => (e ? reject(e) : resolve())));
 }
 
+/** Lines in a file (as readline counts them: a last line without a newline counts), for the progress bar's total. */
+function countLines(path: string): number {
+  const b = readFileSync(path);
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return b.length && b[b.length - 1] !== 10 ? n + 1 : n;
+}
+
 export const sentimentCommand: Command = {
   summary: 'sentiment of review text: a score in [-1, 1], positive/negative/neutral and a confidence',
-  usage: `curio sentiment "text" [--json]
-curio sentiment --file F [--json]      one text a line in (F = - reads standard input), one result a line out
+  usage: `curio sentiment "text" [--json] [--model M]
+curio sentiment --file F [--json] [--model M]   one text a line in (F = - reads standard input), one result a line out
   --json          one JSON object a line: {"score": s, "label": "positive"|"negative"|"neutral", "confidence": c}
-  --model FILE    a sentiment model built by scripts/train-sentiment.ts (default: the one shipped with Curio)
+  --model M       ${SENTIMENT_MODEL_NAMES.join('|')}, or a model file built by scripts/train-sentiment.ts or
+                  scripts/train-sentiment-use.ts. Default: ${DEFAULT_SENTIMENT_MODEL} (the most accurate on the labelled
+                  sentences, see npm run bench -- sentiment). use needs the @energetic-ai packages and encodes
+                  large files on 2 worker threads. The model used is named on standard error.
+  --quiet         no model line and no progress bar on standard error
 
-The score is 2p − 1 for the classifier's probability p of "positive", shrunk toward 0 by the share of the
-text's words the model knows (text in another language comes out neutral with low confidence).`,
+For the trained models the score is 2p − 1 for the classifier's probability p of "positive", shrunk toward 0 by
+the share of the text's words the model knows (text in another language comes out neutral with low confidence);
+for lexicon it is wink-nlp's word-list score.`,
   async run(argv) {
-    const { values: v, positionals } = parse(argv, { file: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' } }, 'sentiment');
+    const { values: v, positionals } = parse(argv, { file: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' }, quiet: { type: 'boolean' } }, 'sentiment');
     if (v.file !== undefined && positionals.length) throw new UsageError('--file', 'give either a text or --file, not both');
     if (v.file === undefined && !positionals.length) throw new UsageError('text', 'give a text to score (curio sentiment "great value") or --file F');
-    const model = v.model ? SentimentModel.load(v.model) : defaultSentimentModel();
-    const format = v.json ? formatJson : formatText;
-    if (v.file === undefined) {
-      console.log(format(model.score(positionals.join(' '))));
-      return 0;
+    if (v.model !== undefined && !(SENTIMENT_MODEL_NAMES as readonly string[]).includes(v.model) && !/[\\/.]/.test(v.model)) {
+      throw new UsageError('--model', `unknown sentiment model "${v.model}"; one of ${SENTIMENT_MODEL_NAMES.join(', ')}, or a model file path`);
     }
-    const input = v.file === '-' ? process.stdin : createReadStream(v.file, { encoding: 'utf8' });
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let block: string[] = [];
-    for await (const line of lines) {
-      block.push(format(model.score(line)));
-      if (block.length >= BLOCK) {
-        await write(block.join('\n') + '\n');
-        block = [];
+    const scorer = await openSentimentScorer(v.model);
+    try {
+      const announce = () => { if (!v.quiet) process.stderr.write(`sentiment model: ${scorer.description}\n`); };
+      const format = v.json ? formatJson : formatText;
+      if (v.file === undefined) {
+        announce();
+        const [r] = await scorer.score([positionals.join(' ')]);
+        console.log(format(r!));
+        return 0;
       }
+      const total = v.file === '-' ? 0 : countLines(v.file);
+      const input = v.file === '-' ? process.stdin : createReadStream(v.file, { encoding: 'utf8' });
+      announce(); // after the file is found: an error line stays the only line
+      const lines = createInterface({ input, crlfDelay: Infinity });
+      const bar = progress('sentiment', total, { quiet: v.quiet });
+      let block: string[] = [], done = 0;
+      const flush = async () => {
+        const results = await scorer.score(block, { onProgress: (d) => bar.update(done + d, total) });
+        done += block.length;
+        block = [];
+        await write(results.map(format).join('\n') + '\n');
+      };
+      for await (const line of lines) {
+        block.push(line);
+        if (block.length >= BLOCK) await flush();
+      }
+      if (block.length) await flush();
+      bar.finish(`${done} lines`);
+      return 0;
+    } finally {
+      await scorer.close();
     }
-    if (block.length) await write(block.join('\n') + '\n');
-    return 0;
   },
 };
