@@ -93,7 +93,7 @@ for (const s of sets) {
   }
   // cb2cf onto EASE from sparse word vectors, plus content similarity; encoder, ridge and γ chosen on validation
   const wordsMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: s.name === 'ml-latest-small' ? 100 : 200 } } },
-    quick ? { encoder: ['pairs'], mapL2: [0.3], similarity: [0.03] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3, 1], similarity: [0, 0.03, 0.1] }, cold, texts, true);
+    quick ? { encoder: ['pairs'], mapL2: [0.1], similarity: [0.1] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3], similarity: [0, 0.03, 0.1, 0.3] }, cold, texts, true);
   for (const [label, kind, params, valid] of [
     ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
     ...simRows,
