@@ -91,3 +91,57 @@ test('cb2cf: items nobody interacted with get factors from their text and rank w
     assert.equal(top, u < 10 ? 9 : 19, `user ${u} got cold item ${top}`);
   }
 });
+
+/** The ridge prediction x_jᵀ (X_WᵀX_W + λ tr/d I)⁻¹ X_Wᵀ s_W for the cold items, solved here by Gaussian elimination. */
+function ridgePrediction(x: Float32Array, d: number, warm: number[], s: Float32Array, l2: number, j: number): number {
+  const g = Array.from({ length: d }, () => new Float64Array(d + 1));
+  let trace = 0;
+  for (const i of warm) for (let a = 0; a < d; a++) { trace += x[i * d + a]! ** 2; for (let b = 0; b < d; b++) g[a]![b]! += x[i * d + a]! * x[i * d + b]!; g[a]![d]! += x[i * d + a]! * s[i]!; }
+  for (let a = 0; a < d; a++) g[a]![a]! += (l2 * trace) / d;
+  for (let a = 0; a < d; a++) {
+    let piv = a;
+    for (let r = a + 1; r < d; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
+    [g[a], g[piv]] = [g[piv]!, g[a]!];
+    for (let r = 0; r < d; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c <= d; c++) g[r]![c]! -= t * g[a]![c]!; }
+  }
+  let z = 0;
+  for (let a = 0; a < d; a++) z += x[j * d + a]! * (g[a]![d]! / g[a]![a]!);
+  return z;
+}
+
+for (const [label, encoder, dual] of [
+  ['words (fewer dimensions than warm items: primal map)', { name: 'tfidf', projection: 'none', minDf: 1, maxDfRatio: 1 }, false],
+  ['words and word pairs (more dimensions than warm items: dual map)', { name: 'tfidf', projection: 'none', ngrams: 2, minDf: 1, maxDfRatio: 1 }, true],
+] as const) {
+  test(`cb2cf with sparse ${label}: cold scores are the ridge prediction from the EASE scores, plus γ × content similarity`, async () => {
+    const m = withColdItems();
+    const base = { encoder, collaborative: { kind: 'ease', config: { l2: 1 } }, mapL2: 0.3 };
+    const plain = cb2cf.create(base), withSim = cb2cf.create({ ...base, similarity: 0.5 });
+    await plain.fit({ matrix: m, ...textFitData(m) }, { seed: 1, threads: 1 });
+    await withSim.fit({ matrix: m, ...textFitData(m) }, { seed: 1, threads: 1 });
+    const d = plain.dimension, x = plain.itemVectors, warm = [...Array(20).keys()].filter((i) => i % 10 !== 9);
+    assert.equal(plain.toArtifact().meta.dual, dual, `${warm.length} warm items, ${d} dimensions`);
+    const a = new Float32Array(20), b = new Float32Array(20);
+    for (const u of [1, 14]) {
+      plain.scoreUser(u, a); withSim.scoreUser(u, b);
+      for (const j of [9, 19]) {
+        const want = ridgePrediction(x, d, warm, a, 0.3, j);
+        assert.ok(Math.abs(a[j]! - want) < 1e-4 * Math.max(1, Math.abs(want)), `user ${u} item ${j}: ${a[j]} vs ${want}`);
+        let sim = 0;
+        for (let p = m.indptr[u]!; p < m.indptr[u + 1]!; p++) for (let c = 0; c < d; c++) sim += x[m.indices[p]! * d + c]! * x[j * d + c]!;
+        assert.ok(sim > 0 || j % 10 !== u % 10);
+        assert.ok(Math.abs(b[j]! - a[j]! - 0.5 * sim) < 1e-4, `user ${u} item ${j}: similarity term ${b[j]! - a[j]!} vs ${0.5 * sim}`);
+      }
+      for (const i of warm) assert.equal(b[i], a[i], 'warm items keep their EASE scores');
+      assert.equal(withSim.recommend(u, { k: 1, candidates: Int32Array.of(9, 19) }).items[0], u < 10 ? 9 : 19);
+    }
+    const back = cb2cf.fromArtifact(decodeArtifact(Buffer.concat(encodeArtifact(withSim.toArtifact()))).artifact);
+    const c = new Float32Array(20);
+    back.scoreUser(14, c); withSim.scoreUser(14, b);
+    assert.deepEqual(c, b);
+    // fold-in of a history scores like the training user with that history
+    const u = 14, items = m.indices.subarray(m.indptr[u]!, m.indptr[u + 1]!), vals = m.data.subarray(m.indptr[u]!, m.indptr[u + 1]!);
+    withSim.scoreHistory(items, vals, c);
+    for (const j of [9, 19]) assert.ok(Math.abs(c[j]! - b[j]!) < 1e-3 * Math.max(1, Math.abs(b[j]!)));
+  });
+}

@@ -11,17 +11,25 @@
  * of X_WᵀX_W, so one value suits any encoder. Warm items keep their collaborative scores: cold ones are
  * predictions of the same quantity, so the two mix in one ranking. "Warm" = seen by at least `coldBelow`
  * training users.
+ * The map from warm scores to cold scores is computed once at fit: A = X_C P (cold items × d), or, when there
+ * are fewer warm items than dimensions (a sparse bag-of-words encoder), by the identical dual form
+ * A = X_C X_Wᵀ (X_W X_Wᵀ + λI)⁻¹ (cold × warm items), whichever is smaller.
+ * `similarity` γ adds plain content similarity to the prediction: ŝᵤⱼ + γ Σ_{i ∈ history} xᵢᵀxⱼ (in the units of
+ * the, possibly standardised, collaborative scores). The text map carries what co-interaction says about the
+ * words; the similarity term what the user's own items say about this item's words (the same design, the same
+ * product line), which a ridge map over thousands of warm items smooths away.
  */
 import { z } from 'zod';
 import { parseConfig, strictObject } from '../config.ts';
-import { columnCounts, type Csr } from '../data/csr.ts';
+import { columnCounts, transpose, type Csr } from '../data/csr.ts';
 import { ArtifactError, ConfigError, ModelFitError } from '../errors.ts';
 import { spdInverseInPlace } from '../linalg/dense.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { encodeItems } from '../text/item-vectors.ts';
+import { MAX_SPARSE_VOCABULARY } from '../text/tfidf.ts';
 import { expectArray, expectCount, NotFittedError } from './base.ts';
 import { bpr } from './bpr.ts';
-import { EncoderSpecSchema } from './content.ts';
+import { EncoderSpecSchema, nonZeroRows } from './content.ts';
 import { ease } from './ease.ts';
 import { ials, IalsConfigSchema } from './ials.ts';
 import { itemKnn } from './item-knn.ts';
@@ -40,6 +48,8 @@ export const Cb2cfConfigSchema = strictObject({
   mapL2: z.number().positive().default(0.1),
   /** Standardise each user's warm-item scores before the regression. */
   standardize: z.boolean().default(false),
+  /** Weight γ of plain content similarity (the user's history's summed cosine) added to the cold items' predictions. */
+  similarity: z.number().nonnegative().default(0),
   /** Items with fewer training users than this get predicted scores. */
   coldBelow: z.number().int().positive().default(1),
 });
@@ -54,10 +64,15 @@ interface Fitted {
   seen: Csr;
   /** Item text vectors, nItems × d (unit rows; zero rows for items without text). */
   x: Float32Array;
-  /** P, d × d. */
-  p: Float64Array;
+  /** The same vectors' non-zero entries (nItems × d CSR): bag-of-words vectors are mostly zeros. */
+  xs: Csr;
   /** 1 for warm items (their scores are regressed on), 0 for cold ones (their scores are predicted). */
   warm: Uint8Array;
+  warmItems: Int32Array;
+  coldItems: Int32Array;
+  /** A, cold items × m: cold scores = A r, r = X_Wᵀ s̃ (primal, m = d) or r = s̃ (dual, m = warm items). */
+  map: Float32Array;
+  dual: boolean;
 }
 
 export class Cb2cf implements Recommender<Cb2cfConfig> {
@@ -98,8 +113,54 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     if (nWarm === 0) throw new ModelFitError('cb2cf: no warm item to learn the text -> score map from');
     this.dimension = iv.dimension;
     this.mappedItems = warm.length - nWarm;
-    this.state = { cf, seen: data.matrix, x: iv.vectors, warm, p: this.inverse(iv.vectors, warm) };
+    this.state = this.build(cf, data.matrix, iv.vectors, warm);
     return { seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** The fitted state; the map is computed unless a model file gives it (or, from older files, the inverse P). */
+  private build(cf: Recommender, seen: Csr, x: Float32Array, warm: Uint8Array, given?: { inverse: Float64Array } | { map: Float32Array; dual: boolean }): Fitted {
+    const d = this.dimension, n = warm.length;
+    const xs = nonZeroRows(x, n, d);
+    const warmItems: number[] = [], coldItems: number[] = [];
+    for (let i = 0; i < n; i++) (warm[i] ? warmItems : coldItems).push(i);
+    const w = Int32Array.from(warmItems), c = Int32Array.from(coldItems);
+    const fitted = { cf, seen, x, xs, warm, warmItems: w, coldItems: c };
+    if (given && 'map' in given) return { ...fitted, ...given };
+    if (given) return { ...fitted, map: primalMap(xs, c, given.inverse, d), dual: false };
+    const dual = w.length < d;
+    return { ...fitted, map: dual ? this.dualMap(xs, w, c) : primalMap(xs, c, this.inverse(x, warm), d), dual };
+  }
+
+  /** A = X_C X_Wᵀ (X_W X_Wᵀ + λ I)⁻¹, λ as in the primal form (so both give the same A X_Wᵀ). */
+  private dualMap(xs: Csr, w: Int32Array, c: Int32Array): Float32Array {
+    const nW = w.length, nC = c.length, d = this.dimension;
+    const k = new Float64Array(nW * nW), kc = new Float64Array(nC * nW);
+    // inner products through the feature -> warm items index
+    const byFeature = transpose(selectRows(xs, w));
+    const acc = new Float64Array(nW);
+    const row = (i: number) => {
+      acc.fill(0);
+      for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) {
+        const f = xs.indices[p]!, v = xs.data[p]!;
+        for (let q = byFeature.indptr[f]!; q < byFeature.indptr[f + 1]!; q++) acc[byFeature.indices[q]!]! += v * byFeature.data[q]!;
+      }
+      return acc;
+    };
+    let trace = 0;
+    for (let a = 0; a < nW; a++) { k.set(row(w[a]!), a * nW); trace += k[a * nW + a]!; }
+    for (let b = 0; b < nC; b++) kc.set(row(c[b]!), b * nW);
+    const ridge = (this.config.mapL2 * trace) / d || this.config.mapL2;
+    for (let a = 0; a < nW; a++) k[a * nW + a]! += ridge;
+    const inv = spdInverseInPlace(k, nW);
+    const map = new Float32Array(nC * nW);
+    // map = kc · inv (inv symmetric): row b = Σ_a kc[b,a] inv[a,:]
+    for (let b = 0; b < nC; b++) {
+      const o = b * nW;
+      acc.fill(0);
+      for (let a = 0; a < nW; a++) { const v = kc[o + a]!; if (v === 0) continue; const io = a * nW; for (let e = 0; e < nW; e++) acc[e]! += v * inv[io + e]!; }
+      for (let e = 0; e < nW; e++) map[o + e] = acc[e]!;
+    }
+    return map;
   }
 
   /** P = (X_WᵀX_W + λ tr/d I)⁻¹. */
@@ -120,44 +181,59 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     return spdInverseInPlace(g, d);
   }
 
-  /** Replaces the cold items' entries of `out` (the collaborative scores) by their text predictions. */
-  private predictCold(out: Float32Array): void {
-    const { x, p, warm } = this.fitted, d = this.dimension, n = warm.length;
+  /**
+   * Replaces the cold items' entries of `out` (the collaborative scores) by their text predictions, plus γ times
+   * the content similarity to the history `items` (indices into the item vectors).
+   */
+  private predictCold(out: Float32Array, items: Int32Array, values: Float32Array): void {
+    const { xs, warmItems, coldItems, map, dual } = this.fitted, d = this.dimension;
     if (this.mappedItems === 0) return;
-    let mean = 0, sd = 1, nWarm = 0;
+    let mean = 0, sd = 1;
     if (this.config.standardize) {
-      let s = 0, ss = 0;
-      for (let i = 0; i < n; i++) if (warm[i]) { const v = out[i]!; if (Number.isFinite(v)) { s += v; ss += v * v; nWarm++; } }
+      let s = 0, ss = 0, nWarm = 0;
+      for (let q = 0; q < warmItems.length; q++) { const v = out[warmItems[q]!]!; if (Number.isFinite(v)) { s += v; ss += v * v; nWarm++; } }
       mean = nWarm ? s / nWarm : 0;
       sd = nWarm ? Math.sqrt(Math.max(0, ss / nWarm - mean * mean)) || 1 : 1;
     }
-    const r = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      if (!warm[i]) continue;
-      const v = out[i]!;
+    const m = dual ? warmItems.length : d;
+    const r = new Float64Array(m);
+    for (let q = 0; q < warmItems.length; q++) {
+      const i = warmItems[q]!, v = out[i]!;
       if (!Number.isFinite(v)) continue;
-      const s = (v - mean) / sd, o = i * d;
-      if (s !== 0) for (let a = 0; a < d; a++) r[a]! += s * x[o + a]!;
+      const s = (v - mean) / sd;
+      if (s === 0) continue;
+      if (dual) r[q] = s;
+      else for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) r[xs.indices[p]!]! += s * xs.data[p]!;
     }
-    const t = new Float64Array(d);
-    for (let a = 0; a < d; a++) { let z = 0; for (let b = 0; b < d; b++) z += p[a * d + b]! * r[b]!; t[a] = z; }
-    for (let i = 0; i < n; i++) {
-      if (warm[i]) continue;
-      const o = i * d;
+    const gamma = this.config.similarity;
+    let profile: Float64Array | undefined;
+    if (gamma > 0) {
+      profile = new Float64Array(d);
+      for (let q = 0; q < items.length; q++) {
+        if (!(values[q]! > 0)) continue;
+        const i = items[q]!;
+        for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) profile[xs.indices[p]!]! += xs.data[p]!;
+      }
+    }
+    for (let c = 0; c < coldItems.length; c++) {
+      const j = coldItems[c]!, o = c * m;
       let z = 0;
-      for (let a = 0; a < d; a++) z += t[a]! * x[o + a]!;
-      out[i] = mean + sd * z;
+      for (let a = 0; a < m; a++) z += map[o + a]! * r[a]!;
+      if (profile) { let t = 0; for (let p = xs.indptr[j]!; p < xs.indptr[j + 1]!; p++) t += profile[xs.indices[p]!]! * xs.data[p]!; z += gamma * t; }
+      out[j] = mean + sd * z;
     }
   }
 
   scoreUser(user: number, out: Float32Array): void {
-    this.fitted.cf.scoreUser(user, out);
-    this.predictCold(out);
+    const { cf, seen } = this.fitted;
+    cf.scoreUser(user, out);
+    const s = seen.indptr[user]!, e = seen.indptr[user + 1]!;
+    this.predictCold(out, seen.indices.subarray(s, e), seen.data.subarray(s, e));
   }
 
   scoreHistory(items: Int32Array, values: Float32Array, out: Float32Array): void {
     this.fitted.cf.scoreHistory(items, values, out);
-    this.predictCold(out);
+    this.predictCold(out, items, values);
   }
 
   recommend(user: number, o: RecOptions): Ranked {
@@ -188,13 +264,13 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
   }
 
   toArtifact(): ModelArtifact {
-    const { cf, seen, x, p, warm } = this.fitted;
+    const { cf, seen, x, map, dual, warm } = this.fitted;
     const a = cf.toArtifact();
-    const arrays: ModelArtifact['arrays'] = { itemVectors: x, inverse: p, warm, 'seen.indptr': seen.indptr, 'seen.indices': seen.indices, 'seen.data': seen.data };
+    const arrays: ModelArtifact['arrays'] = { itemVectors: x, coldMap: map, warm, 'seen.indptr': seen.indptr, 'seen.indices': seen.indices, 'seen.data': seen.data };
     for (const [k, v] of Object.entries(a.arrays)) arrays[`cf.${k}`] = v;
     return {
       kind: this.kind, config: this.config,
-      meta: { rows: seen.rows, cols: seen.cols, dimension: this.dimension, mappedItems: this.mappedItems, cf: { kind: a.kind, config: a.config, meta: a.meta } },
+      meta: { rows: seen.rows, cols: seen.cols, dimension: this.dimension, mappedItems: this.mappedItems, dual, cf: { kind: a.kind, config: a.config, meta: a.meta } },
       arrays,
     };
   }
@@ -207,17 +283,53 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     if (!f) throw new ArtifactError(`cb2cf model file: collaborative part "${meta.cf.kind}" is not a mappable model`);
     const sub = Object.fromEntries(Object.entries(a.arrays).filter(([k]) => k.startsWith('cf.')).map(([k, v]) => [k.slice(3), v]));
     const cf = f.fromArtifact({ kind: meta.cf.kind, config: meta.cf.config, meta: meta.cf.meta, arrays: sub });
-    const rows = expectCount(a, 'rows'), cols = expectCount(a, 'cols'), d = expectCount(a, 'dimension', 4096);
+    const rows = expectCount(a, 'rows'), cols = expectCount(a, 'cols'), d = expectCount(a, 'dimension', MAX_SPARSE_VOCABULARY);
     m.dimension = d;
     m.mappedItems = expectCount(a, 'mappedItems');
-    const x = expectArray(a, 'itemVectors', Float32Array), p = expectArray(a, 'inverse', Float64Array), warm = expectArray(a, 'warm', Uint8Array);
+    const x = expectArray(a, 'itemVectors', Float32Array), warm = expectArray(a, 'warm', Uint8Array);
     const seen = { rows, cols, indptr: expectArray(a, 'seen.indptr', Int32Array), indices: expectArray(a, 'seen.indices', Int32Array), data: expectArray(a, 'seen.data', Float32Array) };
-    if (x.length !== cols * d || p.length !== d * d || warm.length !== cols || seen.indptr.length !== rows + 1 || cf.nItems !== cols) {
+    if (x.length !== cols * d || warm.length !== cols || seen.indptr.length !== rows + 1 || cf.nItems !== cols) {
       throw new ArtifactError(`cb2cf model file: arrays do not match ${rows} users × ${cols} items × ${d} dimensions`);
     }
-    m.state = { cf, seen, x, p, warm };
+    let nWarm = 0;
+    for (let i = 0; i < cols; i++) if (warm[i]) nWarm++;
+    if (cols - nWarm !== m.mappedItems) throw new ArtifactError(`cb2cf model file: meta.mappedItems ${m.mappedItems} but ${cols - nWarm} items are cold`);
+    if (!('coldMap' in a.arrays) && 'inverse' in a.arrays) {
+      // a file from before the map was precomputed: rebuild it from the stored inverse
+      const p = expectArray(a, 'inverse', Float64Array);
+      if (p.length !== d * d) throw new ArtifactError(`cb2cf model file: inverse is not ${d} × ${d}`);
+      m.state = m.build(cf, seen, x, warm, { inverse: p });
+      return m;
+    }
+    const dual = a.meta.dual === true, map = expectArray(a, 'coldMap', Float32Array);
+    if (map.length !== m.mappedItems * (dual ? nWarm : d)) throw new ArtifactError(`cb2cf model file: coldMap does not match ${m.mappedItems} cold items × ${dual ? `${nWarm} warm items` : `${d} dimensions`}`);
+    m.state = m.build(cf, seen, x, warm, { map, dual });
     return m;
   }
+}
+
+/** A = X_C P, cold items × d. */
+function primalMap(xs: Csr, cold: Int32Array, p: Float64Array, d: number): Float32Array {
+  const map = new Float32Array(cold.length * d), row = new Float64Array(d);
+  for (let c = 0; c < cold.length; c++) {
+    const j = cold[c]!;
+    row.fill(0);
+    for (let q = xs.indptr[j]!; q < xs.indptr[j + 1]!; q++) { const a = xs.indices[q]!, v = xs.data[q]!, o = a * d; for (let b = 0; b < d; b++) row[b]! += v * p[o + b]!; }
+    for (let b = 0; b < d; b++) map[c * d + b] = row[b]!;
+  }
+  return map;
+}
+
+/** The rows `rows` of m, in that order. */
+function selectRows(m: Csr, rows: Int32Array): Csr {
+  const indptr = new Int32Array(rows.length + 1);
+  for (let r = 0; r < rows.length; r++) indptr[r + 1] = indptr[r]! + m.indptr[rows[r]! + 1]! - m.indptr[rows[r]!]!;
+  const indices = new Int32Array(indptr[rows.length]!), data = new Float32Array(indptr[rows.length]!);
+  for (let r = 0; r < rows.length; r++) {
+    const s = m.indptr[rows[r]!]!, e = m.indptr[rows[r]! + 1]!;
+    indices.set(m.indices.subarray(s, e), indptr[r]!); data.set(m.data.subarray(s, e), indptr[r]!);
+  }
+  return { rows: rows.length, cols: m.cols, indptr, indices, data };
 }
 
 function finish(s: Float32Array, o: RecOptions): Ranked {

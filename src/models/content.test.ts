@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { csrFromCoo } from '../data/csr.ts';
 import { ModelFitError } from '../errors.ts';
 import { content } from './content.ts';
-import { runModelContract } from './model.contract.ts';
+import { blockMatrix, runModelContract } from './model.contract.ts';
 import { textFitData } from './text-fixture.ts';
 
 runModelContract(content, {
@@ -45,4 +45,18 @@ test('content: alpha > 0 (per-user solve) still ranks the text-matching unseen i
 
 test('content: no item text is a clear fit error', async () => {
   await assert.rejects(content.create().fit({ matrix: m }), (e: unknown) => e instanceof ModelFitError && /item text/.test(e.message));
+});
+
+test("content: plain similarity on sparse word vectors (tfidf projection 'none') scores exactly the summed cosine", async () => {
+  const m = blockMatrix();
+  const model = content.create({ profile: 'mean', encoder: { name: 'tfidf', projection: 'none', minDf: 1, maxDfRatio: 1 } });
+  await model.fit({ matrix: m, ...textFitData(m) });
+  const x = model.itemVectors, d = model.dimension, out = new Float32Array(m.cols);
+  assert.ok(d >= 12 && d <= 13, `one dimension per word, got ${d}`);
+  model.scoreUser(3, out);
+  for (let j = 0; j < m.cols; j++) {
+    let want = 0;
+    for (let p = m.indptr[3]!; p < m.indptr[4]!; p++) for (let a = 0; a < d; a++) want += x[m.indices[p]! * d + a]! * x[j * d + a]!;
+    assert.ok(Math.abs(out[j]! - want) < 1e-5, `item ${j}: ${out[j]} vs ${want}`);
+  }
 });

@@ -16,6 +16,7 @@ import { spdInverseInPlace } from '../linalg/dense.ts';
 import { topK, type Ranked } from '../linalg/topk.ts';
 import { choleskySolve } from '../linalg/vec.ts';
 import { encodeItems } from '../text/item-vectors.ts';
+import { MAX_SPARSE_VOCABULARY } from '../text/tfidf.ts';
 import { BaseRecommender, expectArray, expectCount } from './base.ts';
 import type { FitData, FitOptions, ModelArtifact, ModelFactory } from './types.ts';
 
@@ -49,6 +50,24 @@ export function ridgeGram(x: Float32Array, n: number, d: number, lambda: number)
   return g;
 }
 
+/** The non-zero entries of the n × d rows when at most a quarter are non-zero, else undefined (dense is faster). */
+export function sparseRowsOf(x: Float32Array, n: number, d: number): Csr | undefined {
+  let nnz = 0;
+  for (let k = 0; k < n * d; k++) if (x[k] !== 0) nnz++;
+  return nnz > (n * d) / 4 ? undefined : nonZeroRows(x, n, d, nnz);
+}
+
+/** The non-zero entries of the n × d row-major matrix as CSR. */
+export function nonZeroRows(x: Float32Array, n: number, d: number, nnz?: number): Csr {
+  if (nnz === undefined) { nnz = 0; for (let k = 0; k < n * d; k++) if (x[k] !== 0) nnz++; }
+  const indptr = new Int32Array(n + 1), indices = new Int32Array(nnz), data = new Float32Array(nnz);
+  for (let i = 0, q = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) { const v = x[i * d + a]!; if (v !== 0) { indices[q] = a; data[q++] = v; } }
+    indptr[i + 1] = q;
+  }
+  return { rows: n, cols: d, indptr, indices, data };
+}
+
 export class Content extends BaseRecommender<ContentConfig> {
   readonly kind = 'content';
   /** Item text vectors, nItems × d. */
@@ -64,12 +83,15 @@ export class Content extends BaseRecommender<ContentConfig> {
   private sumBX: Float64Array = new Float64Array(0);
   private sumB = 0;
   encodeSeconds = 0;
+  /** The item vectors' non-zero entries when they are mostly zeros (tfidf with projection 'none'): scoring walks these. */
+  private sparseVectors: Csr | undefined;
 
   protected async fitWeighted(m: Csr, _o: FitOptions, data: FitData) {
     const iv = await encodeItems(data, this.config.encoder as { name: string }, this.kind);
     this.itemVectors = iv.vectors;
     this.dimension = iv.dimension;
     this.encodeSeconds = iv.encodeSeconds;
+    this.sparseVectors = sparseRowsOf(this.itemVectors, m.cols, this.dimension);
     this.prepare(m);
     const d = this.dimension;
     this.userProfiles = new Float32Array(m.rows * d);
@@ -104,7 +126,9 @@ export class Content extends BaseRecommender<ContentConfig> {
     const d = this.dimension, x = this.itemVectors, n = this.itemBias.length;
     const theta = new Float32Array(d);
     if (this.config.profile === 'mean') {
-      for (let q = 0; q < items.length; q++) { const o = items[q]! * d; for (let a = 0; a < d; a++) theta[a]! += values[q]! * x[o + a]!; }
+      const xs = this.sparseVectors;
+      if (xs) for (let q = 0; q < items.length; q++) { const i = items[q]!; for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) theta[xs.indices[p]!]! += values[q]! * xs.data[p]!; }
+      else for (let q = 0; q < items.length; q++) { const o = items[q]! * d; for (let a = 0; a < d; a++) theta[a]! += values[q]! * x[o + a]!; }
       return { theta, bias: 0 };
     }
     // bᵤ: mean over all items of (y − bᵢ)
@@ -138,6 +162,15 @@ export class Content extends BaseRecommender<ContentConfig> {
 
   private score(theta: Float32Array, to: number, bias: number, out: Float32Array): void {
     const d = this.dimension, x = this.itemVectors, useBias = this.config.itemBias && this.config.profile === 'ridge';
+    const xs = this.sparseVectors;
+    if (xs) {
+      for (let i = 0; i < out.length; i++) {
+        let s = bias + (useBias ? this.itemBias[i]! : 0);
+        for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) s += theta[to + xs.indices[p]!]! * xs.data[p]!;
+        out[i] = s;
+      }
+      return;
+    }
     for (let i = 0; i < out.length; i++) {
       let s = bias + (useBias ? this.itemBias[i]! : 0);
       const o = i * d;
@@ -176,7 +209,7 @@ export class Content extends BaseRecommender<ContentConfig> {
   static fromArtifact(a: ModelArtifact): Content {
     const m = new Content(parseConfig(ContentConfigSchema, a.config, 'content'));
     m.restoreBase(a);
-    m.dimension = expectCount(a, 'dimension', 4096);
+    m.dimension = expectCount(a, 'dimension', MAX_SPARSE_VOCABULARY);
     m.itemVectors = expectArray(a, 'itemVectors', Float32Array);
     m.userProfiles = expectArray(a, 'userProfiles', Float32Array);
     m.userBias = expectArray(a, 'userBias', Float32Array);
@@ -186,6 +219,7 @@ export class Content extends BaseRecommender<ContentConfig> {
       throw new ArtifactError(`content model file: arrays do not match ${m.nUsers} users × ${m.nItems} items × ${d} dimensions`);
     }
     // the inverse and bias sums are functions of the stored vectors and matrix: recompute instead of storing
+    m.sparseVectors = sparseRowsOf(m.itemVectors, m.nItems, d);
     m.prepare(m.matrix);
     m.itemBias = itemBias;
     return m;

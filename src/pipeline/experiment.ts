@@ -23,7 +23,7 @@ export const DEFAULT_SPACES: Record<string, ParamSpace> = {
   bpr: { learningRate: { min: 0.005, max: 0.2, log: true }, regularization: { min: 1e-5, max: 0.5, log: true } },
   ease: { l2: { min: 10, max: 3000, log: true } },
   content: { l2: { min: 0.01, max: 100, log: true }, alpha: [0, 1, 5, 20] },
-  cb2cf: { mapL2: { min: 0.01, max: 100, log: true } },
+  cb2cf: { mapL2: { min: 0.01, max: 100, log: true }, similarity: [0, 0.01, 0.03, 0.1, 0.3] },
   hybrid: { kappa: [0, 0.5, 1, 2, 5, 10, 30], mu: [0, 2, 10] },
 };
 

@@ -39,3 +39,27 @@ test('tfidf: encoding before fit and a bad config are clear errors', async () =>
   await assert.rejects(new TfidfEncoder().encode(['x']), /not fitted/);
   assert.throws(() => new TfidfEncoder({ dimension: 0 }), (e: unknown) => e instanceof ConfigError && e.field.includes('dimension'));
 });
+
+test('tfidf: ngrams 2 adds adjacent word pairs as terms, after stop words are dropped', () => {
+  const e = new TfidfEncoder({ minDf: 1, maxDfRatio: 1, stem: false, ngrams: 2, projection: 'none' });
+  assert.deepEqual(e.terms('Lunch bag of the spaceboy'), ['lunch', 'bag', 'spaceboy', 'lunch bag', 'bag spaceboy']);
+  e.fit(['lunch bag spaceboy', 'lunch box spaceboy', 'jumbo bag red']);
+  assert.ok(e.vocabulary.includes('lunch bag') && e.vocabulary.includes('bag red'));
+  assert.ok(!e.vocabulary.includes('bag lunch'));
+});
+
+test("tfidf: projection 'none' is the unit BM25 row itself, one dimension per vocabulary word", async () => {
+  const e = new TfidfEncoder({ minDf: 1, maxDfRatio: 1, stem: false, projection: 'none' });
+  e.fit(corpus);
+  assert.equal(e.dimension, 5);
+  const v = await e.encode(['green apple', 'zzz']);
+  const m = e.sparse(['green apple']);
+  const dense = new Float32Array(5);
+  for (let q = 0; q < m.indptr[1]!; q++) dense[m.indices[q]!] = m.data[q]!;
+  assert.deepEqual([...v.subarray(0, 5)], [...dense]);
+  assert.ok(near(Math.hypot(...v.subarray(0, 5)), 1, 1e-6));
+  assert.deepEqual([...v.subarray(5)], [0, 0, 0, 0, 0]);
+  // too large a vocabulary for one float per word is a clear error naming the fix
+  const big = Array.from({ length: 2 }, () => Array.from({ length: 16_385 }, (_, i) => `w${i}`).join(' '));
+  assert.throws(() => new TfidfEncoder({ projection: 'none', maxDfRatio: 1 }).fit(big), (err: unknown) => err instanceof ConfigError && /maxFeatures/.test(err.message));
+});
