@@ -1,13 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { makeShop, serveShop, call, type Shop } from './testing.ts';
 import { jsonLogger } from './log.ts';
 import { loadModelFile, saveModelFile } from '../pipeline/model-file.ts';
 import { trainFromStore } from '../pipeline/train.ts';
 import { openStore } from '../store/registry.ts';
-import type { Trainer } from './retrain.ts';
+import { defaultModelPath, type Trainer } from './retrain.ts';
 
 const shops: Shop[] = [];
 after(async () => {
@@ -205,4 +205,10 @@ test('--retrain-every: the schedule retrains a model older than the period', asy
   } finally {
     await srv.close();
   }
+});
+
+test('retrained models go beside the store file when no model is served, never under a "sqlite:" folder', () => {
+  assert.equal(defaultModelPath('sqlite:/data/shop.db'), join('/data', 'curio-model.bin'));
+  assert.equal(defaultModelPath('/data/shop.db'), join('/data', 'curio-model.bin'));
+  assert.equal(defaultModelPath('sqlite::memory:'), join(process.cwd(), 'curio-model.bin'));
 });

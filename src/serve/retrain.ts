@@ -81,6 +81,12 @@ const STAMP = /\.r\d{8}T\d{9}Z$/;
  * replaced for rollback, and prunes older files beyond `keep`. One retrain at a time; a failed one logs one line
  * and the served model stays.
  */
+/** Where retrained models go when no model file is served: beside the store's file (the working folder for :memory:). */
+export function defaultModelPath(storeUrl: string): string {
+  const file = /^sqlite:(.+)$/i.exec(storeUrl)?.[1] ?? storeUrl;
+  return join(file === ':memory:' ? process.cwd() : dirname(file), 'curio-model.bin');
+}
+
 export class Retrainer {
   private running: Running | undefined;
   private last: Status['last'] = null;
@@ -166,7 +172,7 @@ export class Retrainer {
 
   /** The base file name versions are named after. */
   private base(): string {
-    return this.o.modelPath ?? this.o.engines.current.path ?? join(dirname(this.o.store.url), 'curio-model.bin');
+    return this.o.modelPath ?? this.o.engines.current.path ?? defaultModelPath(this.o.store.url);
   }
 
   private async run(r: Running): Promise<void> {
