@@ -5,6 +5,7 @@
 #include <node_api.h>
 #include "typed_array.h"
 #include <omp.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <array>
@@ -111,15 +112,17 @@ struct Kernels {
   bool (*cholesky_row)(const AlsRows&, int64_t, double*);
   void (*gram_rows)(const float*, int, int64_t, int64_t, double*);
   void (*score_rows)(const float*, int, const float*, int64_t, int64_t, float*);
-  void (*score_rows_int8)(const int8_t*, const float*, int, const float*, int64_t, float*);
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
   bool (*cg_group)(const AlsRows&, const int64_t*, int, int32_t*, uint8_t*, float*);
+  bool (*ials_explain_system)(const float*, int, const double*, double, double, double, const int32_t*, const float*,
+                              int64_t, double*, double*, double*, double*, double*);
+  void (*ials_explain_shares)(const double*, const double*, const double*, int64_t, const float*, int, double*, double*);
 };
 const Kernels kKernels = strcmp(kIsa, "avx512") == 0
-    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::score_rows_int8, avx2::bpr_samples, avx512::cg_group_any}
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares}
     : strcmp(kIsa, "avx2") == 0
-    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::score_rows_int8, avx2::bpr_samples, avx2::cg_group_any}
-    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::score_rows_int8, generic::bpr_samples, generic::cg_group_any};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_system, generic::ials_explain_shares};
 
 // Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
 constexpr int64_t kLongRow = 8192;
@@ -448,11 +451,53 @@ int64_t top_factors(const float* Y, int f, int64_t nRows, const float* x, const 
   return count;
 }
 
+// Integer scores of int8 rows against an int16 query: out[j] = (s_j·sx)·Σ_k q_jk xq_k for rows [0, n). Q holds the
+// rows in blocks of 32 with factor pairs interleaved (Q[((b·P + m)·32 + r)·2 + t] = q_{32b+r, 2m+t}, P = ⌈f/2⌉, zero
+// padded), so one vpmaddwd multiplies 8 rows by a pair of query entries and adds the pair: 8 rows per instruction,
+// exact int32 sums (|Σ| <= f·127·16384 < 2^31 for f <= 1000), no horizontal reduction.
+__attribute__((target("avx2"))) void int8_scores_avx2(const int8_t* Q, const float* scale, int P, const int32_t* pairs,
+                                                       float sx, int64_t n, float* out) {
+  const int64_t blocks = (n + 31) / 32;
+  for (int64_t b = 0; b < blocks; b++) {
+    const int8_t* q = Q + b * (int64_t)P * 64;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    for (int m = 0; m < P; m++, q += 64) {
+      const __m256i xp = _mm256_set1_epi32(pairs[m]);
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)q)), xp));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(q + 16))), xp));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(q + 32))), xp));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(q + 48))), xp));
+    }
+    alignas(32) int32_t acc[32];
+    _mm256_store_si256((__m256i*)acc, a0);
+    _mm256_store_si256((__m256i*)(acc + 8), a1);
+    _mm256_store_si256((__m256i*)(acc + 16), a2);
+    _mm256_store_si256((__m256i*)(acc + 24), a3);
+    const int64_t j0 = b * 32, m = n - j0 < 32 ? n - j0 : 32;
+    for (int r = 0; r < m; r++) out[j0 + r] = (float)acc[r] * (scale[j0 + r] * sx);
+  }
+}
+
+void int8_scores_generic(const int8_t* Q, const float* scale, int P, const int32_t* pairs, float sx, int64_t n, float* out) {
+  const int64_t blocks = (n + 31) / 32;
+  for (int64_t b = 0; b < blocks; b++) {
+    const int8_t* q = Q + b * (int64_t)P * 64;
+    int32_t acc[32] = {0};
+    for (int m = 0; m < P; m++, q += 64) {
+      const int32_t x0 = (int16_t)(pairs[m] & 0xffff), x1 = (int16_t)(pairs[m] >> 16);
+      for (int r = 0; r < 32; r++) acc[r] += q[2 * r] * x0 + q[2 * r + 1] * x1;
+    }
+    const int64_t j0 = b * 32, m = n - j0 < 32 ? n - j0 : 32;
+    for (int r = 0; r < m; r++) out[j0 + r] = (float)acc[r] * (scale[j0 + r] * sx);
+  }
+}
+
 // top_factors with a first pass over int8 factors (q_jk = round(Y_jk / s_j), |Y_jk - s_j q_jk| <= s_j / 2, laid out
-// as score_rows_int8 reads them): each
-// approximate score a_j is within e_j = 0.51 s_j |x|_1 of the served float score (0.5 for the quantisation, 0.01
-// covering float rounding in both sums: each is within 64·2^-24·127.5·s_j|x|_1 < 0.0005 s_j|x|_1 for f <= 64, and
-// (f - 1)·2^-24 per term in general, see the check below). With L the k-th largest a_j - e_j, any row whose
+// as int8_scores reads them) and the query as int16 (xq_k = round(x_k / sx), sx = max|x| / 16384): each approximate
+// score a_j is within e_j = s_j (0.51 |x|_1 + 64 f sx) of the served float score. 0.5 s_j |x|_1 is the factors'
+// quantisation, s_j·127·sx/2 per entry the query's, and 0.01 s_j |x|_1 covers float rounding (the exact score's sum
+// is within (f - 1)·2^-24·127.5 s_j|x|_1, the approximate score's two float products 2·2^-24·127 s_j|x|_1; see the
+// check below). With L the k-th largest a_j - e_j, any row whose
 // a_j + e_j < L has k rows strictly above it: only rows with a_j + e_j >= L are scored exactly (score_rows on
 // their aligned group of 4, so bit for bit the full scan's value) and ranked. Rows with a non-finite or huge
 // scale are always scored exactly. The list, scores and count equal top_factors'.
@@ -463,39 +508,66 @@ int64_t top_factors_int8(const float* Y, const int8_t* Q, const float* scale, in
   for (int i = 0; i < f; i++) xn += std::fabs((double)x[i]);
   // The rounding slack grows with f: (f - 1)·2^-24·127.5 per unit of s_j|x|_1 per sum, two sums.
   const double slack = 0.5 + 2.0 * (double)f * 127.5 * 0x1p-24 + 1e-6;
-  if (!(xn < 1e30) || k <= 0 || slack > 0.51) return -1;  // the caller takes the float path
-  const double c = 0.51 * xn;
-  std::vector<float> approx(nRows);
-  kKernels.score_rows_int8(Q, scale, f, x, nRows, approx.data());
-  // Pass 1: L = the k-th largest lower bound among the candidates (a min-heap of k lower bounds).
-  std::vector<double> lows;
-  lows.reserve(k);
-  int64_t count = 0;
+  if (!(xn < 1e30) || k <= 0 || slack > 0.51 || f > 1000) return -1;  // the caller takes the float path
+  double xmax = 0;
+  for (int i = 0; i < f; i++) xmax = std::max(xmax, std::fabs((double)x[i]));
+  const int P = (f + 1) / 2;
+  thread_local std::vector<int32_t> pairsTL;
+  thread_local std::vector<float> approxTL;
+  std::vector<int32_t>& pairs = pairsTL;
+  std::vector<float>& approxBuf = approxTL;
+  pairs.assign(P, 0);
+  const double sx = xmax / 16384;
+  for (int i = 0; i < f && sx > 0; i++) {
+    const int32_t v = (int32_t)std::lrint((double)x[i] / sx);  // |v| <= 16384
+    pairs[i / 2] |= (int32_t)((uint32_t)(uint16_t)(int16_t)v << (16 * (i & 1)));
+  }
+  const double c = 0.51 * xn + 64.0 * f * sx;
+  approxBuf.resize(nRows);
+  float* approx = approxBuf.data();
+  (strcmp(kIsa, "generic") == 0 ? int8_scores_generic : int8_scores_avx2)(Q, scale, P, pairs.data(), (float)sx, nRows, approx);
+  // The passes below read approx, scale and the bounds in tight loops; the mask is looked up only for the few rows
+  // that pass a bound (a masked row that does is then dropped), so a scan costs about one multiply-add a row.
   auto exact_of = [&](int64_t j) {
     float grp[4];
     const int64_t g = j & ~(int64_t)3, m = std::min<int64_t>(4, nRows - g);
     kKernels.score_rows(Y + g * f, f, x, 0, m, grp);
     return grp[j - g];
   };
-  auto normal = [&](int64_t j) { return scale[j] * 127.5 * xn < 1e37; };  // false for inf/NaN scales too
-  for (int64_t j = 0; j < nRows; j++) {
+  const double big = 127.5 * xn;
+  auto normal = [&](int64_t j) { return scale[j] * big < 1e37; };  // false for inf/NaN scales too
+  auto candidate = [&](int64_t j) {
     const int32_t cj = toCatalog[j];
-    if (cj < 0 || cj >= nAllowed || !allowed[cj] || !normal(j)) continue;
-    count++;  // a finite row and x: its float score is finite, a candidate
+    return cj >= 0 && cj < nAllowed && allowed[cj];
+  };
+  // Pass 1: L = the k-th largest lower bound among the candidates (a min-heap of k lower bounds), and the count.
+  thread_local std::vector<double> lowsTL;
+  std::vector<double>& lows = lowsTL;
+  lows.clear();
+  int64_t count = 0;
+  double front = -INFINITY;
+  bool full = false;
+  for (int64_t j = 0; j < nRows; j++) {
+    const bool cand = candidate(j) && normal(j);  // a finite row and x: a finite score
+    count += cand;
     const double lb = (double)approx[j] - c * scale[j];
-    if ((int)lows.size() < k) {
+    if (!cand || (full && !(lb > front))) continue;
+    if (!full) {
       lows.push_back(lb);
       std::push_heap(lows.begin(), lows.end(), std::greater<double>());
-    } else if (lb > lows.front()) {
+    } else {
       std::pop_heap(lows.begin(), lows.end(), std::greater<double>());
       lows.back() = lb;
       std::push_heap(lows.begin(), lows.end(), std::greater<double>());
     }
+    full = (int)lows.size() == k;
+    if (full) front = lows.front();
   }
   const double L = (int)lows.size() < k ? -INFINITY : lows.front();
-  // Pass 2: exact scores of the rows that may be in the top k, ranked as top_factors ranks them.
-  std::vector<Scored> heap;
-  heap.reserve(k);
+  // Pass 2: exact scores of the rows that may be in the top k (and of every abnormal row), ranked as top_factors ranks them.
+  thread_local std::vector<Scored> heapTL;
+  std::vector<Scored>& heap = heapTL;
+  heap.clear();
   int64_t exact = 0;
   auto offer = [&](Scored v) {
     if ((int)heap.size() < k) {
@@ -508,15 +580,14 @@ int64_t top_factors_int8(const float* Y, const int8_t* Q, const float* scale, in
     }
   };
   for (int64_t j = 0; j < nRows; j++) {
-    const int32_t cj = toCatalog[j];
-    if (cj < 0 || cj >= nAllowed || !allowed[cj]) continue;
+    if ((double)approx[j] + c * scale[j] < L && normal(j)) continue;
+    if (!candidate(j)) continue;
     const bool n = normal(j);
-    if (n && (double)approx[j] + c * scale[j] < L) continue;
     const float s = exact_of(j);
     exact++;
     if (!(s > -INFINITY)) continue;
     if (!n) count++;
-    offer(Scored{s, cj});
+    offer(Scored{s, toCatalog[j]});
   }
   // Best first: the heap's order (root = worst) sorted.
   std::sort(heap.begin(), heap.end(), [](const Scored& a, const Scored& b) { return worse(b, a); });
@@ -581,7 +652,7 @@ napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
       !typed(env, args[8], napi_int32_array, &outItems, &nOutI) || !typed(env, args[9], napi_float32_array, &outScores, &nOutS)) {
     return Throw(env, usage);
   }
-  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nQ != (nY / f + 31) / 32 * 32 * f || nScale < nY / f || nMap < nY / f) return Throw(env, "topFactorsInt8: array sizes do not match f (Q: rows in blocks of 32)");
+  if (f <= 0 || nx < (size_t)f || nY % f != 0 || nQ != (nY / f + 31) / 32 * 32 * (size_t)((f + 1) / 2 * 2) || nScale < nY / f || nMap < nY / f) return Throw(env, "topFactorsInt8: array sizes do not match f (Q: rows in blocks of 32, factors in pairs)");
   if (k < 0 || nOutI < (size_t)k || nOutS < (size_t)k) return Throw(env, "topFactorsInt8: k must be >= 0 and fit the output arrays");
   int len = 0;
   int64_t rescored = 0;
@@ -601,10 +672,69 @@ napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+// ialsExplainSystem(Y, f, G: Float64Array f×f, params: Float64Array [λ, α, α0], items: Int32Array, w: Float32Array,
+// L: Float64Array f×f, x: Float64Array f, conf: Float64Array h, V: Float64Array h×f) -> false when A is not positive
+// definite (see ials_explain_system).
+napi_value IalsExplainSystem(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value args[10];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "ialsExplainSystem(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array, V: Float64Array)";
+  float *Y, *w;
+  double *G, *params, *L, *x, *conf, *V;
+  int32_t* items;
+  size_t nY, nG, nP, nI, nW, nL, nx, nC, nV;
+  int32_t f = 0;
+  if (argc < 10 || !typed(env, args[0], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[1], &f) != napi_ok ||
+      !typed(env, args[2], napi_float64_array, &G, &nG) || !typed(env, args[3], napi_float64_array, &params, &nP) ||
+      !typed(env, args[4], napi_int32_array, &items, &nI) || !typed(env, args[5], napi_float32_array, &w, &nW) ||
+      !typed(env, args[6], napi_float64_array, &L, &nL) || !typed(env, args[7], napi_float64_array, &x, &nx) ||
+      !typed(env, args[8], napi_float64_array, &conf, &nC) || !typed(env, args[9], napi_float64_array, &V, &nV)) {
+    return Throw(env, usage);
+  }
+  const size_t ff = (size_t)f * (size_t)f;
+  if (f <= 0 || nY % f != 0 || nG < ff || nP < 3 || nW < nI || nL < ff || nx < (size_t)f || nC < nI || nV < nI * (size_t)f) {
+    return Throw(env, "ialsExplainSystem: array sizes do not match f and the history");
+  }
+  const int64_t rows = (int64_t)(nY / f);
+  for (size_t q = 0; q < nI; q++) if (items[q] < 0 || items[q] >= rows) return Throw(env, "ialsExplainSystem: a history item is outside Y");
+  thread_local std::vector<double> scratch;
+  scratch.resize(ff + (size_t)f * nI);
+  const bool ok = kKernels.ials_explain_system(Y, f, G, params[0], params[1], params[2], items, w, (int64_t)nI, L, x, conf, V, scratch.data());
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
+// ialsExplainShares(L, V, conf, Y, f, item, out: Float64Array h): the shares of `item` (see ials_explain_shares).
+napi_value IalsExplainShares(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "ialsExplainShares(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, out: Float64Array)";
+  double *L, *V, *conf, *out;
+  float* Y;
+  size_t nL, nV, nC, nY, nO;
+  int32_t f = 0, item = 0;
+  if (argc < 7 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &V, &nV) ||
+      !typed(env, args[2], napi_float64_array, &conf, &nC) || !typed(env, args[3], napi_float32_array, &Y, &nY) ||
+      napi_get_value_int32(env, args[4], &f) != napi_ok || napi_get_value_int32(env, args[5], &item) != napi_ok ||
+      !typed(env, args[6], napi_float64_array, &out, &nO)) {
+    return Throw(env, usage);
+  }
+  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nO < nC || nV < nC * (size_t)f || item < 0 || (size_t)item >= nY / f) {
+    return Throw(env, "ialsExplainShares: array sizes do not match f and the history, or the item is outside Y");
+  }
+  thread_local std::vector<double> u;
+  u.resize(f);
+  kKernels.ials_explain_shares(L, V, conf, (int64_t)nC, Y + (int64_t)item * f, f, u.data(), out);
+  return nullptr;
+}
+
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -4,6 +4,8 @@ import { toMatrix } from '../data/interactions.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { createModel, modelFromArtifact } from '../models/registry.ts';
 import type { ModelArtifact } from '../models/types.ts';
+import { Rng } from '../data/random.ts';
+import { choleskySolve } from '../linalg/vec.ts';
 import { explainHistory, explainUser, ExplainError } from './contributions.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -64,6 +66,30 @@ test('iALS with one factor: shares c_j y_j y_i / (α0 Σ y² + Σ (c_j − α0) 
   model.scoreHistory(h.items, h.values, out);
   close(out[1]!, 1.12);
   close(out[2]!, -0.56);
+});
+
+test('iALS with 64 factors and a 40-item history: each share is c_j y_iᵀA⁻¹y_j, checked by an explicit solve', () => {
+  const f = 64, nI = 200, rng = new Rng(3);
+  const Y = Float32Array.from({ length: nI * f }, () => (rng.next() - 0.5) * 0.4);
+  const cfg = { factors: f, regularization: 0.3, alpha: 4, unobservedWeight: 0.2 };
+  const model = modelFromArtifact({ kind: 'ials', config: cfg, meta: { rows: 1, cols: nI, factors: f, weighting: { kind: 'none' } }, arrays: { ...train(), userFactors: new Float32Array(f), itemFactors: Y } });
+  const items = Int32Array.from({ length: 40 }, (_, q) => q * 5), values = Float32Array.from({ length: 40 }, (_, q) => 1 + (q % 3));
+  // A = α0·YᵀY + Σ (c_j − α0) y_j y_jᵀ + λI in float64, then A⁻¹y_i by Cholesky.
+  const A = new Float64Array(f * f);
+  for (let j = 0; j < nI; j++) for (let r = 0; r < f; r++) for (let s = 0; s < f; s++) A[r * f + s] = A[r * f + s]! + cfg.unobservedWeight * Y[j * f + r]! * Y[j * f + s]!;
+  items.forEach((j, q) => { const w = 1 + cfg.alpha * values[q]! - cfg.unobservedWeight; for (let r = 0; r < f; r++) for (let s = 0; s < f; s++) A[r * f + s] = A[r * f + s]! + w * Y[j * f + r]! * Y[j * f + s]!; });
+  for (let r = 0; r < f; r++) A[r * f + r] = A[r * f + r]! + cfg.regularization;
+  for (const i of [1, 77, 199]) {
+    const z = Float64Array.from({ length: f }, (_, r) => Y[i * f + r]!);
+    choleskySolve(Float64Array.from(A), z, f);
+    const x = explainHistory(model, items, values, i, { top: 40 });
+    for (const c of x.contributions) {
+      const q = items.indexOf(c.item);
+      let s = 0;
+      for (let r = 0; r < f; r++) s += z[r]! * Y[c.item * f + r]!;
+      close(c.value, (1 + cfg.alpha * values[q]!) * s, 1e-9);
+    }
+  }
 });
 
 test('on synthetic data every model\'s explained score is the score it serves (fold-in and training users)', async () => {

@@ -17,6 +17,7 @@ import { transpose, type Csr } from '../data/csr.ts';
 import { weightRow, type FittedWeighting, type WeightingSpec } from '../data/weighting.ts';
 import { CurioError } from '../errors.ts';
 import { topK } from '../linalg/topk.ts';
+import { nativeAddon } from '../linalg/native.ts';
 import { choleskyFactor, choleskySolveFactored, gramian } from '../linalg/vec.ts';
 import type { ModelArtifact, Recommender } from '../models/types.ts';
 
@@ -252,6 +253,13 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   }
   // The same system as the fold-in solve (src/linalg/cg.ts solveRowCholesky).
   const lambda = c.frequencyScaledReg ? c.regularization * Math.pow(h.items.length + c.unobservedWeight * nI, c.regularizationExponent) : c.regularization;
+  const distinct = new Set(h.items).size === h.items.length;
+  const native = nativeAddon();
+  if (native?.ialsExplainSystem) {
+    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length), V = new Float64Array(h.items.length * f);
+    if (!native.ialsExplainSystem(Y, f, G, Float64Array.of(lambda, c.alpha, c.unobservedWeight), h.items, h.w, L, x, conf, V)) throw notPositiveDefinite();
+    return { L, x, conf, V, distinct };
+  }
   const A = Float64Array.from(G);
   for (let k = 0; k < f; k++) A[k * f + k] = A[k * f + k]! + lambda;
   const conf = new Float64Array(h.items.length);
@@ -266,7 +274,7 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
       for (let s = 0; s <= r; s++) A[ro + s] = A[ro + s]! + wr * Y[yo + s]!;
     }
   }
-  if (!choleskyFactor(A, f)) throw new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
+  if (!choleskyFactor(A, f)) throw notPositiveDefinite();
   choleskySolveFactored(A, x, f);
   const V = new Float64Array(h.items.length * f);
   for (let q = 0; q < h.items.length; q++) {
@@ -274,8 +282,10 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
     for (let r = 0; r < f; r++) v[r] = Y[yo + r]!;
     forwardSolve(A, v, f);
   }
-  return { L: A, x, conf, V, distinct: new Set(h.items).size === h.items.length };
+  return { L: A, x, conf, V, distinct };
 }
+
+const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
 
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
   const c = a.config as IalsConfigPart;
@@ -283,16 +293,19 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
   // u = L⁻¹y_i, then s_ij = uᵀv_j and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
-  const u = new Float64Array(f);
-  for (let r = 0; r < f; r++) u[r] = Y[item * f + r]!;
-  forwardSolve(sys.L, u, f);
   const shares = new Float64Array(h.items.length);
-  const V = sys.V;
-  for (let q = 0; q < h.items.length; q++) {
-    let s = 0;
-    const vo = q * f;
-    for (let r = 0; r < f; r++) s += V[vo + r]! * u[r]!;
-    shares[q] = sys.conf[q]! * s;
+  const V = sys.V, native = nativeAddon();
+  if (native?.ialsExplainShares) native.ialsExplainShares(sys.L, V, sys.conf, Y, f, item, shares);
+  else {
+    const u = new Float64Array(f);
+    for (let r = 0; r < f; r++) u[r] = Y[item * f + r]!;
+    forwardSolve(sys.L, u, f);
+    for (let q = 0; q < h.items.length; q++) {
+      let s = 0;
+      const vo = q * f;
+      for (let r = 0; r < f; r++) s += V[vo + r]! * u[r]!;
+      shares[q] = sys.conf[q]! * s;
+    }
   }
   const partial: Omit<ScoreExplanation, 'contributions' | 'rest'> = { model: a.kind, item, score: sum(shares), base: 0, exact: true, method: 'ials-closed-form' };
   if (h.user >= 0 && X.length) {

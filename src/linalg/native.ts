@@ -45,6 +45,14 @@ export interface NativeAddon {
    * Returns [candidates, listed, rows scored exactly], or null when x rules the int8 pass out (non-finite or huge).
    */
   topFactorsInt8?(Y: Float32Array, Q: Int8Array, scale: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
+  /**
+   * One history's iALS fold-in system for explanations (src/explain/contributions.ts): A = G + λI + Σ (c_q − α0)
+   * y_q y_qᵀ, c_q = 1 + α w_q, params [λ, α, α0]; writes A's Cholesky factor (lower, row-major) to L, A⁻¹Σc_q y_q to x,
+   * c_q to conf and L⁻¹y_q to row q of V. False when A is not positive definite. Absent from older builds.
+   */
+  ialsExplainSystem?(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array, V: Float64Array): boolean;
+  /** The shares of `item` in such a system: out_q = conf_q (L⁻¹y_item)·V_q. */
+  ialsExplainShares?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, out: Float64Array): void;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }

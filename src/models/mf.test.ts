@@ -99,9 +99,12 @@ test('quantizeRows: each value within half a step of its row scale; rows with Na
   const Y = Float32Array.of(0.5, -1.27, 0.004, 0, 0, 0, 1, NaN, 2, 3, -Infinity, 1);
   const { Q, scale } = quantizeRows(Y, 4, 3);
   assert.ok(Math.abs(scale[0]! - 1.27 / 127) < 1e-9);
-  assert.equal(Q.length, 32 * 3); // one block of 32 rows, k-major
-  for (let k = 0; k < 3; k++) assert.ok(Math.abs(Y[k]! - scale[0]! * Q[k * 32]!) <= scale[0]! / 2, `entry ${k}`);
-  assert.deepEqual([Q[0], Q[32], Q[64]], [50, -127, 0]);
+  assert.equal(Q.length, 32 * 4); // one block of 32 rows, factors in pairs (3 padded to 4)
+  const at = (j: number, k: number) => ((j >> 5) * 2 * 32 + (j & 31)) * 2 + (k >> 1) * 64 + (k & 1);
+  for (let k = 0; k < 3; k++) assert.ok(Math.abs(Y[k]! - scale[0]! * Q[at(0, k)]!) <= scale[0]! / 2, `entry ${k}`);
+  assert.deepEqual([Q[0], Q[1], Q[64]], [50, -127, 0]);
+  assert.equal(Q[at(2, 0)], 0); // a NaN row is not quantised
+  assert.equal(Q[at(3, 1)], 0);
   assert.equal(scale[1], 0);
   assert.deepEqual([scale[2], scale[3]], [Infinity, Infinity]);
 });

@@ -62,8 +62,9 @@ const INT8_PASS = process.env.CURIO_INT8 !== '0';
 /** Factor rows as int8 with one scale per row: Y_jk ≈ scale_j · q_jk, |error| <= scale_j / 2. */
 export interface QuantizedRows {
   /**
-   * q in blocks of 32 rows, each block k-major: q_jk at ((j >> 5) · f + k) · 32 + (j & 31); the last block padded
-   * with zero rows. The native scan sums 32 rows at once along k, with no per-row reduction.
+   * q in blocks of 32 rows with the factors in pairs, P = ⌈f/2⌉: q_jk at (((j >> 5) · P + (k >> 1)) · 32 + (j & 31)) · 2
+   * + (k & 1); the last block padded with zero rows, an odd f with a zero factor. The native scan multiplies 8 rows
+   * by a pair of (int16) query entries per instruction and sums along k, with no per-row reduction.
    */
   Q: Int8Array;
   /** max_k |Y_jk| / 127; +Infinity for a row holding NaN or ±Infinity (always scored in float). */
@@ -72,7 +73,8 @@ export interface QuantizedRows {
 
 /** Quantises the rows of Y (n × f) for topKFactors' first pass: 1/4 of the bytes to scan per request. */
 export function quantizeRows(Y: Float32Array, n: number, f: number): QuantizedRows {
-  const Q = new Int8Array(Math.ceil(n / 32) * 32 * f), scale = new Float32Array(n);
+  const P = Math.ceil(f / 2);
+  const Q = new Int8Array(Math.ceil(n / 32) * 32 * 2 * P), scale = new Float32Array(n);
   for (let j = 0; j < n; j++) {
     let max = 0;
     for (let k = j * f; k < (j + 1) * f; k++) {
@@ -84,8 +86,8 @@ export function quantizeRows(Y: Float32Array, n: number, f: number): QuantizedRo
     scale[j] = max / 127;
     const s = scale[j]!; // the stored float32 scale: the bound holds for what the kernel reads
     if (s === 0) continue;
-    const at = (j >> 5) * f * 32 + (j & 31);
-    for (let k = 0; k < f; k++) Q[at + k * 32] = Math.max(-127, Math.min(127, Math.round(Y[j * f + k]! / s)));
+    const at = ((j >> 5) * P * 32 + (j & 31)) * 2;
+    for (let k = 0; k < f; k++) Q[at + (k >> 1) * 64 + (k & 1)] = Math.max(-127, Math.min(127, Math.round(Y[j * f + k]! / s)));
   }
   return { Q, scale };
 }
