@@ -89,6 +89,10 @@ test('iALS with 64 factors and a 40-item history: each share is c_j y_iᵀA⁻¹
       for (let r = 0; r < f; r++) s += z[r]! * Y[c.item * f + r]!;
       close(c.value, (1 + cfg.alpha * values[q]!) * s, 1e-9);
     }
+    // The top 3 are the first three of the whole list, best first, and the rest is everything else.
+    const three = explainHistory(model, items, values, i);
+    assert.deepEqual(three.contributions.map((c) => [c.item, c.value]), x.contributions.slice(0, 3).map((c) => [c.item, c.value]));
+    close(three.rest, x.contributions.slice(3).reduce((t, c) => t + c.value, 0), 1e-9);
   }
 });
 

@@ -157,8 +157,27 @@ function explainWeighted(model: Recommender, a: ModelArtifact, h: Weighted, item
   }
 }
 
-/** Sorts shares (merging repeated items) and splits them into the listed top and the rest. */
-function finish(partial: Omit<ScoreExplanation, 'contributions' | 'rest'>, items: Int32Array, shares: Float64Array, top: number): ScoreExplanation {
+/**
+ * Sorts shares (merging repeated items) and splits them into the listed top and the rest. With `distinct` (no item
+ * twice) it only picks the top, as a serving path explains every listed item: no map, no sort of the history.
+ */
+function finish(partial: Omit<ScoreExplanation, 'contributions' | 'rest'>, items: Int32Array, shares: Float64Array, top: number, distinct = false): ScoreExplanation {
+  if (distinct) {
+    const better = (a: number, b: number) => shares[a]! > shares[b]! || (shares[a] === shares[b] && items[a]! < items[b]!);
+    const pick: number[] = [];
+    for (let q = 0; q < items.length; q++) {
+      if (pick.length === top && (top === 0 || !better(q, pick[top - 1]!))) continue;
+      let at = pick.length < top ? pick.length : top - 1;
+      while (at > 0 && better(q, pick[at - 1]!)) at--;
+      pick.splice(at, 0, q);
+      if (pick.length > top) pick.pop();
+    }
+    let rest = 0;
+    const listed = new Uint8Array(items.length);
+    for (const q of pick) listed[q] = 1;
+    for (let q = 0; q < items.length; q++) if (!listed[q]) rest += shares[q]!;
+    return { ...partial, contributions: pick.map((q) => ({ item: items[q]!, value: shares[q]! })), rest };
+  }
   const byItem = new Map<number, number>();
   for (let q = 0; q < items.length; q++) byItem.set(items[q]!, (byItem.get(items[q]!) ?? 0) + shares[q]!);
   const all = [...byItem].map(([item, value]) => ({ item, value })).sort((x, y) => y.value - x.value || x.item - y.item);
@@ -314,7 +333,7 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
     partial.served = served;
     partial.note = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
   }
-  const x = finish(partial, h.items, shares, top);
+  const x = finish(partial, h.items, shares, top, sys.distinct);
   if (c.frequencyScaledReg || !sys.distinct) {
     // λ_u depends on the history's length (or an item occurs twice): re-solve without the item.
     return withRemovals(x, h, (rest) => ialsShares(a, rest, item, 0).score);
@@ -322,10 +341,8 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   // Removing j changes W as well as the sum. By Sherman–Morrison, with w_j = c_j − α0, s_jj = y_jᵀWy_j and
   // r̂_j = y_jᵀx_u, the score changes by s_ij (w_j r̂_j − c_j) / (1 − w_j s_jj): it rises when the model
   // over-predicts j itself (r̂_j > c_j / w_j), which is why a positive share does not guarantee a fall.
-  const pos = new Map<number, number>();
-  for (let q = 0; q < h.items.length; q++) pos.set(h.items[q]!, q);
   for (const ct of x.contributions) {
-    const q = pos.get(ct.item)!, yo = ct.item * f, vo = q * f;
+    const q = h.items.indexOf(ct.item), yo = ct.item * f, vo = q * f;
     let sjj = 0;
     for (let r = 0; r < f; r++) sjj += V[vo + r]! * V[vo + r]!;
     let rj = 0;

@@ -113,7 +113,7 @@ test('a client that leaves in the middle of its body: a 400 (logged), not a serv
     await new Promise((r) => setTimeout(r, 100));
     sock.destroy();
     for (let t = 0; t < 50 && !lines.some((l) => l.msg === 'request'); t++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(lines.map((l) => [l.msg, l.method, l.status]), [['request', 'POST', 400]], 'the cut-off request finished as the client\'s error, not a server failure');
+    assert.deepEqual(lines.filter((l) => l.msg !== 'histories cached').map((l) => [l.msg, l.method, l.status]), [['request', 'POST', 400]], 'the cut-off request finished as the client\'s error, not a server failure');
     assert.equal((await call(s.url, 'POST', '/v1/recommend', { key: read, body: { user: 'b0' } })).status, 200);
   } finally {
     await s.close();

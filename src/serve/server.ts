@@ -19,6 +19,7 @@ import { jsonLogger, type Logger } from './log.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import { sqliteStore, withTables } from './sqlite-tables.ts';
+import { SqliteStore } from '../store/sqlite/index.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
 import { dashboardApp } from './dashboard/index.ts';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   /** Verify API keys (default true); false serves every route to anyone (local experiments only). */
   auth?: boolean;
   logger?: Logger;
+  /** Read users' histories into the store's cache after listening (SQLite stores; default true). */
+  warmHistories?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   /** Requests per second per API key, sustained, and the burst allowed (default 1000/s, burst 2000); false: no limit. */
@@ -466,6 +469,13 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const { port } = server.address() as AddressInfo;
+  // Users' histories into memory, a slice at a time between requests: a known user's request then reads no events.
+  const warming = new AbortController();
+  const warmed = o.warmHistories === false || !(o.store instanceof SqliteStore) ? Promise.resolve() : (async () => {
+    const t0 = performance.now();
+    const r = await (o.store as SqliteStore).warmHistories({ limit: o.engines.current.engine.historyLimit, signal: warming.signal });
+    if (!warming.signal.aborted) (o.logger ?? jsonLogger()).info('histories cached', { users: r.users, cacheFull: r.full, seconds: +((performance.now() - t0) / 1000).toFixed(2) });
+  })().catch((e: unknown) => (o.logger ?? jsonLogger()).warn(`histories not cached: ${e instanceof Error ? e.message : String(e)}`));
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
@@ -473,6 +483,8 @@ export async function startServer(o: ServerOptions & { host?: string; port?: num
     metrics,
     retrainer,
     close: async () => {
+      warming.abort();
+      await warmed;
       await retrainer.close();
       await o.engines.close();
       await reader.close();

@@ -48,5 +48,5 @@ export function withTables<T>(store: DataStore, fn: (db: Database.Database) => T
       ready.add(db);
     }
     return fn(db);
-  });
+  }, { ownTablesOnly: true });
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { CurioError, StoreError } from '../../errors.ts';
 import { InteractionsBuilder, type Interactions } from '../../data/interactions.ts';
 import { INTERACTION_TYPES, interactionColumns, TYPE_CODE, type InteractionColumns, type InteractionRow, type InteractionType, type ItemRow, type UserRow } from '../../data/types.ts';
+import { HistoryCache, type HistoryCols } from './history-cache.ts';
 import type { ImportRecord, SnapshotOptions, StoreInfo, StoreStats, WriteReport } from '../types.ts';
 import { validateInteractionColumns, validateInteractions, validateItems, validateUsers } from '../validate.ts';
 import { curioVersion, enableWal, migrate, SCHEMA_VERSION } from './schema.ts';
@@ -45,9 +46,12 @@ function eventFromCols(user: string, c: EventCols): InteractionRow {
 }
 
 const ITEM_COLS = 'title, text, categories, attrs, price, ts';
-/** Histories longer than this are read each time; all cached histories together hold at most this many rows. */
+/**
+ * Histories longer than this are read each time; all cached histories together hold at most this many rows (about
+ * 21 bytes each in HistoryCache's columns: 84 MB at most).
+ */
 const MAX_CACHED_HISTORY = 2000;
-const MAX_CACHED_HISTORY_ROWS = 500_000;
+const MAX_CACHED_HISTORY_ROWS = 4_000_000;
 const EVENT_COLS = 'it.ext, x.type, x.value, x.ts, x.session, x.text';
 
 /**
@@ -125,8 +129,12 @@ export class SqliteCore {
                       ON CONFLICT DO NOTHING`),
       maxEventId: p('SELECT max(id) FROM interactions').pluck(),
       hasEvents: p('SELECT EXISTS (SELECT 1 FROM interactions)').pluck(),
-      history: p(`SELECT ${EVENT_COLS} FROM interactions x JOIN items it ON it.id = x.item_id
+      history: p(`SELECT x.item_id, ${EVENT_COLS} FROM interactions x JOIN items it ON it.id = x.item_id
                   WHERE x.user_id = ? ORDER BY x.ts DESC, x.id DESC LIMIT ?`).raw(),
+      historyRange: p(`SELECT x.user_id, u.ext, x.item_id, ${EVENT_COLS} FROM interactions x
+                       JOIN users u ON u.id = x.user_id JOIN items it ON it.id = x.item_id
+                       WHERE x.user_id >= ? AND x.user_id < ? ORDER BY x.user_id, x.ts DESC, x.id DESC`).raw(),
+      maxUserId: p('SELECT max(id) FROM users').pluck(),
       scan: p(`SELECT x.id, u.ext, ${EVENT_COLS} FROM interactions x
                JOIN users u ON u.id = x.user_id JOIN items it ON it.id = x.item_id
                WHERE (x.ts, x.id) > (?, ?) ORDER BY x.ts, x.id LIMIT ?`).raw(),
@@ -178,25 +186,24 @@ export class SqliteCore {
   }
 
   /**
-   * Users' histories as last read (newest first, frozen), so a server answering the same users again reads no
-   * events. Exact, not a time-bounded cache: every write of this connection drops what it changes (addInteractions
-   * the users written, deleteUser the user, anything else all), and a commit by another connection drops all
+   * Users' histories as last read (newest first), so a server answering the same users again reads no events.
+   * Exact, not a time-bounded cache: every write of this connection drops what it changes (addInteractions the
+   * users written, deleteUser the user, anything else all), and a commit by another connection drops all
    * (data_version, checked on each read), as does a rollback.
    */
-  private readonly histories = new Map<string, { limit: number; rows: readonly InteractionRow[] }>();
-  private historyRows = 0;
+  private readonly histories = new HistoryCache(MAX_CACHED_HISTORY_ROWS, MAX_CACHED_HISTORY);
 
   forgetHistories(): void {
     this.histories.clear();
-    this.historyRows = 0;
   }
 
   private forgetHistory(user: string): void {
-    const h = this.histories.get(user);
-    if (h) {
-      this.histories.delete(user);
-      this.historyRows -= h.rows.length + 1;
-    }
+    this.histories.forget(user);
+  }
+
+  /** Events (plus one per user) the history cache holds. */
+  get cachedHistoryRows(): number {
+    return this.histories.rows;
   }
 
   /** Writes made on this connection so far (SQLite's total_changes): a raw write through withDatabase shows here. */
@@ -361,26 +368,48 @@ export class SqliteCore {
 
   history(user: string, limit = -1): InteractionRow[] {
     this.syncIdCaches();
-    const cached = this.histories.get(user);
-    if (cached && cached.limit === limit) {
-      // Most recently used last: the oldest entries go first when the cache is full.
-      this.histories.delete(user);
-      this.histories.set(user, cached);
-      return cached.rows.slice(); // the rows are frozen; the array is the caller's
-    }
+    const cached = this.histories.get(user, limit);
+    if (cached) return cached;
     const uid = this.q.userId.get(user) as number | undefined;
-    const rows = uid === undefined ? [] : (this.q.history.all(uid, limit) as EventCols[]).map((c) => Object.freeze(eventFromCols(user, c)));
-    if (rows.length <= MAX_CACHED_HISTORY) {
-      this.forgetHistory(user);
-      this.histories.set(user, { limit, rows: Object.freeze(rows) });
-      this.historyRows += rows.length + 1;
-      for (const [u, h] of this.histories) {
-        if (this.historyRows <= MAX_CACHED_HISTORY_ROWS) break;
-        this.histories.delete(u);
-        this.historyRows -= h.rows.length + 1;
+    if (uid === undefined) return [];
+    const cols = this.q.history.all(uid, limit) as HistoryCols[];
+    this.histories.put(user, limit, cols);
+    return cols.map((c) => eventFromCols(user, c.slice(1) as EventCols));
+  }
+
+  /**
+   * Reads the histories of users with rowids in [from, to) into the cache (as `history(user, limit)` would), without
+   * pushing out what it holds: a server warms its cache in such slices after it starts. Returns the users cached and
+   * whether the cache is full.
+   */
+  warmHistories(from: number, to: number, limit = -1): { users: number; full: boolean } {
+    this.syncIdCaches();
+    let users = 0, full = false;
+    let user = '', rows: HistoryCols[] = [];
+    const flush = () => {
+      if (!rows.length) return;
+      const take = limit >= 0 && rows.length > limit ? rows.slice(0, limit) : rows;
+      if (!this.histories.has(user, limit)) {
+        if (this.histories.put(user, limit, take, false)) users++;
+        else if (take.length <= this.histories.maxPerUser) full = true;
       }
+      rows = [];
+    };
+    for (const r of this.q.historyRange.iterate(from, to) as Iterable<[number, string, ...HistoryCols]>) {
+      if (r[1] !== user) {
+        flush();
+        if (full) break;
+        user = r[1];
+      }
+      rows.push(r.slice(2) as HistoryCols);
     }
-    return rows.slice();
+    if (!full) flush();
+    return { users, full };
+  }
+
+  /** The largest user rowid (0 when there are none): the end of warmHistories' slices. */
+  maxUserRowid(): number {
+    return (this.q.maxUserId.get() as number | null) ?? 0;
   }
 
   /** One page of the oldest-first scan, after the (ts, id) cursor. */

@@ -202,14 +202,17 @@ test('cached histories are exact: every write (this handle, a raw SQL write, ano
   assert.deepEqual(await items('u'), ['a']);
   assert.deepEqual(await items('u'), ['a'], 'read twice: the second from the cache');
   const rows = await s.history('u');
-  assert.throws(() => { (rows[0] as { item: string }).item = 'x'; }, TypeError, 'cached rows are frozen: a caller cannot change what the next one reads');
+  (rows[0] as { item: string }).item = 'x';
   rows.push(ev('u', 'zz', 0));
-  assert.deepEqual(await items('u'), ['a'], 'the array is the caller\'s own');
+  assert.deepEqual(await items('u'), ['a'], 'rows and array are the caller\'s own: changing them changes no later read');
 
   await s.addInteractions([ev('u', 'b', 2)]);
   assert.deepEqual(await items('u'), ['b', 'a'], 'an event written through the store');
   await s.withDatabase((db) => db.prepare("DELETE FROM interactions WHERE ts = 2").run());
   assert.deepEqual(await items('u'), ['a'], 'a raw write through withDatabase');
+  // A caller that declares it writes only its own tables keeps the cache (and must not touch events).
+  await s.withDatabase((db) => db.exec('CREATE TABLE IF NOT EXISTS curio_note (x); INSERT INTO curio_note VALUES (1)'), { ownTablesOnly: true });
+  assert.equal(s.cachedHistoryRows, 1 + 1, 'u (read again after the raw write) is still cached');
   await assert.rejects(s.transaction(async (tx) => {
     await tx.addInteractions([ev('u', 'c', 3)]);
     assert.deepEqual((await tx.history('u')).map((r) => r.item), ['c', 'a'], 'inside the transaction, its own write');
@@ -228,5 +231,32 @@ test('cached histories are exact: every write (this handle, a raw SQL write, ano
   await s.addInteractions([ev('w', 'a', 5)]);
   await s.deleteItem('a');
   assert.deepEqual(await items('w'), [], 'an item deleted with its events');
+  await s.close();
+});
+
+test('warmHistories reads every user\'s history into the cache, equal to what history() reads, and honours the limit', async () => {
+  const file = join(dir, 'history-warm.db');
+  const s = SqliteStore.open(file);
+  const rows = [];
+  for (let u = 0; u < 1200; u++) for (let q = 0; q < 1 + (u % 4); q++) rows.push({ user: `u${u}`, item: `i${(u * 7 + q) % 50}`, type: q % 2 ? 'view' as const : 'purchase' as const, value: q + 1, timestamp: 1000 + q * 10 + (u % 3), ...(q === 1 ? { session: `s${u}` } : {}), ...(q === 2 ? { text: `review ${u}` } : {}) });
+  await s.addInteractions(rows);
+  const cold = SqliteStore.open(file);
+  const want = await Promise.all([0, 1, 2, 3, 599, 1199].map((u) => cold.history(`u${u}`)));
+  await cold.close();
+  assert.equal(s.cachedHistoryRows, 0);
+  const r = await s.warmHistories({ sliceUsers: 100 });
+  assert.deepEqual(r, { users: 1200, full: false });
+  assert.equal(s.cachedHistoryRows, rows.length + 1200);
+  const got = await Promise.all([0, 1, 2, 3, 599, 1199].map((u) => s.history(`u${u}`)));
+  assert.deepEqual(got, want);
+  // A limit is part of the key: warmed with 2, a read with 2 comes from memory, one without reads the store.
+  const t = SqliteStore.open(file);
+  await t.warmHistories({ limit: 2 });
+  let capped = 0;
+  for (let u = 0; u < 1200; u++) capped += Math.min(2, 1 + (u % 4)) + 1;
+  assert.equal(t.cachedHistoryRows, capped);
+  assert.deepEqual(await t.history('u3', { limit: 2 }), want[3]!.slice(0, 2));
+  assert.deepEqual(await t.history('u3'), want[3]);
+  await t.close();
   await s.close();
 });

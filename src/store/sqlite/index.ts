@@ -186,16 +186,40 @@ export class SqliteStore implements DataStore {
    * store's own calls, and inside the transaction when called on a `transaction` handle. Such tables are named
    * `curio_*`, created by their module (CREATE TABLE IF NOT EXISTS) and not part of the store's schema version.
    */
-  withDatabase<T>(fn: (db: Database.Database) => T): Promise<T> {
+  withDatabase<T>(fn: (db: Database.Database) => T, o: { ownTablesOnly?: boolean } = {}): Promise<T> {
     return this.run(() => {
       const before = this.core.changes();
       try {
         return fn(this.core.db);
       } finally {
-        // A raw write may have changed events: the cached histories cannot tell which.
-        if (this.core.changes() !== before) this.core.forgetHistories();
+        // A raw write may have changed events: the cached histories cannot tell which (unless the caller writes
+        // only its own curio_* tables, as the server's keys and idempotency records do).
+        if (!o.ownTablesOnly && this.core.changes() !== before) this.core.forgetHistories();
       }
     });
+  }
+
+  /**
+   * Reads users' histories into the store's history cache, a slice of users at a time (each slice one serialised
+   * read, so requests and writes interleave), until every user is in or the cache is full; `history(user, {limit})`
+   * then answers from memory. A server calls this once it listens. Resolves to the users cached.
+   */
+  async warmHistories(o: { limit?: number; sliceUsers?: number; signal?: AbortSignal } = {}): Promise<{ users: number; full: boolean }> {
+    const slice = o.sliceUsers ?? 500;
+    const end = await this.run(() => this.core.maxUserRowid());
+    let users = 0;
+    for (let from = 1; from <= end && !o.signal?.aborted; from += slice) {
+      const r = await this.run(() => this.core.warmHistories(from, from + slice, o.limit ?? -1));
+      users += r.users;
+      if (r.full) return { users, full: true };
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { users, full: false };
+  }
+
+  /** Events (plus one per user) held in the history cache: what warmHistories and reads brought in. */
+  get cachedHistoryRows(): number {
+    return this.core.cachedHistoryRows;
   }
 
   getItems(ids: string[]): Promise<(ItemRow | undefined)[]> {
