@@ -451,6 +451,76 @@ int64_t top_factors(const float* Y, int f, int64_t nRows, const float* x, const 
   return count;
 }
 
+// top_factors over the rows in order of decreasing norm (order[p] is the row, norms[p] its Euclidean norm in float64;
+// rows with a non-finite entry first, norm +inf, `abnormal` of them), stopping at the first row whose Cauchy-Schwarz
+// bound |y_j·x| <= |y_j| |x| (1 + 2f·2^-24, covering float rounding of the served sum) is below the k-th best
+// score found: no later row can enter. Scores come from score_rows on each row's aligned group of 4 (bit for bit
+// top_factors'), so list, scores and count equal top_factors'. Factor models trained on skewed data have a few
+// long item vectors and many short ones: a user's top 10 of 30,000 items is usually settled within a few hundred
+// rows. Returns -1 (the caller scans otherwise) when more than `budget` rows would be scored, or x or the norms are
+// too large for the bound.
+int64_t top_factors_pruned(const float* Y, int f, int64_t nRows, const float* x, const int32_t* order, const double* norms,
+                           int64_t abnormal, const int32_t* toCatalog, const uint8_t* rowsAt, int64_t nRowsAt,
+                           const uint8_t* allowed, int64_t nAllowed, int k, int64_t budget, int32_t* outItems,
+                           float* outScores, int* outLen, int64_t* scored) {
+  double xn = 0;
+  for (int i = 0; i < f; i++) xn += (double)x[i] * (double)x[i];
+  xn = std::sqrt(xn);
+  if (!(xn < 1e30) || k <= 0 || (abnormal < nRows && !(norms[abnormal] * xn < 1e37))) return -1;
+  const double slack = 1.0 + 2.0 * f * 0x1p-24 + 1e-9;
+  auto candidate = [&](int64_t j) {
+    const int32_t cj = toCatalog[j];
+    return cj >= 0 && cj < nAllowed && allowed[cj];
+  };
+  auto exact_of = [&](int64_t j) {
+    float grp[4];
+    const int64_t g = j & ~(int64_t)3, m = std::min<int64_t>(4, nRows - g);
+    kKernels.score_rows(Y + g * f, f, x, 0, m, grp);
+    return grp[j - g];
+  };
+  thread_local std::vector<Scored> heapTL;
+  std::vector<Scored>& heap = heapTL;
+  heap.clear();
+  auto cmp = [](const Scored& a, const Scored& b) { return worse(b, a); };  // root = the worst kept
+  int64_t count = 0, done = 0;
+  for (int64_t p = 0; p < nRows; p++) {
+    if (p >= abnormal && (int)heap.size() == k && norms[p] * xn * slack < heap.front().s) break;
+    const int32_t j = order[p];
+    if (j < 0 || j >= nRows) return -2;
+    if (!candidate(j)) continue;
+    if (++done > budget) return -1;
+    const float s = exact_of(j);
+    if (!(s > -INFINITY)) continue;  // NaN and -inf are never candidates
+    if (p < abnormal) count++;
+    const Scored v{s, toCatalog[j]};
+    if ((int)heap.size() < k) {
+      heap.push_back(v);
+      std::push_heap(heap.begin(), heap.end(), cmp);
+    } else if (worse(heap.front(), v)) {
+      std::pop_heap(heap.begin(), heap.end(), cmp);
+      heap.back() = v;
+      std::push_heap(heap.begin(), heap.end(), cmp);
+    }
+  }
+  // Every finite row has a finite score (the norms bound it): count the allowed ones without scoring them, along
+  // the catalogue (rowsAt[c]: the rows served as item c) in one pass that vectorises, not row by row.
+  const int64_t nc = std::min(nAllowed, nRowsAt);
+  int64_t allowedRows = 0;
+#pragma omp simd reduction(+ : allowedRows)
+  for (int64_t c = 0; c < nc; c++) allowedRows += (allowed[c] != 0) * (int64_t)rowsAt[c];
+  count += allowedRows;
+  for (int64_t p = 0; p < abnormal; p++) count -= order[p] >= 0 && order[p] < nRows && candidate(order[p]);
+  std::sort(heap.begin(), heap.end(), cmp);
+  const int len = (int)heap.size();
+  for (int q = 0; q < len; q++) {
+    outItems[q] = heap[q].c;
+    outScores[q] = heap[q].s;
+  }
+  *outLen = len;
+  *scored = done;
+  return count;
+}
+
 // Integer scores of int8 rows against an int16 query: out[j] = (s_j·sx)·Σ_k q_jk xq_k for rows [0, n). Q holds the
 // rows in blocks of 32 with factor pairs interleaved (Q[((b·P + m)·32 + r)·2 + t] = q_{32b+r, 2m+t}, P = ⌈f/2⌉, zero
 // padded), so one vpmaddwd multiplies 8 rows by a pair of query entries and adds the pair: 8 rows per instruction,
@@ -632,6 +702,53 @@ napi_value TopFactors(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+// topFactorsPruned(Y, f, x, order: Int32Array, norms: Float64Array, abnormal, toCatalog, rowsAt: Uint8Array, allowed,
+// k, budget, outItems, outScores) (rowsAt[c]: how many rows toCatalog maps to catalogue item c) -> [candidates, listed, rows scored], or null when the pruned scan gave up (see top_factors_pruned).
+napi_value TopFactorsPruned(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value args[13];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "topFactorsPruned(Y: Float32Array, f: number, x: Float32Array, order: Int32Array, norms: Float64Array, abnormal: number, toCatalog: Int32Array, rowsAt: Uint8Array, allowed: Uint8Array, k: number, budget: number, outItems: Int32Array, outScores: Float32Array)";
+  float *Y, *x, *outScores;
+  int32_t *order, *toCatalog, *outItems;
+  double* norms;
+  uint8_t *rowsAt, *allowed;
+  size_t nY, nx, nOrder, nNorms, nMap, nRowsAt, nAllowed, nOutI, nOutS;
+  int32_t f = 0, k = 0;
+  double abnormal = 0, budget = 0;
+  if (argc < 13 || !typed(env, args[0], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[1], &f) != napi_ok ||
+      !typed(env, args[2], napi_float32_array, &x, &nx) || !typed(env, args[3], napi_int32_array, &order, &nOrder) ||
+      !typed(env, args[4], napi_float64_array, &norms, &nNorms) || napi_get_value_double(env, args[5], &abnormal) != napi_ok ||
+      !typed(env, args[6], napi_int32_array, &toCatalog, &nMap) || !typed(env, args[7], napi_uint8_array, &rowsAt, &nRowsAt) ||
+      !typed(env, args[8], napi_uint8_array, &allowed, &nAllowed) ||
+      napi_get_value_int32(env, args[9], &k) != napi_ok || napi_get_value_double(env, args[10], &budget) != napi_ok ||
+      !typed(env, args[11], napi_int32_array, &outItems, &nOutI) || !typed(env, args[12], napi_float32_array, &outScores, &nOutS)) {
+    return Throw(env, usage);
+  }
+  if (f <= 0 || nx < (size_t)f || nY % f != 0) return Throw(env, "topFactorsPruned: array sizes do not match f");
+  const size_t n = nY / f;
+  if (nOrder != n || nNorms != n || nMap < n || !(abnormal >= 0 && abnormal <= (double)n)) return Throw(env, "topFactorsPruned: order and norms must have one entry per row");
+  if (k < 0 || nOutI < (size_t)k || nOutS < (size_t)k) return Throw(env, "topFactorsPruned: k must be >= 0 and fit the output arrays");
+  int len = 0;
+  int64_t scored = 0;
+  const int64_t count = top_factors_pruned(Y, f, (int64_t)n, x, order, norms, (int64_t)abnormal, toCatalog, rowsAt, (int64_t)nRowsAt,
+                                           allowed, (int64_t)nAllowed, k, (int64_t)budget, outItems, outScores, &len, &scored);
+  napi_value arr, v;
+  if (count == -2) return Throw(env, "topFactorsPruned: order names a row outside Y");
+  if (count < 0) {
+    napi_get_null(env, &arr);
+    return arr;
+  }
+  napi_create_array_with_length(env, 3, &arr);
+  napi_create_double(env, (double)count, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_int32(env, len, &v);
+  napi_set_element(env, arr, 1, v);
+  napi_create_double(env, (double)scored, &v);
+  napi_set_element(env, arr, 2, v);
+  return arr;
+}
+
 // topFactorsInt8(Y, Q: Int8Array, scale: Float32Array, f, x, toCatalog, allowed, k, outItems, outScores)
 // -> [candidates, listed, rows scored exactly], or null when x does not allow the int8 pass (then use topFactors).
 napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
@@ -734,7 +851,7 @@ napi_value IalsExplainShares(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

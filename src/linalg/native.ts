@@ -53,6 +53,14 @@ export interface NativeAddon {
   ialsExplainSystem?(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array, V: Float64Array): boolean;
   /** The shares of `item` in such a system: out_q = conf_q (L⁻¹y_item)·V_q. */
   ialsExplainShares?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, out: Float64Array): void;
+  /**
+   * topFactors over the rows in order of decreasing norm (order, norms; the `abnormal` rows holding NaN or ±Infinity
+   * first), stopping once |y_j||x| is below the k-th best score: the same list, scores and count as topFactors.
+   * rowsAt[c] is how many rows toCatalog maps to catalogue item c (the count is taken along the catalogue).
+   * Returns [candidates, listed, rows scored], or null when more than `budget` rows would be scored or the bound
+   * cannot be used (then scan otherwise). Absent from older builds.
+   */
+  topFactorsPruned?(Y: Float32Array, f: number, x: Float32Array, order: Int32Array, norms: Float64Array, abnormal: number, toCatalog: Int32Array, rowsAt: Uint8Array, allowed: Uint8Array, k: number, budget: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }

@@ -108,3 +108,32 @@ test('quantizeRows: each value within half a step of its row scale; rows with Na
   assert.equal(scale[1], 0);
   assert.deepEqual([scale[2], scale[3]], [Infinity, Infinity]);
 });
+
+test('the pruned scan (rows by decreasing norm) lists exactly what the float scan lists and stops early on skewed norms', { skip: native?.topFactorsPruned ? false : 'native addon not built' }, () => {
+  for (const [seed, nItems, f] of [[21, 5000, 64], [22, 3001, 13], [23, 700, 8]] as const) {
+    const d = data(seed, nItems, f);
+    // Popularity-like norms: row j scaled by 1/(1 + j/20), so a few rows are long and most are short; ties kept.
+    const rng = new Rng(seed);
+    const scaleOf = Float32Array.from({ length: nItems }, (_, j) => 1 / (1 + ((j * 7919) % nItems) / 20));
+    for (let j = 0; j < nItems; j++) for (let k = 0; k < f; k++) d.Y[j * f + k] = d.Y[j * f + k]! * scaleOf[j]!;
+    for (let j = 30; j < 60; j += 3) d.Y.copyWithin(j * f, (j - 1) * f, j * f); // exact ties next to each other
+    const q = quantizeRows(d.Y, nItems, f);
+    assert.equal(q.abnormal, 2, 'the NaN row and the -inf row');
+    assert.ok(q.norms[0] === Infinity && q.norms[1] === Infinity && q.norms[2]! >= q.norms[3]!);
+    for (const k of [1, 10, 50]) {
+      for (let t = 0; t < 5; t++) {
+        const x = Float32Array.from({ length: f }, () => rng.normal());
+        const want = topKFactorsReference(d.Y, nItems, f, x, 0, d.toCatalog, d.allowed, k);
+        const got = topKFactors(d.Y, nItems, f, x, 0, d.toCatalog, d.allowed, k, q);
+        const where = `seed ${seed}, k ${k}, query ${t}`;
+        assert.equal(got.count, want.count, where);
+        assert.deepEqual(Array.from(got.items), Array.from(want.items), where);
+        assert.deepEqual(Array.from(got.scores), Array.from(want.scores), where);
+        if (k === 10 && nItems >= 3000) assert.ok(got.exactlyScored !== undefined && got.exactlyScored < nItems / 8, `${where}: ${got.exactlyScored} rows scored`);
+      }
+    }
+  }
+  // An order naming a row outside Y is refused, not read.
+  const Y = new Float32Array(8), x = Float32Array.of(1, 1);
+  assert.throws(() => native!.topFactorsPruned!(Y, 2, x, Int32Array.of(0, 1, 2, 9), Float64Array.of(3, 2, 1, 0), 0, Int32Array.of(0, 1, 2, 3), new Uint8Array(4).fill(1), new Uint8Array(4).fill(1), 2, 100, new Int32Array(2), new Float32Array(2)), /outside Y/);
+});

@@ -46,6 +46,12 @@ export function topKFactors(
   if (native?.topFactors) {
     const items = new Int32Array(want), scores = new Float32Array(want);
     const Y = itemFactors.subarray(0, nItems * f), xs = x.subarray(xo, xo + f);
+    if (quantized && native.topFactorsPruned && PRUNED_SCAN && want > 0) {
+      // Give up (and scan everything below) once an eighth of the rows would be scored one by one.
+      const rowsAt = rowsAtOf(toCatalog, nItems);
+      const r = rowsAt && native.topFactorsPruned(Y, f, xs, quantized.order, quantized.norms, quantized.abnormal, toCatalog, rowsAt, allowed, want, Math.max(64, nItems >> 3), items, scores);
+      if (r) return { items: items.subarray(0, r[1]), scores: scores.subarray(0, r[1]), count: r[0], exactlyScored: r[2] };
+    }
     if (quantized && native.topFactorsInt8 && INT8_PASS) {
       const r = native.topFactorsInt8(Y, quantized.Q, quantized.scale, f, xs, toCatalog, allowed, want, items, scores);
       if (r) return { items: items.subarray(0, r[1]), scores: scores.subarray(0, r[1]), count: r[0], exactlyScored: r[2] };
@@ -56,8 +62,34 @@ export function topKFactors(
   return topKFactorsReference(itemFactors, nItems, f, x, xo, toCatalog, allowed, want);
 }
 
+/**
+ * How many of the first n rows toCatalog maps to each catalogue item (null if some item gets more than 255), made
+ * once per map: serving maps are fixed per model and catalogue, and a map is not changed once made.
+ */
+function rowsAtOf(toCatalog: Int32Array, n: number): Uint8Array | null {
+  let byN = rowsAtCache.get(toCatalog);
+  if (!byN) rowsAtCache.set(toCatalog, (byN = new Map()));
+  let r = byN.get(n);
+  if (r === undefined) {
+    let max = -1;
+    for (let j = 0; j < n; j++) if (toCatalog[j]! > max) max = toCatalog[j]!;
+    r = new Uint8Array(max + 1);
+    for (let j = 0; j < n; j++) {
+      const c = toCatalog[j]!;
+      if (c < 0) continue;
+      if (r[c] === 255) { r = null; break; }
+      r[c] = r[c]! + 1;
+    }
+    byN.set(n, r);
+  }
+  return r;
+}
+const rowsAtCache = new WeakMap<Int32Array, Map<number, Uint8Array | null>>();
+
 /** CURIO_INT8=0 turns the int8 first pass off (benchmarks of the float scan); read once. */
 const INT8_PASS = process.env.CURIO_INT8 !== '0';
+/** CURIO_PRUNE=0 turns the norm-ordered scan off (benchmarks of the full scans); read once. */
+const PRUNED_SCAN = process.env.CURIO_PRUNE !== '0';
 
 /** Factor rows as int8 with one scale per row: Y_jk ≈ scale_j · q_jk, |error| <= scale_j / 2. */
 export interface QuantizedRows {
@@ -69,9 +101,18 @@ export interface QuantizedRows {
   Q: Int8Array;
   /** max_k |Y_jk| / 127; +Infinity for a row holding NaN or ±Infinity (always scored in float). */
   scale: Float32Array;
+  /** Rows by decreasing Euclidean norm, rows holding NaN or ±Infinity first: the pruned scan's order. */
+  order: Int32Array;
+  /** norms[p] = |Y_order[p]| (float64; +Infinity for the non-finite rows). */
+  norms: Float64Array;
+  /** How many rows hold NaN or ±Infinity (the first in `order`). */
+  abnormal: number;
 }
 
-/** Quantises the rows of Y (n × f) for topKFactors' first pass: 1/4 of the bytes to scan per request. */
+/**
+ * Quantises the rows of Y (n × f) for topKFactors' int8 first pass (1/4 of the bytes to scan per request) and orders
+ * them by norm for its pruned scan.
+ */
 export function quantizeRows(Y: Float32Array, n: number, f: number): QuantizedRows {
   const P = Math.ceil(f / 2);
   const Q = new Int8Array(Math.ceil(n / 32) * 32 * 2 * P), scale = new Float32Array(n);
@@ -89,7 +130,17 @@ export function quantizeRows(Y: Float32Array, n: number, f: number): QuantizedRo
     const at = ((j >> 5) * P * 32 + (j & 31)) * 2;
     for (let k = 0; k < f; k++) Q[at + (k >> 1) * 64 + (k & 1)] = Math.max(-127, Math.min(127, Math.round(Y[j * f + k]! / s)));
   }
-  return { Q, scale };
+  const byRow = new Float64Array(n);
+  let abnormal = 0;
+  for (let j = 0; j < n; j++) {
+    let t = 0;
+    for (let k = j * f; k < (j + 1) * f; k++) t += Y[k]! * Y[k]!;
+    byRow[j] = scale[j] === Infinity ? Infinity : Math.sqrt(t);
+    if (scale[j] === Infinity) abnormal++;
+  }
+  const order = Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => byRow[b]! - byRow[a]! || a - b);
+  const norms = Float64Array.from(order, (j) => byRow[j]!);
+  return { Q, scale, order, norms, abnormal };
 }
 
 /** The same through a catalogue-sized array: the TypeScript path, and the reference the native kernel is tested on. */
