@@ -117,12 +117,14 @@ struct Kernels {
   bool (*ials_explain_system)(const float*, int, const double*, double, double, double, const int32_t*, const float*,
                               int64_t, double*, double*, double*, double*, double*);
   void (*ials_explain_shares)(const double*, const double*, const double*, int64_t, const float*, int, double*, double*);
+  int (*ials_explain_top)(const double*, const double*, const double*, int64_t, const int32_t*, const float*, int, int32_t,
+                          const double*, double, int, int32_t*, double*, double*, double*, double*);
 };
 const Kernels kKernels = strcmp(kIsa, "avx512") == 0
-    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares}
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares, avx2::ials_explain_top}
     : strcmp(kIsa, "avx2") == 0
-    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares}
-    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_system, generic::ials_explain_shares};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares, avx2::ials_explain_top}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_system, generic::ials_explain_shares, generic::ials_explain_top};
 
 // Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
 constexpr int64_t kLongRow = 8192;
@@ -848,10 +850,47 @@ napi_value IalsExplainShares(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ialsExplainTop(L, V, conf, Y, f, item, hist: Int32Array, x: Float64Array, alpha0, outItems: Int32Array,
+// outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array) -> listed (see ials_explain_top; top is
+// outItems.length).
+napi_value IalsExplainTop(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value args[13];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  const char* usage = "ialsExplainTop(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array)";
+  double *L, *V, *conf, *x, *outValues, *outRemovals, *out2;
+  float* Y;
+  int32_t *hist, *outItems;
+  size_t nL, nV, nC, nY, nH, nx, nOI, nOV, nOR, nO2;
+  int32_t f = 0, item = 0;
+  double alpha0 = 0;
+  if (argc < 13 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &V, &nV) ||
+      !typed(env, args[2], napi_float64_array, &conf, &nC) || !typed(env, args[3], napi_float32_array, &Y, &nY) ||
+      napi_get_value_int32(env, args[4], &f) != napi_ok || napi_get_value_int32(env, args[5], &item) != napi_ok ||
+      !typed(env, args[6], napi_int32_array, &hist, &nH) || !typed(env, args[7], napi_float64_array, &x, &nx) ||
+      napi_get_value_double(env, args[8], &alpha0) != napi_ok || !typed(env, args[9], napi_int32_array, &outItems, &nOI) ||
+      !typed(env, args[10], napi_float64_array, &outValues, &nOV) || !typed(env, args[11], napi_float64_array, &outRemovals, &nOR) ||
+      !typed(env, args[12], napi_float64_array, &out2, &nO2)) {
+    return Throw(env, usage);
+  }
+  const size_t rows = f > 0 ? nY / f : 0;
+  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nx < (size_t)f || nC != nH || nV < nH * (size_t)f || item < 0 || (size_t)item >= rows ||
+      nOV < nOI || nOR < nOI || nO2 < 2 || nOI > 64) {
+    return Throw(env, "ialsExplainTop: array sizes do not match f and the history, or the item is outside Y");
+  }
+  for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainTop: a history item is outside Y");
+  thread_local std::vector<double> scratch;
+  scratch.resize((size_t)f + nH);
+  const int n = kKernels.ials_explain_top(L, V, conf, (int64_t)nH, hist, Y, f, item, x, alpha0, (int)nOI, outItems, outValues, outRemovals, out2, scratch.data());
+  napi_value r;
+  napi_create_int32(env, n, &r);
+  return r;
+}
+
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}, {"ialsExplainTop", IalsExplainTop}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

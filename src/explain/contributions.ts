@@ -311,9 +311,27 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   const f = a.meta.factors as number;
   const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
+  const native = nativeAddon();
+  const served = (p: Omit<ScoreExplanation, 'contributions' | 'rest'>) => {
+    if (h.user >= 0 && X.length) {
+      let s = 0;
+      for (let r = 0; r < f; r++) s += X[h.user * f + r]! * Y[item * f + r]!;
+      p.served = s;
+      p.note = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
+    }
+    return p;
+  };
+  if (native?.ialsExplainTop && sys.distinct && !c.frequencyScaledReg && top <= 64) {
+    // The serving path: shares, the listed top, the rest and the removal effects below in one native call.
+    const oi = new Int32Array(top), ov = new Float64Array(top), orm = new Float64Array(top), o2 = new Float64Array(2);
+    const n = native.ialsExplainTop(sys.L, sys.V, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, oi, ov, orm, o2);
+    const contributions: Contribution[] = [];
+    for (let t = 0; t < n; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
+    return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
+  }
   // u = L⁻¹y_i, then s_ij = uᵀv_j and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
   const shares = new Float64Array(h.items.length);
-  const V = sys.V, native = nativeAddon();
+  const V = sys.V;
   if (native?.ialsExplainShares) native.ialsExplainShares(sys.L, V, sys.conf, Y, f, item, shares);
   else {
     const u = new Float64Array(f);
@@ -326,14 +344,7 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
       shares[q] = sys.conf[q]! * s;
     }
   }
-  const partial: Omit<ScoreExplanation, 'contributions' | 'rest'> = { model: a.kind, item, score: sum(shares), base: 0, exact: true, method: 'ials-closed-form' };
-  if (h.user >= 0 && X.length) {
-    let served = 0;
-    for (let r = 0; r < f; r++) served += X[h.user * f + r]! * Y[item * f + r]!;
-    partial.served = served;
-    partial.note = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
-  }
-  const x = finish(partial, h.items, shares, top, sys.distinct);
+  const x = finish(served({ model: a.kind, item, score: sum(shares), base: 0, exact: true, method: 'ials-closed-form' }), h.items, shares, top, sys.distinct);
   if (c.frequencyScaledReg || !sys.distinct) {
     // λ_u depends on the history's length (or an item occurs twice): re-solve without the item.
     return withRemovals(x, h, (rest) => ialsShares(a, rest, item, 0).score);

@@ -61,6 +61,12 @@ export interface NativeAddon {
    * cannot be used (then scan otherwise). Absent from older builds.
    */
   topFactorsPruned?(Y: Float32Array, f: number, x: Float32Array, order: Int32Array, norms: Float64Array, abnormal: number, toCatalog: Int32Array, rowsAt: Uint8Array, allowed: Uint8Array, k: number, budget: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
+  /**
+   * One item's explanation in such a system (a history without repeats, constant λ): the top shares (as many as
+   * outItems holds, ≤ 64; ties to the lower item), their removal effects, and out2 = [score, rest]. Returns the
+   * number listed.
+   */
+  ialsExplainTop?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array): number;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }
