@@ -9,6 +9,7 @@
  *   background retrain: the recommend load while POST /v1/model/retrain trains a new model in a child process and
  *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
+ * The runs start when the server has cached users' histories (it does so after it listens; the time is printed).
  * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,events,single,swap,retrain (default
  * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
@@ -56,8 +57,13 @@ try {
   server = spawn(process.execPath, [join(repoRoot, 'bin', 'curio.js'), 'serve', '--db', db, '--model', model, '--port', '0', '--rate', '1000000', '--burst', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let url = '';
   const lines = createInterface({ input: server.stdout! });
+  // The runs start once the server has read users' histories into memory (it answers meanwhile, from the store).
+  let cachedIn = '';
   for await (const line of lines) {
-    if ((JSON.parse(line) as { msg: string }).msg === 'curio serving') { url = (JSON.parse(line) as { url: string }).url; break; }
+    const l = JSON.parse(line) as { msg: string; url?: string; users?: number; seconds?: number };
+    if (l.msg === 'curio serving') url = l.url!;
+    if (l.msg === 'histories cached') { cachedIn = `${l.users!.toLocaleString('en')} users' histories cached ${l.seconds} s after start`; break; }
+    if (l.msg.startsWith('histories not cached')) { cachedIn = l.msg; break; }
   }
   server.stdout!.resume(); // request logs: read and dropped
   const rng = new Rng(11);
@@ -124,7 +130,8 @@ try {
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
   console.log(`30,000 items, iALS 64 factors, ${interactions.toLocaleString('en')} stored events (+ those written above); ${connections} connections, ${seconds} s per run;`);
   console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores;');
-  console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()} (other work on the machine counts: 2 cores).\n`);
+  console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()} (other work on the machine counts: 2 cores);`);
+  console.log(`${cachedIn}, before the runs.\n`);
   printTable(rows);
   console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
   if (retrain) console.log(retrain.note);
