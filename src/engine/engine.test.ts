@@ -416,6 +416,31 @@ test('concurrent first requests share one snapshot and one fit, and agree', asyn
   }
 });
 
+test('adopting nothing reads no events until a request needs them; a request waiting meanwhile gets the snapshot', async () => {
+  const store = await shop();
+  try {
+    let snapshots = 0;
+    const snapshot = store.snapshot.bind(store);
+    store.snapshot = (o) => { snapshots++; return snapshot(o); };
+    const engine = await Engine.open({ store });
+    engine.adopt(Promise.resolve(undefined));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(snapshots, 0, 'a model swap on a server that needed no snapshot reads none');
+    assert.deepEqual(ids(await engine.recommend({ recipe: 'bought-together', context: { item: 'A' }, k: 2 })), ['B', 'C']);
+    assert.equal(snapshots, 1, 'read on first need');
+    // A request that asks while the adoption is in flight is answered from a snapshot read for it.
+    let release!: () => void;
+    engine.adopt(new Promise((r) => { release = () => r(undefined); }));
+    const waiting = engine.recommend({ recipe: 'popular', k: 1 });
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    assert.equal((await waiting).items.length, 1);
+    assert.equal(snapshots, 2);
+  } finally {
+    await store.close();
+  }
+});
+
 test('bought-together blends association with the model\'s fold-in of the basket (each max-normalised, weights 1); pure association without a model', async () => {
   const { store, engine, t } = await shopEngine();
   try {

@@ -158,6 +158,7 @@ export class Engine implements EngineParts {
     this.epoch++;
     this.snap = undefined;
     this.snapP = undefined;
+    this.adopting = undefined;
     this.fitted.clear();
     this.fitting.clear();
     this.countCache.clear();
@@ -471,8 +472,12 @@ export class Engine implements EngineParts {
   }
 
   snapshot(): Promise<SnapshotView> {
+    if (this.adopting) this.adopting.wanted = true;
     return (this.snapP ??= this.loadSnapshot().then((s) => (this.snap = s)));
   }
+
+  /** An adoption in flight (see adopt): whether a request asked for the snapshot meanwhile. */
+  private adopting: { wanted: boolean } | undefined;
 
   private async loadSnapshot(): Promise<SnapshotView> {
     // What users did (no impressions), with cancellations and returns (value <= 0) left out.
@@ -548,12 +553,23 @@ export class Engine implements EngineParts {
   adopt(parts: Promise<FittedParts | undefined>): void {
     this.refresh();
     const epoch = this.epoch;
-    const p = parts.then((got) => {
-      if (!got || epoch !== this.epoch) return this.loadSnapshot();
-      for (const [k, m] of got.fitted) this.fitted.set(k, m);
-      return snapshotView(got.x, this.catalog);
+    const adopting = (this.adopting = { wanted: false });
+    const p = parts.then((got): SnapshotView | Promise<SnapshotView> | undefined => {
+      if (this.adopting === adopting) this.adopting = undefined;
+      if (got && epoch === this.epoch) {
+        for (const [k, m] of got.fitted) this.fitted.set(k, m);
+        return snapshotView(got.x, this.catalog);
+      }
+      // Nothing to adopt and no request waiting: the snapshot is read when one first needs it (a model swap on a
+      // server that has answered only known users' requests reads no events on the event loop).
+      if (epoch === this.epoch && !adopting.wanted) return undefined;
+      return this.loadSnapshot();
     });
     const snapP: Promise<SnapshotView> = p.then((s) => {
+      if (s === undefined) {
+        if (this.snapP === snapP) this.snapP = undefined;
+        return s as unknown as SnapshotView; // nobody holds this promise (adopting.wanted was false)
+      }
       if (epoch === this.epoch) this.snap = s;
       return s;
     }, (e: unknown) => {
