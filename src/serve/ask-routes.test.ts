@@ -110,3 +110,31 @@ test('an item upserted after the index was built: answered at once from the old 
   const ask = await call(srv.url, 'POST', '/v1/ask', { key: shop.keys.read, body: { query: 'kitchen over 20' } });
   assert.deepEqual(ask.body.items.map((x: { item: string }) => x.item), ['K']);
 });
+
+test('/v1/ask with an LLM endpoint: the LLM reads the request (understood.by "llm"); when it fails, the parser answers and says why', async () => {
+  const { startStubLlm, answerJson } = await import('../llm/testing.ts');
+  const stub = await startStubLlm({ script: [
+    answerJson({ constraints: [{ kind: 'category', negated: false, field: null, value: 'Kitchen', min: null, max: null, source: 'for the kitchen' }], query: 'tea' }),
+    { status: 500, raw: 'boom' },
+  ] });
+  const warnings: string[] = [];
+  const s = await serveShop(shop, { ask: { encoder: 'tfidf', llm: { url: stub.url, model: 'stub-model' } }, logger: jsonLogger((l) => { const x = JSON.parse(l); if (x.level === 40) warnings.push(x.msg); }) });
+  try {
+    const key = shop.keys.read;
+    const byLlm = await call(s.url, 'POST', '/v1/ask', { key, body: { query: 'something for making tea in the kitchen', k: 5 } });
+    assert.equal(byLlm.status, 200, JSON.stringify(byLlm.body));
+    assert.equal(byLlm.body.understood.by, 'llm');
+    assert.deepEqual(byLlm.body.understood.constraints.map((c: { text: string }) => c.text), ['category Kitchen']);
+    assert.equal(stub.requests[0]!.body.model, 'stub-model');
+    assert.match(stub.requests[0]!.body.messages!.at(-1)!.content, /making tea/);
+    const fallback = await call(s.url, 'POST', '/v1/ask', { key, body: { query: 'kitchen tea under 10', k: 3 } });
+    assert.equal(fallback.status, 200, 'an LLM failure is not the client\'s failure');
+    assert.notEqual(fallback.body.understood.by, 'llm');
+    assert.deepEqual(fallback.body.understood.constraints.map((c: { text: string }) => c.text), ['category Kitchen', 'price < 10'], 'the parser\'s reading');
+    assert.match(fallback.body.understood.llmFallback, /500/);
+    assert.ok(warnings.some((w) => /\/v1\/ask: .*500/.test(w)), warnings.join('\n'));
+  } finally {
+    await s.close();
+    await stub.close();
+  }
+});

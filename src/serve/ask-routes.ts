@@ -9,6 +9,8 @@ import type { Engines } from './engines.ts';
 import type { Logger } from './log.ts';
 import type { Route } from './server.ts';
 import * as S from './schemas.ts';
+import { llmClientFor } from '../llm/cli.ts';
+import { LlmRequestInterpreter } from '../llm/ask.ts';
 
 export interface AskRoutesOptions {
   /**
@@ -16,6 +18,12 @@ export interface AskRoutesOptions {
    * default that of `curio ask` (`use` when installed, else tfidf; CURIO_ENCODER sets it).
    */
   encoder?: string | false;
+  /**
+   * An OpenAI-compatible endpoint that reads /v1/ask requests into constraints (as `curio ask --llm-url`); the
+   * pipeline config's "llm" section is used when this is absent. On any failure the parser's reading answers and
+   * `understood.llmFallback` says why.
+   */
+  llm?: { url?: string; model?: string };
 }
 
 interface Built {
@@ -89,12 +97,25 @@ export class AskIndex {
 /** Registers /v1/ask and /v1/search (read scope). */
 export function askRoutes(route: Route, engines: Engines, log: Logger, o: AskRoutesOptions = {}): AskIndex {
   const index = new AskIndex(engines, log, o);
+  // One interpreter per pipeline config (a config reload may change its "llm" section).
+  const interpreters = new WeakMap<object, LlmRequestInterpreter | null>();
+  const interpreterFor = (engine: Engine): LlmRequestInterpreter | undefined => {
+    let i = interpreters.get(engine.config);
+    if (i === undefined) {
+      const client = llmClientFor(engine.config.llm, { 'llm-url': o.llm?.url, 'llm-model': o.llm?.model }, 'ask');
+      interpreters.set(engine.config, (i = client ? new LlmRequestInterpreter(client) : null));
+    }
+    return i ?? undefined;
+  };
   route('post', '/v1/ask', {
     scope: 'read', tag: 'ask', body: S.AskRequest, response: S.AskResponse,
     summary: 'a request in plain words ("a funny animated movie for kids, not a musical"): the constraints it was read into, then the best items inside them (as curio ask --json); when nothing matches, understood.nothingMatched names the constraint that emptied the set',
   }, async ({ body }) => {
     const { asker } = await index.current();
-    return asker.ask(body.query, { k: body.k, ...(body.user !== undefined ? { user: body.user } : {}) });
+    const interpreter = interpreterFor(asker.engine);
+    const answer = await asker.ask(body.query, { k: body.k, ...(body.user !== undefined ? { user: body.user } : {}), ...(interpreter ? { interpreter } : {}) });
+    if (answer.understood.llmFallback) log.warn(`/v1/ask: ${answer.understood.llmFallback}`);
+    return answer;
   });
   route('post', '/v1/search', {
     scope: 'read', tag: 'ask', body: S.SearchRequest, response: S.SearchResponse,

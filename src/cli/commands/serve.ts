@@ -5,13 +5,14 @@ import { ConfigError } from '../../errors.ts';
 import { openStore } from '../../store/registry.ts';
 import { defaultDb, defaultModel } from './paths.ts';
 import { durationMs } from '../../engine/schema.ts';
+import { LLM_FLAGS, LLM_USAGE } from '../../llm/cli.ts';
 
 export const serveCommand: Command = {
   summary: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
   usage: `curio serve [--db curio.db] [--model curio-model.bin] [--port 8080] [--host 127.0.0.1] [--config pipeline.json]
   [--watch] [--rate 1000] [--burst 2000] [--body-limit 1048576] [--cors https://shop.example,...] [--refresh-ms 2000]
   [--no-auth] [--allow-other-store] [--metrics-public] [--retrain-every 6h] [--retrain-after 10000] [--keep-models 3]
-  [--exact-model] [--encoder use|tfidf|none]
+  [--exact-model] [--encoder use|tfidf|none] [--llm-url URL] [--llm-model NAME]
 
 Binds 127.0.0.1 unless --host says otherwise. Every /v1 route needs an API key (Authorization: Bearer <key>) of
 scope read (recommendations, items, model info), write (also events, items, users) or admin (also user deletion and
@@ -27,14 +28,15 @@ pruned. POST /v1/model/retrain (admin) retrains now; GET /v1/model/retrain says 
 A restart serves the newest valid model of --model's family (NAME.bin and the NAME.rTIMESTAMP.bin retrains beside
 it): newest by the time in the name (NAME.bin: its modification time), skipping files that do not load, were
 trained on another store, or hold a user erased from the store since; --exact-model serves the file named.
-POST /v1/ask and /v1/search answer as curio ask / curio search; --encoder picks their text vectors (as curio ask).`,
+POST /v1/ask and /v1/search answer as curio ask / curio search; --encoder picks their text vectors (as curio ask),
+and with ${LLM_USAGE} an LLM reads /v1/ask requests (the parser answers whenever it fails).`,
   async run(argv) {
     const { values: v } = parse(argv, {
       db: { type: 'string' }, model: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
       watch: { type: 'boolean' }, rate: { type: 'string' }, burst: { type: 'string' }, 'body-limit': { type: 'string' }, cors: { type: 'string' },
       'refresh-ms': { type: 'string' }, 'no-auth': { type: 'boolean' }, 'allow-other-store': { type: 'boolean' },
       'metrics-public': { type: 'boolean' }, 'retrain-every': { type: 'string' }, 'retrain-after': { type: 'string' }, 'keep-models': { type: 'string' },
-      'exact-model': { type: 'boolean' }, encoder: { type: 'string' },
+      'exact-model': { type: 'boolean' }, encoder: { type: 'string' }, ...LLM_FLAGS,
     }, 'serve');
     const retrainEvery = v['retrain-every'] === undefined ? undefined : durationMs(v['retrain-every'], '--retrain-every');
     if (retrainEvery !== undefined && !(retrainEvery >= 1000)) throw new ConfigError('--retrain-every', `"${v['retrain-every']}" is too short to train in; give a period such as 30m, 6h or 1d`);
@@ -71,7 +73,10 @@ POST /v1/ask and /v1/search answer as curio ask / curio search; --encoder picks 
       refreshMs: intOption(v['refresh-ms'], 'refresh-ms', 2000, 0),
       metricsPublic: v['metrics-public'] === true,
       retrain: { everyMs: retrainEvery, afterEvents: retrainAfter, keep: intOption(v['keep-models'], 'keep-models', 3, 2) },
-      ...(v.encoder !== undefined ? { ask: { encoder: v.encoder === 'none' ? false : v.encoder } } : {}),
+      ask: {
+        ...(v.encoder !== undefined ? { encoder: v.encoder === 'none' ? false : v.encoder } : {}),
+        llm: { ...(v['llm-url'] !== undefined ? { url: v['llm-url'] } : {}), ...(v['llm-model'] !== undefined ? { model: v['llm-model'] } : {}) },
+      },
     });
     const unwatch = v.watch ? engines.watch((g) => (g instanceof Error ? log.error('model reload failed; still serving the previous model', { error: g.message }) : log.info('model swapped', { version: g.version }))) : undefined;
     const t = engines.current.trained;
