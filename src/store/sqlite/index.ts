@@ -205,7 +205,7 @@ export class SqliteStore implements DataStore {
    * then answers from memory. A server calls this once it listens. Resolves to the users cached.
    */
   async warmHistories(o: { limit?: number; sliceUsers?: number; signal?: AbortSignal } = {}): Promise<{ users: number; full: boolean }> {
-    const slice = o.sliceUsers ?? 500;
+    const slice = o.sliceUsers ?? 200; // about 10K events at 50 a user: a few ms of the event loop each
     const end = await this.run(() => this.core.maxUserRowid());
     let users = 0;
     for (let from = 1; from <= end && !o.signal?.aborted; from += slice) {
