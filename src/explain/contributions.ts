@@ -233,6 +233,24 @@ function itemKnnShares(a: ModelArtifact, h: Weighted, item: number, top: number)
 /** α0·YᵀY per item-factor array, shared by every explanation of the same model. */
 const gramCache = new WeakMap<Float32Array, Float64Array>();
 
+/** Builds now what the first explanation of `model`'s scores would build (iALS: α0·YᵀY); a server does so before a swap. */
+export function prepareExplanations(model: Recommender): void {
+  const a = artifactOf(model);
+  if (a.kind === 'ials') ialsGram(a);
+}
+
+function ialsGram(a: ModelArtifact): Float64Array {
+  const Y = a.arrays.itemFactors as Float32Array;
+  let G = gramCache.get(Y);
+  if (!G) {
+    G = gramian(Y, a.meta.cols as number, a.meta.factors as number);
+    const w = (a.config as IalsConfigPart).unobservedWeight;
+    for (let k = 0; k < G.length; k++) G[k] = G[k]! * w;
+    gramCache.set(Y, G);
+  }
+  return G;
+}
+
 interface IalsConfigPart { alpha: number; regularization: number; unobservedWeight: number; frequencyScaledReg: boolean; regularizationExponent: number }
 
 /**
@@ -264,12 +282,7 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number, nI = a.meta.cols as number;
   const Y = a.arrays.itemFactors as Float32Array;
-  let G = gramCache.get(Y);
-  if (!G) {
-    G = gramian(Y, nI, f);
-    for (let k = 0; k < G.length; k++) G[k] = G[k]! * c.unobservedWeight;
-    gramCache.set(Y, G);
-  }
+  const G = ialsGram(a);
   // The same system as the fold-in solve (src/linalg/cg.ts solveRowCholesky).
   const lambda = c.frequencyScaledReg ? c.regularization * Math.pow(h.items.length + c.unobservedWeight * nI, c.regularizationExponent) : c.regularization;
   const distinct = new Set(h.items).size === h.items.length;

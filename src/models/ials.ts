@@ -100,8 +100,12 @@ export class Ials extends BaseRecommender<IalsConfig> {
   topForUser(user: number, toCatalog: Int32Array, allowed: Uint8Array, k: number): TopCandidates {
     const nU = this.nUsers;
     if (user < 0 || user >= nU) throw new RangeError(`user index ${user} outside 0..${nU - 1}`);
-    if (this.quantized?.of !== this.itemFactors) this.quantized = { of: this.itemFactors, ...quantizeRows(this.itemFactors, this.nItems, this.f) };
+    this.prepareServing();
     return topKFactors(this.itemFactors, this.nItems, this.f, this.userFactors, user * this.f, toCatalog, allowed, k, this.quantized);
+  }
+
+  prepareServing(): void {
+    if (this.quantized?.of !== this.itemFactors) this.quantized = { of: this.itemFactors, ...quantizeRows(this.itemFactors, this.nItems, this.f) };
   }
 
   /** The user vector ALS would compute for this history with the item factors fixed (exact solve). */

@@ -88,6 +88,8 @@ export interface Recommender<C extends object = object> {
    * topK's order, without a catalogue-sized score array.
    */
   topForUser?(user: number, toCatalog: Int32Array, allowed: Uint8Array, k: number): TopCandidates;
+  /** Builds now what topForUser builds on first use (a server does so before it swaps a model in). */
+  prepareServing?(): void;
 }
 
 export interface ModelFactory<M extends Recommender = Recommender> {

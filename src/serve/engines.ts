@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { watchFile, unwatchFile } from 'node:fs';
 import { Engine, type PipelineConfig } from '../engine/index.ts';
+import { prepareExplanations } from '../explain/contributions.ts';
 import { Catalog } from '../catalog/index.ts';
 import { loadModelFile, type TrainedModel } from '../pipeline/model-file.ts';
 import type { DataStore } from '../store/types.ts';
@@ -76,12 +77,21 @@ export class Engines {
       throw new HttpError(400, 'model_unreadable', `cannot read model file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? 'read failed'}`, 'path');
     });
     const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+    await new Promise((r) => setImmediate(r));
     const { warnings, ...trained } = await loadModelFile(path, { store: this.o.store, allowOtherStore: this.o.allowOtherStore }).catch((e: unknown) => {
       // Not a model file, another store's model, a newer format: the admin's request is at fault, the served model stays.
       if (e instanceof CurioError && !(e instanceof HttpError)) throw new HttpError(400, 'model_unreadable', e.message, 'path');
       throw e;
     });
     for (const w of warnings) this.o.onWarning?.(w);
+    // What the first requests on this model would build, built now, each step its own turn of the event loop: a
+    // swap then delays requests by one step at a time, not by all of them inside one request.
+    const turn = () => new Promise((r) => setImmediate(r));
+    await turn();
+    trained.model.prepareServing?.();
+    await turn();
+    prepareExplanations(trained.model);
+    await turn();
     return this.generation(trained, version, path, catalog);
   }
 
