@@ -704,6 +704,23 @@ napi_value TopFactors(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+// [candidates, listed, rows scored] of a scan, or null when it declined (count < 0).
+napi_value ScanResult(napi_env env, int64_t count, int len, int64_t scored) {
+  napi_value arr, v;
+  if (count < 0) {
+    napi_get_null(env, &arr);
+    return arr;
+  }
+  napi_create_array_with_length(env, 3, &arr);
+  napi_create_double(env, (double)count, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_int32(env, len, &v);
+  napi_set_element(env, arr, 1, v);
+  napi_create_double(env, (double)scored, &v);
+  napi_set_element(env, arr, 2, v);
+  return arr;
+}
+
 // topFactorsPruned(Y, f, x, order: Int32Array, norms: Float64Array, abnormal, toCatalog, rowsAt: Uint8Array, allowed,
 // k, budget, outItems, outScores) (rowsAt[c]: how many rows toCatalog maps to catalogue item c) -> [candidates, listed, rows scored], or null when the pruned scan gave up (see top_factors_pruned).
 napi_value TopFactorsPruned(napi_env env, napi_callback_info info) {
@@ -735,20 +752,8 @@ napi_value TopFactorsPruned(napi_env env, napi_callback_info info) {
   int64_t scored = 0;
   const int64_t count = top_factors_pruned(Y, f, (int64_t)n, x, order, norms, (int64_t)abnormal, toCatalog, rowsAt, (int64_t)nRowsAt,
                                            allowed, (int64_t)nAllowed, k, (int64_t)budget, outItems, outScores, &len, &scored);
-  napi_value arr, v;
   if (count == -2) return Throw(env, "topFactorsPruned: order names a row outside Y");
-  if (count < 0) {
-    napi_get_null(env, &arr);
-    return arr;
-  }
-  napi_create_array_with_length(env, 3, &arr);
-  napi_create_double(env, (double)count, &v);
-  napi_set_element(env, arr, 0, v);
-  napi_create_int32(env, len, &v);
-  napi_set_element(env, arr, 1, v);
-  napi_create_double(env, (double)scored, &v);
-  napi_set_element(env, arr, 2, v);
-  return arr;
+  return ScanResult(env, count, len, scored);
 }
 
 // topFactorsInt8(Y, Q: Int8Array, scale: Float32Array, f, x, toCatalog, allowed, k, outItems, outScores)
@@ -776,19 +781,7 @@ napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
   int len = 0;
   int64_t rescored = 0;
   const int64_t count = top_factors_int8(Y, Q, scale, f, (int64_t)(nY / f), x, toCatalog, allowed, (int64_t)nAllowed, k, outItems, outScores, &len, &rescored);
-  napi_value arr, v;
-  if (count < 0) {
-    napi_get_null(env, &arr);
-    return arr;
-  }
-  napi_create_array_with_length(env, 3, &arr);
-  napi_create_double(env, (double)count, &v);
-  napi_set_element(env, arr, 0, v);
-  napi_create_int32(env, len, &v);
-  napi_set_element(env, arr, 1, v);
-  napi_create_double(env, (double)rescored, &v);
-  napi_set_element(env, arr, 2, v);
-  return arr;
+  return ScanResult(env, count, len, rescored);
 }
 
 // ialsExplainSystem(Y, f, G: Float64Array f×f, params: Float64Array [λ, α, α0], items: Int32Array, w: Float32Array,
