@@ -317,6 +317,9 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   return { L: A, x, conf, V, distinct };
 }
 
+/** Outputs of ialsExplainTop, read before the next call (the call is synchronous): no allocation per explained item. */
+const topScratch = { oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o2: new Float64Array(2) };
+
 const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
 
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
@@ -336,8 +339,8 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   };
   if (native?.ialsExplainTop && sys.distinct && !c.frequencyScaledReg && top <= 64) {
     // The serving path: shares, the listed top, the rest and the removal effects below in one native call.
-    const oi = new Int32Array(top), ov = new Float64Array(top), orm = new Float64Array(top), o2 = new Float64Array(2);
-    const n = native.ialsExplainTop(sys.L, sys.V, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, oi, ov, orm, o2);
+    const { oi, ov, orm, o2 } = topScratch;
+    const n = native.ialsExplainTop(sys.L, sys.V, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, oi.subarray(0, top), ov, orm, o2);
     const contributions: Contribution[] = [];
     for (let t = 0; t < n; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
     return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
