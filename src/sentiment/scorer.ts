@@ -1,7 +1,8 @@
 /**
  * Sentiment models behind one asynchronous interface, for callers that score many texts (the CLI, the API):
  *   lexicon   wink-nlp's word list (the baseline; no training)
- *   features  logistic regression on hashed word uni/bigrams + lexicon features (data/sentiment/sentiment-model.bin)
+ *   features  logistic regression on hashed word uni/bigrams + lexicon features (data/sentiment/sentiment-model.bin;
+ *             a model file may add the GloVe mean of the words)
  *   use       logistic regression on Universal Sentence Encoder (lite) vectors, joined by the lexicon features and
  *             hashed uni/bigrams (data/sentiment/sentiment-use.bin); needs the @energetic-ai packages
  * A model file (either kind of trained model) may be named instead of a model name.
@@ -105,7 +106,7 @@ export const DEFAULT_SENTIMENT_MODEL: SentimentModelName = 'features';
 export async function openSentimentScorer(spec: string = DEFAULT_SENTIMENT_MODEL, o: OpenScorerOptions = {}): Promise<SentimentScorer> {
   const name = spec;
   if (name === 'lexicon') return new LexiconScorer();
-  if (name === 'features') return new FeaturesScorer(defaultSentimentModel(), 'features (hashed word uni/bigrams + lexicon, logistic regression; shipped)');
+  if (name === 'features') return new FeaturesScorer(defaultSentimentModel(), `features (hashed word uni/bigrams + lexicon${defaultSentimentModel().config.wordVectors ? ' + GloVe mean' : ''}, logistic regression; shipped)`);
   if (name === 'use') {
     const m = UseSentimentModel.load();
     return UseScorer.open(m, `use (USE-lite sentence vectors, logistic regression: ${String(m.meta.variant ?? 'use')}; shipped ${DEFAULT_USE_MODEL_PATH.split(/[\\/]/).slice(-3).join('/')})`, o);
