@@ -489,6 +489,14 @@ int64_t top_factors_pruned(const float* Y, int f, int64_t nRows, const float* x,
     if (p >= abnormal && (int)heap.size() == k && norms[p] * xn * slack < heap.front().s) break;
     const int32_t j = order[p];
     if (j < 0 || j >= nRows) return -2;
+    if (p + 8 < nRows) {
+      // The rows come in norm order, scattered over Y: fetch the group 8 rows ahead while this one is scored.
+      const int32_t ahead = order[p + 8];
+      if (ahead >= 0 && ahead < nRows) {
+        const char* g = (const char*)(Y + (int64_t)(ahead & ~3) * f);
+        for (int64_t b = 0; b < (int64_t)4 * f * 4; b += 64) __builtin_prefetch(g + b);
+      }
+    }
     if (!candidate(j)) continue;
     if (++done > budget) return -1;
     const float s = exact_of(j);
