@@ -29,6 +29,25 @@ for (let rep = 0; rep < 3; rep++) {
 const sorted = [...times].sort((a, b) => a - b);
 const ours = { median: median(times), p95: sorted[Math.floor(sorted.length * 0.95)]! };
 
+// The serving path (topForUser: rows in norm order, stopping at the Cauchy-Schwarz bound; exact), seen items masked.
+const m = toMatrix(syn.interactions);
+const toCatalog = Int32Array.from({ length: items }, (_, j) => j);
+const served: number[] = [];
+let scored = 0;
+model.prepareServing!(); // what a server does when it loads a model
+for (let rep = 0; rep < 3; rep++) {
+  for (let q = 0; q < sample; q++) {
+    const u = (q * 37) % users;
+    const t = performance.now();
+    const allowed = new Uint8Array(items).fill(1);
+    for (let e = m.indptr[u]!; e < m.indptr[u + 1]!; e++) allowed[m.indices[e]!] = 0;
+    const r = model.topForUser!(u, toCatalog, allowed, 10);
+    if (rep > 0) { served.push(performance.now() - t); scored += r.exactlyScored ?? items; }
+  }
+}
+const servedSorted = [...served].sort((a, b) => a - b);
+const serving = { median: median(served), p95: servedSorted[Math.floor(servedSorted.length * 0.95)]! };
+
 const art = model.toArtifact();
 const dir = mkdtempSync(join(tmpdir(), 'curio-bench-'));
 let numpy: { median: number; p95: number } | undefined;
@@ -47,6 +66,7 @@ try {
 }
 printTable([
   { implementation: 'curio recommend (ials, exclude seen, top-10)', items, factors, 'median ms': ours.median, 'p95 ms': ours.p95 },
+  { implementation: `curio topForUser (the server's path: ${Math.round(scored / served.length)} rows scored on average)`, items, factors, 'median ms': serving.median, 'p95 ms': serving.p95 },
   ...(numpy ? [{ implementation: 'numpy Y@x + argpartition', items, factors, 'median ms': numpy.median, 'p95 ms': numpy.p95 }] : []),
 ]);
-if (numpy) console.log(`\ncurio / numpy median time: ${(ours.median / numpy.median).toFixed(2)}x   (target: median under 1 ms)`);
+if (numpy) console.log(`\ncurio / numpy median time: ${(ours.median / numpy.median).toFixed(2)}x, serving path ${(serving.median / numpy.median).toFixed(2)}x   (target: median under 1 ms)`);
