@@ -234,6 +234,20 @@ test('cached histories are exact: every write (this handle, a raw SQL write, ano
   await s.close();
 });
 
+test('warming while events are written: every cached history equals what a fresh connection reads', async () => {
+  const file = join(dir, 'history-warm-race.db');
+  const s = SqliteStore.open(file);
+  const ev = (u: number, q: number) => ({ user: `u${u}`, item: `i${(u + q) % 30}`, type: 'view' as const, value: 1, timestamp: 100 + q });
+  await s.addInteractions(Array.from({ length: 600 }, (_, k) => ev(k % 300, Math.floor(k / 300))));
+  const warming = s.warmHistories({ sliceUsers: 7 });
+  for (let b = 0; b < 20; b++) await s.addInteractions(Array.from({ length: 15 }, (_, k) => ev((b * 15 + k) * 7 % 300, 10 + b)));
+  await warming;
+  const fresh = SqliteStore.open(file);
+  for (let u = 0; u < 300; u++) assert.deepEqual(await s.history(`u${u}`), await fresh.history(`u${u}`), `u${u}`);
+  await fresh.close();
+  await s.close();
+});
+
 test('warmHistories reads every user\'s history into the cache, equal to what history() reads, and honours the limit', async () => {
   const file = join(dir, 'history-warm.db');
   const s = SqliteStore.open(file);
