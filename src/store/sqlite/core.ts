@@ -47,8 +47,8 @@ function eventFromCols(user: string, c: EventCols): InteractionRow {
 
 const ITEM_COLS = 'title, text, categories, attrs, price, ts';
 /**
- * Histories longer than this are read each time; all cached histories together hold at most this many rows (about
- * 21 bytes each in HistoryCache's columns: 84 MB at most).
+ * Histories longer than this are read each time; all cached histories together hold at most this many events, each
+ * user counting as HistoryCache's USER_COST more (about 21 bytes an event in its columns: some 84 MB at most).
  */
 const MAX_CACHED_HISTORY = 2000;
 const MAX_CACHED_HISTORY_ROWS = 4_000_000;
@@ -201,7 +201,7 @@ export class SqliteCore {
     this.histories.forget(user);
   }
 
-  /** Events (plus one per user) the history cache holds. */
+  /** Events the history cache holds, plus HistoryCache's USER_COST per user. */
   get cachedHistoryRows(): number {
     return this.histories.rows;
   }

@@ -1,5 +1,11 @@
 import type { InteractionRow, InteractionType } from '../../data/types.ts';
 
+/**
+ * What a cached user costs beyond their events, in events: an entry and its four typed arrays take about as much
+ * memory as 20 events in columns, so many short histories cannot hold far more memory than the limit suggests.
+ */
+export const USER_COST = 20;
+
 /** One event as the history query reads it: the item's rowid and ext id, then the event's columns. */
 export type HistoryCols = [itemId: number, item: string, type: string, value: number, ts: number, session: string, text: string | null];
 
@@ -29,13 +35,13 @@ export class HistoryCache {
   private readonly typeName: string[] = [];
 
   constructor(
-    /** All cached histories together hold at most this many events (each user counts one more). */
+    /** All cached histories together hold at most this many events, each user counting USER_COST more. */
     readonly maxRows: number,
     /** Longer histories are not cached. */
     readonly maxPerUser: number,
   ) {}
 
-  /** Events held (plus one per user). */
+  /** Events held, plus USER_COST per user. */
   get rows(): number {
     return this.held;
   }
@@ -75,7 +81,7 @@ export class HistoryCache {
     const n = cols.length;
     if (n > this.maxPerUser) return false;
     this.forget(user);
-    if (!evict && this.held + n + 1 > this.maxRows) return false;
+    if (!evict && this.held + n + USER_COST > this.maxRows) return false;
     const e: Entry = { limit, items: new Int32Array(n), types: new Uint8Array(n), values: new Float64Array(n), ts: new Float64Array(n) };
     for (let q = 0; q < n; q++) {
       const c = cols[q]!;
@@ -95,11 +101,11 @@ export class HistoryCache {
       if (c[6] !== null) (e.texts ??= new Array<string | null>(n).fill(null))[q] = c[6];
     }
     this.users.set(user, e);
-    this.held += n + 1;
+    this.held += n + USER_COST;
     for (const [u, h] of this.users) {
       if (this.held <= this.maxRows) break;
       this.users.delete(u);
-      this.held -= h.items.length + 1;
+      this.held -= h.items.length + USER_COST;
     }
     return true;
   }
@@ -108,7 +114,7 @@ export class HistoryCache {
     const e = this.users.get(user);
     if (e) {
       this.users.delete(user);
-      this.held -= e.items.length + 1;
+      this.held -= e.items.length + USER_COST;
     }
   }
 

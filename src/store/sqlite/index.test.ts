@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.ts';
 import { runStoreContract } from '../store.contract.ts';
+import { USER_COST } from './history-cache.ts';
 import { SqliteStore } from './index.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
@@ -212,7 +213,7 @@ test('cached histories are exact: every write (this handle, a raw SQL write, ano
   assert.deepEqual(await items('u'), ['a'], 'a raw write through withDatabase');
   // A caller that declares it writes only its own tables keeps the cache (and must not touch events).
   await s.withDatabase((db) => db.exec('CREATE TABLE IF NOT EXISTS curio_note (x); INSERT INTO curio_note VALUES (1)'), { ownTablesOnly: true });
-  assert.equal(s.cachedHistoryRows, 1 + 1, 'u (read again after the raw write) is still cached');
+  assert.equal(s.cachedHistoryRows, 1 + USER_COST, 'u (read again after the raw write) is still cached');
   await assert.rejects(s.transaction(async (tx) => {
     await tx.addInteractions([ev('u', 'c', 3)]);
     assert.deepEqual((await tx.history('u')).map((r) => r.item), ['c', 'a'], 'inside the transaction, its own write');
@@ -260,14 +261,14 @@ test('warmHistories reads every user\'s history into the cache, equal to what hi
   assert.equal(s.cachedHistoryRows, 0);
   const r = await s.warmHistories({ sliceUsers: 100 });
   assert.deepEqual(r, { users: 1200, full: false });
-  assert.equal(s.cachedHistoryRows, rows.length + 1200);
+  assert.equal(s.cachedHistoryRows, rows.length + 1200 * USER_COST);
   const got = await Promise.all([0, 1, 2, 3, 599, 1199].map((u) => s.history(`u${u}`)));
   assert.deepEqual(got, want);
   // A limit is part of the key: warmed with 2, a read with 2 comes from memory, one without reads the store.
   const t = SqliteStore.open(file);
   await t.warmHistories({ limit: 2 });
   let capped = 0;
-  for (let u = 0; u < 1200; u++) capped += Math.min(2, 1 + (u % 4)) + 1;
+  for (let u = 0; u < 1200; u++) capped += Math.min(2, 1 + (u % 4)) + USER_COST;
   assert.equal(t.cachedHistoryRows, capped);
   assert.deepEqual(await t.history('u3', { limit: 2 }), want[3]!.slice(0, 2));
   assert.deepEqual(await t.history('u3'), want[3]);

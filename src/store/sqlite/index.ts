@@ -217,7 +217,7 @@ export class SqliteStore implements DataStore {
     return { users, full: false };
   }
 
-  /** Events (plus one per user) held in the history cache: what warmHistories and reads brought in. */
+  /** Events held in the history cache (plus USER_COST per user): what warmHistories and reads brought in. */
   get cachedHistoryRows(): number {
     return this.core.cachedHistoryRows;
   }
