@@ -70,6 +70,7 @@ test('request latency per route template and status class; events and commits co
   assert.equal(one(before.samples, 'curio_events_ingested_total'), 0);
   assert.equal(one(before.samples, 'curio_event_commits_total'), 0);
   assert.equal(one(before.samples, 'curio_model_swaps_total'), 0);
+  assert.ok(one(before.samples, 'curio_history_cache_events')! > 0, 'the shop\'s histories were cached after the server started');
 
   for (let i = 0; i < 2; i++) assert.equal((await call(base, 'GET', '/health')).status, 200);
   for (const user of ['b0', 'c0', 'd0']) assert.equal((await call(base, 'POST', '/v1/recommend', { key: read, body: { user } })).status, 200);

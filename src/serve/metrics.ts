@@ -14,7 +14,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly duration: Histogram<'method' | 'route' | 'status_class'>;
 
-  constructor(ingest: EventIngest, engines: Engines) {
+  constructor(ingest: EventIngest, engines: Engines, historyCache?: () => number) {
     const registers = [this.registry];
     this.duration = new Histogram({
       name: 'curio_http_request_duration_seconds',
@@ -45,6 +45,16 @@ export class ServerMetrics {
         if (g.loadedAt) this.set({ version: g.version ?? '' }, (Date.now() - g.loadedAt.getTime()) / 1000);
       },
     });
+    if (historyCache) {
+      new Gauge({
+        name: 'curio_history_cache_events',
+        help: 'Events of users\' histories held in memory (each user counting 20 more): a known user\'s request reads none from the store',
+        registers,
+        collect() {
+          this.set(historyCache());
+        },
+      });
+    }
     // The standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes...) that Node.js dashboards expect.
     collectDefaultMetrics({ register: this.registry });
   }

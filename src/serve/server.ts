@@ -170,7 +170,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const refreshMs = o.refreshMs ?? 2000;
   const maxDepth = o.maxDepth ?? 32;
   const ingest = new EventIngest(store);
-  const metrics = new ServerMetrics(ingest, engines);
+  const metrics = new ServerMetrics(ingest, engines, store instanceof SqliteStore ? () => store.cachedHistoryRows : undefined);
   const retrainer = new Retrainer({ store, engines, log, ...o.retrain });
   const routes: RouteDoc[] = [];
   const app = new Hono<Vars>();
