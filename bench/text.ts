@@ -7,6 +7,7 @@
  * Every parameter is chosen on the validation part only; test figures are computed once.
  * Plain content similarity is measured with each encoder (128-d LSA, the words themselves, words and word pairs);
  * the "x content sim" column divides by the best of them on test, so no method is compared with a weak baseline.
+ * Collective EASE (`cease`) puts the words and word pairs into EASE's Gram matrix; cb2cf can add it as a side model.
  *   npm run bench -- text [--quick] [--cold-only] [--only=ml-latest-small|online-retail]
  */
 import { join } from 'node:path';
@@ -94,6 +95,15 @@ for (const s of sets) {
   // cb2cf onto EASE from sparse word vectors, plus content similarity; encoder, ridge and γ chosen on validation
   const wordsMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: s.name === 'ml-latest-small' ? 100 : 200 } } },
     quick ? { encoder: ['pairs'], mapL2: [0.1], similarity: [0.1] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3], similarity: [0, 0.03, 0.1, 0.3] }, cold, texts, true);
+  // collective EASE (word and word-pair rows in EASE's Gram matrix), then as cb2cf's side model: the words -> EASE
+  // map plus β × collective EASE, with EASE's ridge for the map, β and γ chosen on validation
+  const ceaseBest = await best('cease', {}, quick ? { textWeight: [3000], l2: [4000] } : { textWeight: [1000, 3000, 10000], l2: [2000, 4000, 8000] }, cold, texts);
+  let sideBest = { params: {}, score: -1 };
+  for (const l2 of quick ? [50] : s.name === 'ml-latest-small' ? [50, 100] : [50, 200]) {
+    const t = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2 } }, encoder: wordPairs, mapL2: 0.1, side: { kind: 'cease', config: ceaseBest.params } },
+      quick ? { sideWeight: [1] } : { sideWeight: [1, 2], similarity: [0, 0.05] }, cold, texts);
+    if (t.score > sideBest.score) sideBest = t;
+  }
   for (const [label, kind, params, valid] of [
     ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
     ...simRows,
@@ -101,9 +111,11 @@ for (const s of sets) {
     ['cb2cf (text -> iALS scores = factors)', 'cb2cf', cbBest.params, cbBest.score],
     ['cb2cf (text -> EASE scores)', 'cb2cf', cbEase.params, cbEase.score],
     ['cb2cf (words -> EASE scores) + similarity', 'cb2cf', wordsMap.params, wordsMap.score],
+    ['collective EASE (words + pairs in the Gram)', 'cease', ceaseBest.params, ceaseBest.score],
+    ['cb2cf (words + pairs -> EASE) + collective EASE', 'cb2cf', sideBest.params, sideBest.score],
   ] as const) {
     const r = await testNdcg(kind, params, cold, texts);
-    rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '') });
+    rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });
   }
   // the strongest plain similarity on test (rows 1-3): every ratio is against it
   const plain = Math.max(...rows.slice(1, 2 + simRows.length).map((r) => r['cold-item ndcg@10'] as number));
