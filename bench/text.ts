@@ -128,12 +128,15 @@ for (const s of sets) {
   const warm = randomHoldout(d, { ratios: [8, 1, 1], seed });
   const easeBest = await best('ease', {}, { l2: [50, 100, 200, 500, 1000] }, warm, texts);
   const hybBest = await best('hybrid', { collaborative: { kind: 'ease', config: easeBest.params }, content: contentBest.params }, quick ? { kappa: [0, 5] } : { kappa: [0, 1, 3, 10, 30, 100], mu: [0, 10] }, warm, texts);
+  const ceaseWarm = await best('cease', {}, quick ? { textWeight: [30], l2: [(easeBest.params as { l2: number }).l2] } : { textWeight: [10, 30, 100, 300], l2: [100, 200, 500] }, warm, texts);
   const e = await testNdcg('ease', easeBest.params, warm, texts);
   const h = await testNdcg('hybrid', hybBest.params, warm, texts);
+  const ce = await testNdcg('cease', ceaseWarm.params, warm, texts);
   console.log('\nWarm items (random 8:1:1 per user, full ranking):\n');
   printTable([
     { model: 'ease', 'valid ndcg@10': easeBest.score, 'test ndcg@10': e.ndcg, 'vs ease': 1, params: JSON.stringify(easeBest.params) },
     { model: 'hybrid (ease + content)', 'valid ndcg@10': hybBest.score, 'test ndcg@10': h.ndcg, 'vs ease': h.ndcg / e.ndcg, params: JSON.stringify({ kappa: (hybBest.params as { kappa: number }).kappa, mu: (hybBest.params as { mu?: number }).mu ?? 0 }) },
+    { model: 'collective EASE (words + pairs in the Gram)', 'valid ndcg@10': ceaseWarm.score, 'test ndcg@10': ce.ndcg, 'vs ease': ce.ndcg / e.ndcg, params: JSON.stringify(ceaseWarm.params) },
   ]);
 
   // cold users
