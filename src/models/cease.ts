@@ -20,9 +20,12 @@ import type { FitData, FitOptions, ModelArtifact, ModelFactory } from './types.t
 export const CeaseConfigSchema = EaseConfigSchema.omit({ maxItems: true }).extend({
   /** Item text as sparse words and word pairs (one dimension each): the side information's rows. */
   encoder: EncoderSpecSchema.default({ name: 'tfidf', projection: 'none', minDf: 1, maxFeatures: MAX_SPARSE_VOCABULARY, ngrams: 2 }),
-  /** Weight of text co-occurrence against behavioural co-occurrence in the Gram matrix (0: plain EASE). */
-  textWeight: z.number().nonnegative().default(1000),
-  l2: z.number().positive().default(4000),
+  /**
+   * Weight of text co-occurrence against behavioural co-occurrence in the Gram matrix (0: plain EASE). Both it and
+   * l2 are in units of co-occurrence counts, so they grow with the data: tune them on validation (bench/text.ts:
+   * ~30-100 with l2 100-500 for warm items; 1000-10000 with l2 in the thousands to rank items nobody has touched).
+   */
+  textWeight: z.number().nonnegative().default(100),
 }).strict();
 export type CeaseConfig = z.infer<typeof CeaseConfigSchema>;
 
