@@ -148,7 +148,7 @@ for (const s of sets) {
     for (const known of [1, 3, 5]) {
       const sp = coldUsers(d, { testUsers: 0.2, known, minInteractions: 6, seed });
       const row: Record<string, string | number> = { known };
-      for (const [label, kind, params] of [['popularity', 'popularity', {}], ['ease', 'ease', easeBest.params], ['content', 'content', contentBest.params], ['hybrid', 'hybrid', hybBest.params]] as const) {
+      for (const [label, kind, params] of [['popularity', 'popularity', {}], ['ease', 'ease', easeBest.params], ['content', 'content', contentBest.params], ['hybrid', 'hybrid', hybBest.params], ['cease', 'cease', ceaseWarm.params]] as const) {
         row[label] = (await testNdcg(kind, params, sp, texts)).ndcg;
       }
       cu.push(row);
