@@ -7,7 +7,8 @@
  * Every parameter is chosen on the validation part only; test figures are computed once.
  * Plain content similarity is measured with each encoder (128-d LSA, the words themselves, words and word pairs);
  * the "x content sim" column divides by the best of them on test, so no method is compared with a weak baseline.
- *   npm run bench -- text [--quick] [--cold-only] [--only=ml-latest-small|online-retail]
+ * Collective EASE (`cease`) puts the words and word pairs into EASE's Gram matrix; cb2cf can add it as a side model.
+ *   npm run bench -- text [--quick] [--cold-only | --warm-only] [--only=ml-latest-small|online-retail]
  */
 import { join } from 'node:path';
 import { importData } from '../src/data/importers/index.ts';
@@ -29,6 +30,7 @@ if (!data) {
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const coldOnly = process.argv.includes('--cold-only');
+const warmOnly = process.argv.includes('--warm-only'); // the warm and cold-user tables only (content's parameters are still chosen on the cold split)
 // sparse bag-of-words encoders: one dimension per word (and word pair) of the catalogue
 const words = { name: 'tfidf', projection: 'none', minDf: 1, maxFeatures: MAX_SPARSE_VOCABULARY };
 const wordPairs = { ...words, ngrams: 2 };
@@ -76,52 +78,68 @@ for (const s of sets) {
   // cold items
   const cold = coldItems(d, { fraction: 0.2, validFraction: 0.1, seed });
   const contentBest = await best('content', {}, { l2: [0.1, 1, 10, 100], alpha: s.alphas }, cold, texts);
-  const mapSpace = { mapL2: quick ? [0.1] : [0.01, 0.1, 1], standardize: quick ? [false] : [false, true] };
-  const cbBest = await best('cb2cf', { ials }, mapSpace, cold, texts);
-  const easeL2 = s.name === 'ml-latest-small' ? 100 : 200; // the warm split's choice (below) for each data set
-  const cbEase = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } } }, mapSpace, cold, texts);
-  const rows: Record<string, string | number>[] = [];
-  // popularity knows nothing of a cold item: it ties them all, and the evaluator's tie-break (lower index first)
-  // follows the data file's order, which leaks the held-out items' popularity. Its honest figure is the exact
-  // expectation under a random order; the index-order figure is shown for the record only.
-  const random = randomOrderNdcgOf(cold, 10), randomValid = randomOrderNdcgOf(cold, 10, 'valid');
-  const popIndex = await testNdcg('popularity', {}, cold, texts);
-  rows.push({ model: 'popularity (= random order, exact expectation)', 'valid ndcg@10': randomValid.ndcg, 'cold-item ndcg@10': random.ndcg, 'x popularity': 1, users: random.users, 'fit s': 0, params: '-' });
-  const simRows: [string, string, object, number][] = [];
-  for (const [label, encoder] of [['words', words], ['words + word pairs', wordPairs]] as const) {
-    simRows.push([`content similarity (mean profile, ${label})`, 'content', { profile: 'mean', encoder }, (await best('content', { encoder }, { profile: ['mean'] }, cold, texts)).score]);
+  if (!warmOnly) {
+    const mapSpace = { mapL2: quick ? [0.1] : [0.01, 0.1, 1], standardize: quick ? [false] : [false, true] };
+    const cbBest = await best('cb2cf', { ials }, mapSpace, cold, texts);
+    const easeL2 = s.name === 'ml-latest-small' ? 100 : 200; // the warm split's choice (below) for each data set
+    const cbEase = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } } }, mapSpace, cold, texts);
+    const rows: Record<string, string | number>[] = [];
+    // popularity knows nothing of a cold item: it ties them all, and the evaluator's tie-break (lower index first)
+    // follows the data file's order, which leaks the held-out items' popularity. Its honest figure is the exact
+    // expectation under a random order; the index-order figure is shown for the record only.
+    const random = randomOrderNdcgOf(cold, 10), randomValid = randomOrderNdcgOf(cold, 10, 'valid');
+    const popIndex = await testNdcg('popularity', {}, cold, texts);
+    rows.push({ model: 'popularity (= random order, exact expectation)', 'valid ndcg@10': randomValid.ndcg, 'cold-item ndcg@10': random.ndcg, 'x popularity': 1, users: random.users, 'fit s': 0, params: '-' });
+    const simRows: [string, string, object, number][] = [];
+    for (const [label, encoder] of [['words', words], ['words + word pairs', wordPairs]] as const) {
+      simRows.push([`content similarity (mean profile, ${label})`, 'content', { profile: 'mean', encoder }, (await best('content', { encoder }, { profile: ['mean'] }, cold, texts)).score]);
+    }
+    // cb2cf onto EASE from sparse word vectors, plus content similarity; encoder, ridge and γ chosen on validation
+    const wordsMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: s.name === 'ml-latest-small' ? 100 : 200 } } },
+      quick ? { encoder: ['pairs'], mapL2: [0.1], similarity: [0.1] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3], similarity: [0, 0.03, 0.1, 0.3] }, cold, texts, true);
+    // collective EASE (word and word-pair rows in EASE's Gram matrix), then as cb2cf's side model: the words -> EASE
+    // map plus β × collective EASE, with EASE's ridge for the map, β and γ chosen on validation
+    const ceaseBest = await best('cease', {}, quick ? { textWeight: [3000], l2: [4000] } : { textWeight: [1000, 3000, 10000], l2: [2000, 4000, 8000] }, cold, texts);
+    let sideBest = { params: {}, score: -1 };
+    for (const l2 of quick ? [50] : s.name === 'ml-latest-small' ? [50, 100] : [50, 200]) {
+      const t = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2 } }, encoder: wordPairs, mapL2: 0.1, side: { kind: 'cease', config: ceaseBest.params } },
+        quick ? { sideWeight: [1] } : { sideWeight: [1, 2], similarity: [0, 0.05] }, cold, texts);
+      if (t.score > sideBest.score) sideBest = t;
+    }
+    for (const [label, kind, params, valid] of [
+      ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
+      ...simRows,
+      ['content (ridge profile)', 'content', contentBest.params, contentBest.score],
+      ['cb2cf (text -> iALS scores = factors)', 'cb2cf', cbBest.params, cbBest.score],
+      ['cb2cf (text -> EASE scores)', 'cb2cf', cbEase.params, cbEase.score],
+      ['cb2cf (words -> EASE scores) + similarity', 'cb2cf', wordsMap.params, wordsMap.score],
+      ['collective EASE (words + pairs in the Gram)', 'cease', ceaseBest.params, ceaseBest.score],
+      ['cb2cf (words + pairs -> EASE) + collective EASE', 'cb2cf', sideBest.params, sideBest.score],
+    ] as const) {
+      const r = await testNdcg(kind, params, cold, texts);
+      rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });
+    }
+    // the strongest plain similarity on test (rows 1-3): every ratio is against it
+    const plain = Math.max(...rows.slice(1, 2 + simRows.length).map((r) => r['cold-item ndcg@10'] as number));
+    for (const r of rows) r['x content sim'] = (r['cold-item ndcg@10'] as number) / plain;
+    console.log(`Cold items: ${cold.description.params.testItems} test items ranked among themselves (validation: its ${cold.description.params.validItems} items among themselves); text = ${s.reviews ? 'title + genres + user tags' : 'product description'}. Popularity ties every cold item (none has a training interaction): shown at its random-order expectation; ranked by item index (the data file's order) it would score ${popIndex.ndcg.toFixed(3)}, which is leakage, not skill.\n`);
+    printTable(rows);
   }
-  // cb2cf onto EASE from sparse word vectors, plus content similarity; encoder, ridge and γ chosen on validation
-  const wordsMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: s.name === 'ml-latest-small' ? 100 : 200 } } },
-    quick ? { encoder: ['pairs'], mapL2: [0.1], similarity: [0.1] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3], similarity: [0, 0.03, 0.1, 0.3] }, cold, texts, true);
-  for (const [label, kind, params, valid] of [
-    ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
-    ...simRows,
-    ['content (ridge profile)', 'content', contentBest.params, contentBest.score],
-    ['cb2cf (text -> iALS scores = factors)', 'cb2cf', cbBest.params, cbBest.score],
-    ['cb2cf (text -> EASE scores)', 'cb2cf', cbEase.params, cbEase.score],
-    ['cb2cf (words -> EASE scores) + similarity', 'cb2cf', wordsMap.params, wordsMap.score],
-  ] as const) {
-    const r = await testNdcg(kind, params, cold, texts);
-    rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '') });
-  }
-  // the strongest plain similarity on test (rows 1-3): every ratio is against it
-  const plain = Math.max(...rows.slice(1, 2 + simRows.length).map((r) => r['cold-item ndcg@10'] as number));
-  for (const r of rows) r['x content sim'] = (r['cold-item ndcg@10'] as number) / plain;
-  console.log(`Cold items: ${cold.description.params.testItems} test items ranked among themselves (validation: its ${cold.description.params.validItems} items among themselves); text = ${s.reviews ? 'title + genres + user tags' : 'product description'}. Popularity ties every cold item (none has a training interaction): shown at its random-order expectation; ranked by item index (the data file's order) it would score ${popIndex.ndcg.toFixed(3)}, which is leakage, not skill.\n`);
-  printTable(rows);
   if (coldOnly) continue;
 
   // warm items: hybrid vs EASE
   const warm = randomHoldout(d, { ratios: [8, 1, 1], seed });
   const easeBest = await best('ease', {}, { l2: [50, 100, 200, 500, 1000] }, warm, texts);
   const hybBest = await best('hybrid', { collaborative: { kind: 'ease', config: easeBest.params }, content: contentBest.params }, quick ? { kappa: [0, 5] } : { kappa: [0, 1, 3, 10, 30, 100], mu: [0, 10] }, warm, texts);
+  const ceaseWarm = await best('cease', {}, quick ? { textWeight: [30], l2: [(easeBest.params as { l2: number }).l2] } : { textWeight: [10, 30, 100, 300], l2: [100, 200, 500] }, warm, texts);
   const e = await testNdcg('ease', easeBest.params, warm, texts);
   const h = await testNdcg('hybrid', hybBest.params, warm, texts);
+  const ce = await testNdcg('cease', ceaseWarm.params, warm, texts);
   console.log('\nWarm items (random 8:1:1 per user, full ranking):\n');
   printTable([
     { model: 'ease', 'valid ndcg@10': easeBest.score, 'test ndcg@10': e.ndcg, 'vs ease': 1, params: JSON.stringify(easeBest.params) },
     { model: 'hybrid (ease + content)', 'valid ndcg@10': hybBest.score, 'test ndcg@10': h.ndcg, 'vs ease': h.ndcg / e.ndcg, params: JSON.stringify({ kappa: (hybBest.params as { kappa: number }).kappa, mu: (hybBest.params as { mu?: number }).mu ?? 0 }) },
+    { model: 'collective EASE (words + pairs in the Gram)', 'valid ndcg@10': ceaseWarm.score, 'test ndcg@10': ce.ndcg, 'vs ease': ce.ndcg / e.ndcg, params: JSON.stringify(ceaseWarm.params) },
   ]);
 
   // cold users
@@ -130,7 +148,7 @@ for (const s of sets) {
     for (const known of [1, 3, 5]) {
       const sp = coldUsers(d, { testUsers: 0.2, known, minInteractions: 6, seed });
       const row: Record<string, string | number> = { known };
-      for (const [label, kind, params] of [['popularity', 'popularity', {}], ['ease', 'ease', easeBest.params], ['content', 'content', contentBest.params], ['hybrid', 'hybrid', hybBest.params]] as const) {
+      for (const [label, kind, params] of [['popularity', 'popularity', {}], ['ease', 'ease', easeBest.params], ['content', 'content', contentBest.params], ['hybrid', 'hybrid', hybBest.params], ['cease', 'cease', ceaseWarm.params]] as const) {
         row[label] = (await testNdcg(kind, params, sp, texts)).ndcg;
       }
       cu.push(row);

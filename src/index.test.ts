@@ -18,5 +18,5 @@ test('the README example works through the public API', async () => {
   const titles = await store.getItems([...items].map((i) => trained.items.id(i)));
   assert.ok(titles.every((t) => typeof t?.title === 'string'));
   await store.close();
-  assert.deepEqual(curio.modelKinds(), ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease', 'content', 'cb2cf', 'hybrid']);
+  assert.deepEqual(curio.modelKinds(), ['popularity', 'itemknn', 'userknn', 'ials', 'bpr', 'ease', 'cease', 'content', 'cb2cf', 'hybrid']);
 });

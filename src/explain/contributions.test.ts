@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { csrFromCoo } from '../data/csr.ts';
 import { toMatrix } from '../data/interactions.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import { createModel, modelFromArtifact } from '../models/registry.ts';
 import type { ModelArtifact } from '../models/types.ts';
 import { Rng } from '../data/random.ts';
 import { choleskySolve } from '../linalg/vec.ts';
+import { blockMatrix } from '../models/model.contract.ts';
+import { textFitData } from '../models/text-fixture.ts';
 import { explainHistory, explainUser, ExplainError } from './contributions.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -168,4 +171,24 @@ test('explanations are part of the public API', async () => {
   const x = curio.explainUser(model, 4, 7, { top: 50 });
   close(x.contributions.reduce((s, c) => s + c.value, x.rest), out[7]!, 1e-5);
   assert.equal(typeof curio.phrase, 'function');
+});
+
+test('collective EASE is explained by its item weights, text-learnt ones for an item nobody touched included', async () => {
+  const b = blockMatrix();
+  const r: number[] = [], c: number[] = [], v: number[] = [];
+  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! !== 9) { r.push(u); c.push(b.indices[p]!); v.push(1); }
+  const m = csrFromCoo(20, 20, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
+  const model = createModel('cease', { textWeight: 3, l2: 2 });
+  await model.fit({ matrix: m, ...textFitData(m) }, { threads: 1 });
+  const u = 0, items = m.indices.slice(m.indptr[u], m.indptr[u + 1]), values = m.data.slice(m.indptr[u], m.indptr[u + 1]);
+  const served = new Float32Array(20);
+  model.scoreHistory(items, values, served);
+  const x = explainHistory(model, items, values, 9, { top: 100 });
+  assert.ok(x.exact);
+  close(x.score, served[9]!, 1e-5);
+  close(x.contributions.reduce((s, c) => s + c.value, 0) + x.rest, x.score, 1e-6);
+  const topItem = x.contributions[0]!.item, keep = Array.from(items, (j) => j !== topItem);
+  const without = new Float32Array(20);
+  model.scoreHistory(items.filter((_, q) => keep[q]), values.filter((_, q) => keep[q]), without);
+  assert.ok(without[9]! < served[9]!, 'removing the top cited item lowers the score');
 });

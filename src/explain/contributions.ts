@@ -144,7 +144,7 @@ function weightingOf(a: ModelArtifact): FittedWeighting {
 function explainWeighted(model: Recommender, a: ModelArtifact, h: Weighted, item: number, o: ExplainOptions): ScoreExplanation {
   const top = o.top ?? 3;
   switch (a.kind) {
-    case 'ease': return easeShares(a, h, item, top);
+    case 'ease': case 'cease': return easeShares(a, h, item, top);
     case 'itemknn': return itemKnnShares(a, h, item, top);
     case 'ials': return ialsShares(a, h, item, top);
     case 'userknn': return userKnnShares(a, h, item, top);

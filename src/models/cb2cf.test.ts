@@ -4,6 +4,7 @@ import { csrFromCoo } from '../data/csr.ts';
 import { ConfigError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cb2cf } from './cb2cf.ts';
+import { cease } from './cease.ts';
 import { blockMatrix, runModelContract } from './model.contract.ts';
 import { textFitData } from './text-fixture.ts';
 
@@ -145,3 +146,27 @@ for (const [label, encoder, dual] of [
     for (const j of [9, 19]) assert.ok(Math.abs(c[j]! - b[j]!) < 1e-3 * Math.max(1, Math.abs(b[j]!)));
   });
 }
+
+test('cb2cf with a side model: cold items get the map prediction plus β × collective EASE scores; warm items keep EASE; the model file keeps both', async () => {
+  const m = withColdItems(), data = { matrix: m, ...textFitData(m) };
+  const base = { collaborative: { kind: 'ease', config: { l2: 1 } }, mapL2: 0.3, similarity: 0.2 };
+  const plain = cb2cf.create(base), side = cb2cf.create({ ...base, side: { kind: 'cease', config: { textWeight: 3, l2: 2 } }, sideWeight: 1.5 });
+  const alone = cease.create({ textWeight: 3, l2: 2 });
+  for (const model of [plain, side, alone]) await model.fit(data, { seed: 1, threads: 1 });
+  const a = new Float32Array(20), b = new Float32Array(20), c = new Float32Array(20);
+  for (const u of [0, 16]) {
+    plain.scoreUser(u, a); side.scoreUser(u, b); alone.scoreUser(u, c);
+    for (const j of [9, 19]) assert.ok(Math.abs(b[j]! - a[j]! - 1.5 * c[j]!) < 1e-5, `user ${u} item ${j}: ${b[j]} vs ${a[j]} + 1.5 × ${c[j]}`);
+    assert.ok(c[u < 10 ? 9 : 19]! > c[u < 10 ? 19 : 9]!, 'collective EASE prefers the cold item of the user\'s group');
+    for (let i = 0; i < 20; i++) if (i % 10 !== 9) assert.equal(b[i], a[i], 'warm items keep their EASE scores');
+    const items = m.indices.subarray(m.indptr[u]!, m.indptr[u + 1]!), vals = m.data.subarray(m.indptr[u]!, m.indptr[u + 1]!);
+    side.scoreHistory(items, vals, c);
+    for (const j of [9, 19]) assert.ok(Math.abs(c[j]! - b[j]!) < 1e-3 * Math.max(1, Math.abs(b[j]!)), 'fold-in adds the side scores too');
+  }
+  const back = cb2cf.fromArtifact(decodeArtifact(Buffer.concat(encodeArtifact(side.toArtifact()))).artifact);
+  back.scoreUser(16, a); side.scoreUser(16, b);
+  assert.deepEqual(a, b);
+  const art = side.toArtifact();
+  assert.throws(() => cb2cf.fromArtifact({ ...art, meta: { ...art.meta, side: undefined } }), /side model/);
+  assert.throws(() => cb2cf.create({ ...base, side: { kind: 'ease' } }), (e: unknown) => e instanceof ConfigError && e.field.includes('side'));
+});

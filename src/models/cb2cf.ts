@@ -18,6 +18,10 @@
  * the, possibly standardised, collaborative scores). The text map carries what co-interaction says about the
  * words; the similarity term what the user's own items say about this item's words (the same design, the same
  * product line), which a ridge map over thousands of warm items smooths away.
+ * `side` adds β times the scores of a model that scores cold items from their text itself (collective EASE,
+ * `cease`: text co-occurrence inside EASE's item-item regression) to the cold items' predictions: the map reads
+ * text through the warm items' scores, collective EASE through the item-item weights, and on Online Retail the two
+ * together rank cold items better than either (bench/text.ts).
  */
 import { z } from 'zod';
 import { parseConfig, strictObject } from '../config.ts';
@@ -29,6 +33,7 @@ import { encodeItems } from '../text/item-vectors.ts';
 import { MAX_SPARSE_VOCABULARY } from '../text/tfidf.ts';
 import { expectArray, expectCount, NotFittedError } from './base.ts';
 import { bpr } from './bpr.ts';
+import { cease } from './cease.ts';
 import { EncoderSpecSchema, nonZeroRows } from './content.ts';
 import { ease } from './ease.ts';
 import { ials, IalsConfigSchema } from './ials.ts';
@@ -52,6 +57,9 @@ export const Cb2cfConfigSchema = strictObject({
   similarity: z.number().nonnegative().default(0),
   /** Items with fewer training users than this get predicted scores. */
   coldBelow: z.number().int().positive().default(1),
+  /** A model that scores cold items from their text itself; β = sideWeight times its scores join the predictions. */
+  side: strictObject({ kind: z.literal('cease'), config: z.record(z.string(), z.unknown()).default({}) }).optional(),
+  sideWeight: z.number().nonnegative().default(1),
 });
 export type Cb2cfConfig = z.infer<typeof Cb2cfConfigSchema>;
 
@@ -61,6 +69,8 @@ function collaborativeOf(c: Cb2cfConfig): { kind: string; config: Record<string,
 
 interface Fitted {
   cf: Recommender;
+  /** The `side` model, when configured. */
+  side: Recommender | undefined;
   seen: Csr;
   /** Item text vectors, nItems × d (unit rows; zero rows for items without text). */
   x: Float32Array;
@@ -89,6 +99,7 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     const f = MAPPABLE[c.kind];
     if (!f) throw new ConfigError('cb2cf.collaborative.kind', `"${c.kind}" cannot be mapped; use one of ${Object.keys(MAPPABLE).join(', ')}`);
     f.create(c.config); // validates now, not at fit
+    if (this.config.side) cease.create(this.config.side.config);
   }
 
   get nUsers(): number { return this.state?.seen.rows ?? 0; }
@@ -106,6 +117,8 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     const c = collaborativeOf(this.config);
     const cf = MAPPABLE[c.kind]!.create(c.config);
     await cf.fit(data, o);
+    const side = this.config.side ? cease.create(this.config.side.config) : undefined;
+    await side?.fit(data, o);
     const counts = columnCounts(data.matrix);
     const warm = new Uint8Array(data.matrix.cols);
     let nWarm = 0;
@@ -113,18 +126,18 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     if (nWarm === 0) throw new ModelFitError('cb2cf: no warm item to learn the text -> score map from');
     this.dimension = iv.dimension;
     this.mappedItems = warm.length - nWarm;
-    this.state = this.build(cf, data.matrix, iv.vectors, warm);
+    this.state = this.build(cf, side, data.matrix, iv.vectors, warm);
     return { seconds: (performance.now() - t0) / 1000 };
   }
 
   /** The fitted state; the map is computed unless a model file gives it (or, from older files, the inverse P). */
-  private build(cf: Recommender, seen: Csr, x: Float32Array, warm: Uint8Array, given?: { inverse: Float64Array } | { map: Float32Array; dual: boolean }): Fitted {
+  private build(cf: Recommender, side: Recommender | undefined, seen: Csr, x: Float32Array, warm: Uint8Array, given?: { inverse: Float64Array } | { map: Float32Array; dual: boolean }): Fitted {
     const d = this.dimension, n = warm.length;
     const xs = nonZeroRows(x, n, d);
     const warmItems: number[] = [], coldItems: number[] = [];
     for (let i = 0; i < n; i++) (warm[i] ? warmItems : coldItems).push(i);
     const w = Int32Array.from(warmItems), c = Int32Array.from(coldItems);
-    const fitted = { cf, seen, x, xs, warm, warmItems: w, coldItems: c };
+    const fitted = { cf, side, seen, x, xs, warm, warmItems: w, coldItems: c };
     if (given && 'map' in given) return { ...fitted, ...given };
     if (given) return { ...fitted, map: primalMap(xs, c, given.inverse, d), dual: false };
     const dual = w.length < d;
@@ -183,9 +196,10 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
 
   /**
    * Replaces the cold items' entries of `out` (the collaborative scores) by their text predictions, plus γ times
-   * the content similarity to the history `items` (indices into the item vectors).
+   * the content similarity to the history `items` (indices into the item vectors), plus β times the side model's
+   * scores `sideScores`.
    */
-  private predictCold(out: Float32Array, items: Int32Array, values: Float32Array): void {
+  private predictCold(out: Float32Array, items: Int32Array, values: Float32Array, sideScores?: Float32Array): void {
     const { xs, warmItems, coldItems, map, dual } = this.fitted, d = this.dimension;
     if (this.mappedItems === 0) return;
     let mean = 0, sd = 1;
@@ -220,20 +234,25 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
       let z = 0;
       for (let a = 0; a < m; a++) z += map[o + a]! * r[a]!;
       if (profile) { let t = 0; for (let p = xs.indptr[j]!; p < xs.indptr[j + 1]!; p++) t += profile[xs.indices[p]!]! * xs.data[p]!; z += gamma * t; }
-      out[j] = mean + sd * z;
+      out[j] = mean + sd * z + (sideScores ? this.config.sideWeight * sideScores[j]! : 0);
     }
   }
 
   scoreUser(user: number, out: Float32Array): void {
-    const { cf, seen } = this.fitted;
+    const { cf, side, seen } = this.fitted;
     cf.scoreUser(user, out);
+    let sideScores: Float32Array | undefined;
+    if (side && this.mappedItems > 0) side.scoreUser(user, (sideScores = new Float32Array(out.length)));
     const s = seen.indptr[user]!, e = seen.indptr[user + 1]!;
-    this.predictCold(out, seen.indices.subarray(s, e), seen.data.subarray(s, e));
+    this.predictCold(out, seen.indices.subarray(s, e), seen.data.subarray(s, e), sideScores);
   }
 
   scoreHistory(items: Int32Array, values: Float32Array, out: Float32Array): void {
-    this.fitted.cf.scoreHistory(items, values, out);
-    this.predictCold(out, items, values);
+    const { cf, side } = this.fitted;
+    cf.scoreHistory(items, values, out);
+    let sideScores: Float32Array | undefined;
+    if (side && this.mappedItems > 0) side.scoreHistory(items, values, (sideScores = new Float32Array(out.length)));
+    this.predictCold(out, items, values, sideScores);
   }
 
   recommend(user: number, o: RecOptions): Ranked {
@@ -264,31 +283,39 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
   }
 
   toArtifact(): ModelArtifact {
-    const { cf, seen, x, map, dual, warm } = this.fitted;
-    const a = cf.toArtifact();
+    const { cf, side, seen, x, map, dual, warm } = this.fitted;
+    const a = cf.toArtifact(), b = side?.toArtifact();
     const arrays: ModelArtifact['arrays'] = { itemVectors: x, coldMap: map, warm, 'seen.indptr': seen.indptr, 'seen.indices': seen.indices, 'seen.data': seen.data };
     for (const [k, v] of Object.entries(a.arrays)) arrays[`cf.${k}`] = v;
+    if (b) for (const [k, v] of Object.entries(b.arrays)) arrays[`side.${k}`] = v;
     return {
       kind: this.kind, config: this.config,
-      meta: { rows: seen.rows, cols: seen.cols, dimension: this.dimension, mappedItems: this.mappedItems, dual, cf: { kind: a.kind, config: a.config, meta: a.meta } },
+      meta: {
+        rows: seen.rows, cols: seen.cols, dimension: this.dimension, mappedItems: this.mappedItems, dual, cf: { kind: a.kind, config: a.config, meta: a.meta },
+        ...(b ? { side: { kind: b.kind, config: b.config, meta: b.meta } } : {}),
+      },
       arrays,
     };
   }
 
   static fromArtifact(a: ModelArtifact): Cb2cf {
     const m = new Cb2cf(parseConfig(Cb2cfConfigSchema, a.config, 'cb2cf'));
-    const meta = a.meta as { cf?: { kind: string; config: object; meta: Record<string, unknown> } };
+    const meta = a.meta as { cf?: { kind: string; config: object; meta: Record<string, unknown> }; side?: { kind: string; config: object; meta: Record<string, unknown> } };
     if (!meta.cf) throw new ArtifactError('cb2cf model file: meta.cf is required (a file from before cb2cf mapped scores: retrain it)');
     const f = MAPPABLE[meta.cf.kind];
     if (!f) throw new ArtifactError(`cb2cf model file: collaborative part "${meta.cf.kind}" is not a mappable model`);
     const sub = Object.fromEntries(Object.entries(a.arrays).filter(([k]) => k.startsWith('cf.')).map(([k, v]) => [k.slice(3), v]));
     const cf = f.fromArtifact({ kind: meta.cf.kind, config: meta.cf.config, meta: meta.cf.meta, arrays: sub });
+    if (!m.config.side !== !meta.side) throw new ArtifactError(`cb2cf model file: config ${m.config.side ? 'names' : 'has no'} side model but meta ${meta.side ? 'has one' : 'has none'}`);
+    const side = meta.side
+      ? cease.fromArtifact({ kind: meta.side.kind, config: meta.side.config, meta: meta.side.meta, arrays: Object.fromEntries(Object.entries(a.arrays).filter(([k]) => k.startsWith('side.')).map(([k, v]) => [k.slice(5), v])) })
+      : undefined;
     const rows = expectCount(a, 'rows'), cols = expectCount(a, 'cols'), d = expectCount(a, 'dimension', MAX_SPARSE_VOCABULARY);
     m.dimension = d;
     m.mappedItems = expectCount(a, 'mappedItems');
     const x = expectArray(a, 'itemVectors', Float32Array), warm = expectArray(a, 'warm', Uint8Array);
     const seen = { rows, cols, indptr: expectArray(a, 'seen.indptr', Int32Array), indices: expectArray(a, 'seen.indices', Int32Array), data: expectArray(a, 'seen.data', Float32Array) };
-    if (x.length !== cols * d || warm.length !== cols || seen.indptr.length !== rows + 1 || cf.nItems !== cols) {
+    if (x.length !== cols * d || warm.length !== cols || seen.indptr.length !== rows + 1 || cf.nItems !== cols || (side && side.nItems !== cols)) {
       throw new ArtifactError(`cb2cf model file: arrays do not match ${rows} users × ${cols} items × ${d} dimensions`);
     }
     let nWarm = 0;
@@ -298,12 +325,12 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
       // a file from before the map was precomputed: rebuild it from the stored inverse
       const p = expectArray(a, 'inverse', Float64Array);
       if (p.length !== d * d) throw new ArtifactError(`cb2cf model file: inverse is not ${d} × ${d}`);
-      m.state = m.build(cf, seen, x, warm, { inverse: p });
+      m.state = m.build(cf, side, seen, x, warm, { inverse: p });
       return m;
     }
     const dual = a.meta.dual === true, map = expectArray(a, 'coldMap', Float32Array);
     if (map.length !== m.mappedItems * (dual ? nWarm : d)) throw new ArtifactError(`cb2cf model file: coldMap does not match ${m.mappedItems} cold items × ${dual ? `${nWarm} warm items` : `${d} dimensions`}`);
-    m.state = m.build(cf, seen, x, warm, { map, dual });
+    m.state = m.build(cf, side, seen, x, warm, { map, dual });
     return m;
   }
 }

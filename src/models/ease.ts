@@ -56,7 +56,7 @@ export interface EaseFitTimings {
  * Folding in a new user is exact and free: the scores of a history are the sum of the B rows of its items.
  */
 export class Ease extends BaseRecommender<EaseConfig> {
-  readonly kind = 'ease';
+  readonly kind: string = 'ease';
   /** m x m row-major weights over the modelled items (float32 halves the memory of the served model). */
   private weights: Float32Array = new Float32Array(0);
   /** Catalogue index of each modelled item, ascending; undefined when every item is modelled. */
@@ -227,24 +227,29 @@ export class Ease extends BaseRecommender<EaseConfig> {
 
   static fromArtifact(a: ModelArtifact): Ease {
     const model = new Ease(parseConfig(EaseConfigSchema, a.config, 'ease'));
-    model.restoreBase(a);
-    model.weights = expectArray(a, 'ease.weights', Float32Array);
+    model.restoreWeights(a);
+    return model;
+  }
+
+  /** The weights and shared state of a model file written by toArtifact (for EASE and its variants). */
+  protected restoreWeights(a: ModelArtifact): void {
+    this.restoreBase(a);
+    this.weights = expectArray(a, 'ease.weights', Float32Array);
     const kept = a.arrays['ease.kept'];
     if (kept !== undefined) {
-      model.kept = expectArray(a, 'ease.kept', Int32Array);
-      for (let q = 0; q < model.kept.length; q++) {
-        const j = model.kept[q]!;
-        if (j < 0 || j >= model.nItems || (q > 0 && j <= model.kept[q - 1]!)) {
-          throw new ArtifactError(`ease model file: array "ease.kept" must hold ascending item indices in 0..${model.nItems - 1}; index ${q} is ${j}`);
+      this.kept = expectArray(a, 'ease.kept', Int32Array);
+      for (let q = 0; q < this.kept.length; q++) {
+        const j = this.kept[q]!;
+        if (j < 0 || j >= this.nItems || (q > 0 && j <= this.kept[q - 1]!)) {
+          throw new ArtifactError(`ease model file: array "ease.kept" must hold ascending item indices in 0..${this.nItems - 1}; index ${q} is ${j}`);
         }
       }
-      model.slot = slotsOf(model.kept, model.nItems);
+      this.slot = slotsOf(this.kept, this.nItems);
     }
-    const m = model.modelledItems;
-    if (model.weights.length !== m * m) {
-      throw new ArtifactError(`ease model file: weights have ${model.weights.length} values, ${m} items need ${m * m}`);
+    const m = this.modelledItems;
+    if (this.weights.length !== m * m) {
+      throw new ArtifactError(`${a.kind} model file: weights have ${this.weights.length} values, ${m} items need ${m * m}`);
     }
-    return model;
   }
 }
 

@@ -9,6 +9,7 @@ import { ease } from './ease.ts';
 import { content } from './content.ts';
 import { cb2cf } from './cb2cf.ts';
 import { hybrid } from './hybrid.ts';
+import { cease } from './cease.ts';
 
 const factories = new Map<string, ModelFactory>();
 
@@ -35,4 +36,4 @@ export function modelFromArtifact(a: ModelArtifact): Recommender {
   return modelFactory(a.kind).fromArtifact(a);
 }
 
-for (const f of [popularity, itemKnn, userKnn, ials, bpr, ease, content, cb2cf, hybrid]) registerModel(f as ModelFactory);
+for (const f of [popularity, itemKnn, userKnn, ials, bpr, ease, cease, content, cb2cf, hybrid]) registerModel(f as ModelFactory);

@@ -22,6 +22,8 @@ export const DEFAULT_SPACES: Record<string, ParamSpace> = {
   ials: { factors: [32, 64, 128, 256, 512], regularization: { min: 1, max: 100, log: true }, alpha: { min: 0.5, max: 20, log: true } },
   bpr: { learningRate: { min: 0.005, max: 0.2, log: true }, regularization: { min: 1e-5, max: 0.5, log: true } },
   ease: { l2: { min: 10, max: 3000, log: true } },
+  // collective EASE: bench/text.ts chose textWeight 30, l2 100 on ml-latest-small's warm items and 10000, 8000 for cold items on Online Retail
+  cease: { l2: { min: 10, max: 10000, log: true }, textWeight: { min: 1, max: 10000, log: true } },
   content: { l2: { min: 0.01, max: 100, log: true }, alpha: [0, 1, 5, 20] },
   cb2cf: { mapL2: { min: 0.01, max: 100, log: true }, similarity: [0, 0.01, 0.03, 0.1, 0.3] },
   hybrid: { kappa: [0, 0.5, 1, 2, 5, 10, 30], mu: [0, 2, 10] },
