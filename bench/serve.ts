@@ -10,7 +10,8 @@
  *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
  * The runs start when the server has cached users' histories (it does so after it listens; the time is printed).
- * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,events,single,swap,retrain (default
+ *   ceiling: a bare node:http server returning one real recommend answer under the same load (HTTP alone, no work).
+ * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,ceiling,events,single,swap,retrain (default
  * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
  * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
@@ -35,7 +36,7 @@ const arg = (name: string, dflt: number) => {
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
 const seconds = arg('seconds', 10), connections = arg('connections', 16);
-const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,events,single,swap,retrain').split(','));
+const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,ceiling,events,single,swap,retrain').split(','));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const loadAtStart = load();
 const items = 30_000, users = 20_000, interactions = arg('events', 1_000_000);
@@ -70,8 +71,8 @@ try {
   const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
   /** The server's CPU seconds so far (user + system, from /proc): per request, a figure the machine's load barely moves. */
-  const cpu = () => {
-    const f = readFileSync(`/proc/${server!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const cpu = (pid = server!.pid!) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
   };
   let cpuPerRequest = 0;
@@ -94,6 +95,28 @@ try {
   });
 
   if (runs.has('recommend')) row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
+  if (runs.has('ceiling')) {
+    // The reference: a bare node:http server that reads each body and returns one real recommend answer (its bytes
+    // and headers), no work at all, under the same load: what HTTP alone costs on this machine.
+    const answer = await fetch(`${url}/v1/recommend`, { method: 'POST', headers: auth(read), body: JSON.stringify({ user: known[0], k: 10 }) });
+    const body = await answer.text();
+    const bare = spawn(process.execPath, ['-e', `
+      const body = ${JSON.stringify(body)};
+      const s = require('node:http').createServer((req, res) => {
+        req.on('data', () => {});
+        req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': require('node:crypto').randomUUID() }); res.end(body); });
+      });
+      s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => bare.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+      const c0 = cpu(bare.pid!);
+      const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: [{ method: 'POST', path: '/v1/recommend', headers: auth(read), setupRequest: (req) => ({ ...req, body: JSON.stringify({ user: known[rng.int(known.length)], k: 10 }) }) }] });
+      cpuPerRequest = ((cpu(bare.pid!) - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
+      row(`reference: bare node:http, the same ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB answer`, r, 0);
+    } finally {
+      bare.kill();
+    }
+  }
   let seq = 0;
   const batch = (n: number) => () => JSON.stringify({ events: Array.from({ length: n }, () => ({ user: `bench-${seq % 5000}`, item: `i${rng.int(items)}`, type: 'view', timestamp: 1_700_000_000_000 + seq++ })) });
   if (runs.has('events')) row('events, batches of 100', await run('/v1/events', write, batch(100)), 100);
