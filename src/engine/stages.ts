@@ -9,7 +9,7 @@ import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
 import type { TopCandidates } from '../models/types.ts';
 import type { EngineParts, HistoryEvent, RequestContext } from './context.ts';
-import { popularScores, trendingScores } from '../recipes/index.ts';
+import { trendingScores } from '../recipes/index.ts';
 import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
@@ -340,13 +340,17 @@ class PopularScorer implements Scorer {
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
     const snap = await ctx.parts.snapshot();
     const window = ctx.req.window ?? this.config.window;
-    const buf = new Float32Array(snap.x.items.size).fill(NaN);
-    if (window === undefined) popularScores(snap.x, {}, buf);
-    else {
+    let since = -Infinity, until = Infinity;
+    if (window !== undefined) {
       this.windowMs = durationMs(window, 'window');
-      const until = ctx.req.now ?? snap.endTime;
-      popularScores(snap.x, { since: until - this.windowMs, until }, buf);
+      until = ctx.req.now ?? snap.endTime;
+      since = until - this.windowMs;
     }
+    // The counts per window are cached with the snapshot (as trending's): a request reads them, it does not scan
+    // every event (popularScores' count, without decay or types).
+    const counts = await ctx.parts.counts(since, until);
+    const buf = new Float32Array(counts.length);
+    for (let i = 0; i < counts.length; i++) buf[i] = counts[i]! > 0 ? counts[i]! : NaN;
     return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no events in the window' };
   }
 
