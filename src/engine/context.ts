@@ -49,6 +49,8 @@ export interface EngineParts {
   /** Events per snapshot item with since <= time < until (cached): the evidence of trend and popularity reasons. */
   counts(since: number, until: number): Promise<Int32Array>;
   countsIfLoaded(since: number, until: number): Int32Array | undefined;
+  /** Trending scores per snapshot item for a (now, window) (cached with the snapshot, as counts). */
+  trending(now: number, windowMs: number): Promise<Float32Array>;
 }
 
 export interface UserHistory {
@@ -57,6 +59,9 @@ export interface UserHistory {
   /** What was shown to the user, newest first. */
   impressions: HistoryEvent[];
 }
+
+/** Trending compares its window with this many windows before it (the baseline). */
+export const TRENDING_BASELINE_WINDOWS = 4;
 
 /** One request in flight: the parsed request, its seed items and the user's history (read once, on first use). */
 export class RequestContext {

@@ -7,8 +7,8 @@ import { bindModelToStore, loadModelFile, type TrainedModel } from '../pipeline/
 import { prepareInteractions } from '../pipeline/prepare.ts';
 import { Catalog } from '../catalog/index.ts';
 import { FilterCompiler, applyBoosts, rankWithRules, type FilterNode } from '../rules/index.ts';
-import { BoughtTogether, CoOccurrence } from '../recipes/index.ts';
-import { RequestContext, type EngineParts, type SnapshotView } from './context.ts';
+import { BoughtTogether, CoOccurrence, trendingScores } from '../recipes/index.ts';
+import { RequestContext, TRENDING_BASELINE_WINDOWS, type EngineParts, type SnapshotView } from './context.ts';
 import { RECIPE_PRESETS } from './presets.ts';
 import {
   PipelineConfigSchema, RequestSchema, durationMs, parseStrict,
@@ -94,6 +94,7 @@ export class Engine implements EngineParts {
   /** Fits in flight: concurrent first requests share one fit. */
   private readonly fitting = new Map<string, Promise<CoOccurrence | BoughtTogether>>();
   private readonly countCache = new Map<string, Int32Array>();
+  private readonly trendCache = new Map<string, Float32Array>();
   /** Counts refresh() calls: parts adopted for an earlier epoch are not installed. */
   private epoch = 0;
   private readonly reranker: RerankStage;
@@ -162,6 +163,7 @@ export class Engine implements EngineParts {
     this.fitted.clear();
     this.fitting.clear();
     this.countCache.clear();
+    this.trendCache.clear();
     this.reranker.refresh();
   }
 
@@ -527,6 +529,19 @@ export class Engine implements EngineParts {
       this.countCache.set(key, c);
     }
     return c;
+  }
+
+  async trending(now: number, windowMs: number): Promise<Float32Array> {
+    const key = `${now}:${windowMs}`;
+    let t = this.trendCache.get(key);
+    if (!t) {
+      const x = (await this.snapshot()).x;
+      t = new Float32Array(x.items.size).fill(NaN);
+      trendingScores(x, { now, windowMs, baselineMs: TRENDING_BASELINE_WINDOWS * windowMs }, t);
+      if (this.trendCache.size >= 32) this.trendCache.delete(this.trendCache.keys().next().value!);
+      this.trendCache.set(key, t);
+    }
+    return t;
   }
 
   countsIfLoaded(since: number, until: number): Int32Array | undefined {

@@ -8,12 +8,11 @@ import { ConfigError, UnknownUserError } from '../errors.ts';
 import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
 import type { TopCandidates } from '../models/types.ts';
-import type { EngineParts, HistoryEvent, RequestContext } from './context.ts';
-import { trendingScores } from '../recipes/index.ts';
+import { TRENDING_BASELINE_WINDOWS, type EngineParts, type HistoryEvent, type RequestContext } from './context.ts';
 import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
-const BASELINE_WINDOWS = 4;
+const BASELINE_WINDOWS = TRENDING_BASELINE_WINDOWS;
 
 export interface Reason {
   /** Which stage or rule: 'model', 'similar', 'bought-together', 'trending', 'boost', 'pin', 'fallback'... */
@@ -310,8 +309,7 @@ class TrendingScorer implements Scorer {
     const snap = await ctx.parts.snapshot();
     this.windowMs = ctx.req.window !== undefined ? durationMs(ctx.req.window) : durationMs(this.config.window, 'trending.window');
     this.now = ctx.req.now ?? snap.endTime;
-    const buf = new Float32Array(snap.x.items.size).fill(NaN);
-    trendingScores(snap.x, { now: this.now, windowMs: this.windowMs, baselineMs: BASELINE_WINDOWS * this.windowMs }, buf);
+    const buf = await ctx.parts.trending(this.now, this.windowMs);
     await ctx.parts.counts(this.now - this.windowMs, this.now);
     await ctx.parts.counts(this.now - (BASELINE_WINDOWS + 1) * this.windowMs, this.now - this.windowMs);
     return { supported: snap.toCatalogScores(buf, out) > 0, why: 'no events in the window' };
