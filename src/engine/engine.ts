@@ -47,6 +47,12 @@ export interface EngineOptions {
   allowOtherStore?: boolean;
   /** Receives what the user should be told (e.g. a model used with another store); default: ignored. */
   onWarning?: (message: string) => void;
+  /**
+   * Where the events snapshot of the aggregate recipes comes from when first needed (default, or when this gives
+   * undefined: read from the store on this thread). The server reads it in its refit worker, so the event loop
+   * keeps answering other requests meanwhile.
+   */
+  snapshotSource?: () => Promise<Interactions | undefined>;
 }
 
 /** Reads and validates a pipeline config file (JSON); errors name the file and the field. */
@@ -136,8 +142,12 @@ export class Engine implements EngineParts {
     else if (o.model) { trained = o.model; warnings = await bindModelToStore(o.model, o.store, bind); }
     for (const w of warnings) o.onWarning?.(w);
     const catalog = o.catalog ?? (await Catalog.fromStore(o.store));
-    return new Engine(o.store, catalog, trained, config);
+    const engine = new Engine(o.store, catalog, trained, config);
+    engine.snapshotSource = o.snapshotSource;
+    return engine;
   }
+
+  private snapshotSource: EngineOptions['snapshotSource'];
 
   recipeNames(): string[] {
     return Object.keys(this.recipesByName).sort();
@@ -483,7 +493,8 @@ export class Engine implements EngineParts {
 
   private async loadSnapshot(): Promise<SnapshotView> {
     // What users did (no impressions), with cancellations and returns (value <= 0) left out.
-    return snapshotView(await loadEventSnapshot(this.store), this.catalog);
+    const x = this.snapshotSource ? await this.snapshotSource() : undefined;
+    return snapshotView(x ?? (await loadEventSnapshot(this.store)), this.catalog);
   }
 
   private fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {

@@ -68,6 +68,8 @@ export class Engines {
   private async generation(trained: TrainedModel | undefined, version: string | null, path: string | null, catalog: Catalog | undefined): Promise<Generation> {
     const engine = await Engine.open({
       store: this.o.store, model: trained, config: this.o.config, catalog, allowOtherStore: this.o.allowOtherStore, onWarning: this.o.onWarning,
+      // The first aggregate request's snapshot is read in the refit worker (read here only if the worker fails).
+      ...(this.refitter ? { snapshotSource: async () => (await this.refitParts([]))?.x } : {}),
     });
     return { engine, version, path, loadedAt: trained ? new Date() : null, trained };
   }

@@ -56,13 +56,15 @@ test('after a background refit in the worker, every aggregate recipe answers exa
   shops.push(shop);
   const srv = await serve(shop, 'worker');
   try {
-    const before = await answers(srv.url, shop.keys.read); // fits every part once (on the loop: nothing was fitted yet)
+    const before = await answers(srv.url, shop.keys.read); // fits every part once (the snapshot read in the worker)
     assert.deepEqual(before, await freshAnswers(shop));
+    const r0 = srv.engines.refits;
+    assert.equal(r0, 1, 'the first snapshot came from the worker');
     const w = await call(srv.url, 'POST', '/v1/events', { key: shop.keys.write, body: { events: newEvents() } });
     assert.equal(w.body.inserted, 18);
     assert.ok(srv.engines.refitting, 'the events started a refit');
     await srv.engines.refitting;
-    assert.equal(srv.engines.refits, 1);
+    assert.equal(srv.engines.refits, r0 + 1);
     const afterRefit = await answers(srv.url, shop.keys.read);
     assert.deepEqual(afterRefit, await freshAnswers(shop));
     assert.notDeepEqual(afterRefit, before, 'the new events changed the answers');
@@ -70,7 +72,7 @@ test('after a background refit in the worker, every aggregate recipe answers exa
     // A GDPR erasure drops the parts at once and refits them in the worker: no answer counts the user's events again.
     assert.equal((await call(srv.url, 'DELETE', '/v1/users/x0', { key: shop.keys.admin })).status, 200);
     assert.deepEqual(await answers(srv.url, shop.keys.read), await freshAnswers(shop));
-    assert.equal(srv.engines.refits, 2);
+    assert.equal(srv.engines.refits, r0 + 2);
   } finally {
     await srv.close();
   }
@@ -108,5 +110,29 @@ test('requests are answered while a slow refit runs in the worker; inline, the s
     } finally {
       await srv.close();
     }
+  }
+});
+
+test('the first aggregate request\'s snapshot is read in the worker: a known user\'s request meanwhile is not held up', async () => {
+  const shop = await makeShop();
+  shops.push(shop);
+  const srv = await serve(shop, 'worker', 1500);
+  try {
+    const t0 = performance.now();
+    let popularAt = 0, recommendAt = 0;
+    const popular = call(srv.url, 'POST', '/v1/popular', { key: shop.keys.read, body: { k: 3 } }).then((r) => { popularAt = performance.now() - t0; return r; });
+    await new Promise((r) => setTimeout(r, 100)); // the popular request is waiting for the worker's snapshot
+    const rec = await call(srv.url, 'POST', '/v1/recommend', { key: shop.keys.read, body: { user: 'b0', k: 3 } });
+    recommendAt = performance.now() - t0;
+    assert.equal(rec.status, 200);
+    const p = await popular;
+    assert.equal(p.status, 200);
+    assert.ok(popularAt >= 1400, `popular waited for the (slowed) worker: ${popularAt.toFixed(0)} ms`);
+    assert.ok(recommendAt < 1000, `recommend answered meanwhile: ${recommendAt.toFixed(0)} ms`);
+    const { model: _m, ...rest } = p.body;
+    const fresh = await Engine.open({ store: shop.store, model: shop.models[0] });
+    assert.deepEqual(rest, JSON.parse(JSON.stringify(await fresh.recommend({ recipe: 'popular', k: 3 }))));
+  } finally {
+    await srv.close();
   }
 });
