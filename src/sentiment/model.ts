@@ -114,14 +114,7 @@ export class SentimentModel {
   /** Reads and validates a model file's bytes; anything but a well-formed sentiment model is an ArtifactError. */
   static fromBuffer(bytes: Buffer, source = 'sentiment model'): SentimentModel {
     const fail = (why: string): never => { throw new ArtifactError(`${source}: ${why}; ${REBUILD}`); };
-    if (bytes.length < 8 || bytes.toString('latin1', 0, 8) !== 'CURIOMDL') fail('is not a Curio model file (no CURIOMDL signature)');
-    let artifact: ModelArtifact;
-    try {
-      artifact = decodeArtifact(bytes, source).artifact;
-    } catch (e) {
-      // the generic message points to `curio train`, which does not make sentiment models
-      throw new ArtifactError(`${(e as Error).message.replace(/:? *train (one|it again) with `curio train`$|: retrain the model$/, '')}; ${REBUILD}`, { cause: e });
-    }
+    const artifact = decodeSentimentArtifact(bytes, source, REBUILD);
     if (artifact.kind !== SENTIMENT_KIND) fail(`is a "${artifact.kind}" model, not a sentiment model (${SENTIMENT_KIND})`);
     const c = artifact.config as Record<string, unknown>;
     const B = c.buckets;
@@ -140,14 +133,28 @@ export class SentimentModel {
   }
 
   static load(path: string = DEFAULT_MODEL_PATH): SentimentModel {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ArtifactError(`cannot read sentiment model ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}; ${REBUILD}`, { cause: e });
-    }
-    return SentimentModel.fromBuffer(bytes, path);
+    return SentimentModel.fromBuffer(readSentimentModel(path, REBUILD), path);
+  }
+}
+
+/** A sentiment model file's bytes; a file that cannot be read is one ArtifactError ending with how to rebuild it. */
+export function readSentimentModel(path: string, rebuild: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ArtifactError(`cannot read sentiment model ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}; ${rebuild}`, { cause: e });
+  }
+}
+
+/** The artifact in a sentiment model file's bytes; a bad file is one ArtifactError ending with how to rebuild it. */
+export function decodeSentimentArtifact(bytes: Buffer, source: string, rebuild: string): ModelArtifact {
+  if (bytes.length < 8 || bytes.toString('latin1', 0, 8) !== 'CURIOMDL') throw new ArtifactError(`${source}: is not a Curio model file (no CURIOMDL signature); ${rebuild}`);
+  try {
+    return decodeArtifact(bytes, source).artifact;
+  } catch (e) {
+    // the generic message points to `curio train`, which does not make sentiment models
+    throw new ArtifactError(`${(e as Error).message.replace(/:? *train (one|it again) with `curio train`$|: retrain the model$/, '')}; ${rebuild}`, { cause: e });
   }
 }
 

@@ -22,7 +22,7 @@ import { USE_KEY } from '../text/use.ts';
 import { hashedFeatures, tokenize, wordBucket, type Tokens } from './features.ts';
 import { lexiconScore } from './lexicon.ts';
 import { fitLogReg } from './logreg.ts';
-import { LEXICON_FEATURES, lexiconFeatures, resultFromMargin, type SentimentResult } from './model.ts';
+import { decodeSentimentArtifact, LEXICON_FEATURES, lexiconFeatures, readSentimentModel, resultFromMargin, type SentimentResult } from './model.ts';
 import { sentimentDesign } from './train.ts';
 
 export { USE_KEY };
@@ -129,25 +129,11 @@ export class UseSentimentModel {
   }
 
   static fromBuffer(bytes: Buffer, source = 'sentiment model'): UseSentimentModel {
-    if (bytes.length < 8 || bytes.toString('latin1', 0, 8) !== 'CURIOMDL') throw new ArtifactError(`${source}: is not a Curio model file (no CURIOMDL signature); ${REBUILD}`);
-    let artifact: ModelArtifact;
-    try {
-      artifact = decodeArtifact(bytes, source).artifact;
-    } catch (e) {
-      throw new ArtifactError(`${(e as Error).message.replace(/:? *train (one|it again) with `curio train`$|: retrain the model$/, '')}; ${REBUILD}`, { cause: e });
-    }
-    return UseSentimentModel.fromArtifact(artifact, source);
+    return UseSentimentModel.fromArtifact(decodeSentimentArtifact(bytes, source, REBUILD), source);
   }
 
   static load(path: string = DEFAULT_USE_MODEL_PATH): UseSentimentModel {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ArtifactError(`cannot read sentiment model ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}; ${REBUILD}`, { cause: e });
-    }
-    return UseSentimentModel.fromBuffer(bytes, path);
+    return UseSentimentModel.fromBuffer(readSentimentModel(path, REBUILD), path);
   }
 }
 
