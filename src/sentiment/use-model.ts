@@ -11,11 +11,10 @@
  *                                 model has evidence about, so that text in another language comes out neutral
  * Scores, labels and confidences are read from the margin exactly as the `features` model reads its own.
  */
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeArtifact, encodeArtifact } from '../models/artifact.ts';
+import { encodeArtifact } from '../models/artifact.ts';
 import type { ModelArtifact } from '../models/types.ts';
 import { ArtifactError, ModelFitError } from '../errors.ts';
 import { USE_KEY } from '../text/use.ts';
