@@ -9,7 +9,7 @@
  * item; no separate map is needed. textWeight = 0 is EASE.
  */
 import { z } from 'zod';
-import { parseConfig, strictObject } from '../config.ts';
+import { parseConfig } from '../config.ts';
 import type { Csr } from '../data/csr.ts';
 import { encodeItems } from '../text/item-vectors.ts';
 import { MAX_SPARSE_VOCABULARY } from '../text/tfidf.ts';

@@ -6,7 +6,7 @@ import { chooseFromReport, trainFromStore, TrainConfigSchema, type ChosenModel }
 import { saveModelFile } from '../../pipeline/model-file.ts';
 import { parseConfig, strictObject } from '../../config.ts';
 import { progress } from '../progress.ts';
-import { defaultDb, defaultModel, openCliStore } from './paths.ts';
+import { defaultModel, openCliStore } from './paths.ts';
 import { createModel, modelKinds } from '../../models/registry.ts';
 import { ConfigError } from '../../errors.ts';
 
