@@ -48,11 +48,12 @@ export interface EngineOptions {
   /** Receives what the user should be told (e.g. a model used with another store); default: ignored. */
   onWarning?: (message: string) => void;
   /**
-   * Where the events snapshot of the aggregate recipes comes from when first needed (default, or when this gives
-   * undefined: read from the store on this thread). The server reads it in its refit worker, so the event loop
-   * keeps answering other requests meanwhile.
+   * Where the events snapshot of the aggregate recipes comes from when first needed, with the components (keyed as
+   * fittedKeys) that the request needing it asked for, fitted on that snapshot (default, or when this gives
+   * undefined: read from the store and fitted on this thread). The server has both done in its refit worker, so the
+   * event loop keeps answering other requests meanwhile.
    */
-  snapshotSource?: () => Promise<Interactions | undefined>;
+  snapshotSource?: (keys: string[]) => Promise<FittedParts | undefined>;
 }
 
 /** Reads and validates a pipeline config file (JSON); errors name the file and the field. */
@@ -169,6 +170,7 @@ export class Engine implements EngineParts {
     this.epoch++;
     this.snap = undefined;
     this.snapP = undefined;
+    this.snapshotKeys = [];
     this.adopting = undefined;
     this.fitted.clear();
     this.fitting.clear();
@@ -485,21 +487,36 @@ export class Engine implements EngineParts {
 
   snapshot(): Promise<SnapshotView> {
     if (this.adopting) this.adopting.wanted = true;
-    return (this.snapP ??= this.loadSnapshot().then((s) => (this.snap = s)));
+    if (!this.snapP) {
+      const epoch = this.epoch;
+      this.snapP = this.loadSnapshot().then((s) => {
+        if (epoch === this.epoch) this.snap = s; // a refresh meanwhile: this snapshot is its waiting requests' only
+        return s;
+      });
+    }
+    return this.snapP;
   }
+
+  /** Components the next snapshot read should bring fitted (see EngineOptions.snapshotSource). */
+  private snapshotKeys: string[] = [];
 
   /** An adoption in flight (see adopt): whether a request asked for the snapshot meanwhile. */
   private adopting: { wanted: boolean } | undefined;
 
   private async loadSnapshot(): Promise<SnapshotView> {
     // What users did (no impressions), with cancellations and returns (value <= 0) left out.
-    const x = this.snapshotSource ? await this.snapshotSource() : undefined;
-    return snapshotView(x ?? (await loadEventSnapshot(this.store)), this.catalog);
+    const keys = this.snapshotKeys, epoch = this.epoch;
+    this.snapshotKeys = [];
+    const parts = this.snapshotSource ? await this.snapshotSource(keys) : undefined;
+    if (!parts) return snapshotView(await loadEventSnapshot(this.store), this.catalog);
+    if (epoch === this.epoch) for (const [k, m] of parts.fitted) if (!this.fitted.has(k)) this.fitted.set(k, m);
+    return snapshotView(parts.x, this.catalog);
   }
 
   private fit<T extends CoOccurrence | BoughtTogether>(key: string, make: (x: Interactions) => T): Promise<T> {
     let p = this.fitting.get(key);
     if (!p) {
+      if (!this.snapP && this.snapshotSource) this.snapshotKeys.push(key); // fitted with the snapshot, off this thread
       p = this.snapshot().then((s) => {
         const m = (this.fitted.get(key) as T | undefined) ?? make(s.x); // adopted (fitted elsewhere), or fitted now
         this.fitted.set(key, m);

@@ -210,8 +210,8 @@ class CoOccurrenceScorer implements Scorer {
 
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
     ctx.requireSeeds();
-    const snap = await ctx.parts.snapshot();
     const co = await ctx.parts.coOccurrence(this.config.types);
+    const snap = await ctx.parts.snapshot();
     this.seedsSnap = snap.toSnapshot(ctx.seeds);
     if (!this.seedsSnap.length) return { supported: false, why: 'no events with the given items' };
     const buf = new Float32Array(snap.x.items.size).fill(NaN);
@@ -274,8 +274,9 @@ class BoughtTogetherScorer implements Scorer {
 
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
     ctx.requireSeeds();
-    const snap = await ctx.parts.snapshot();
+    // The component first: a first request has it fitted with the snapshot (in the server's worker).
     const bt = await ctx.parts.boughtTogether(this.config.minSupport);
+    const snap = await ctx.parts.snapshot();
     this.basket = snap.toSnapshot(ctx.seeds);
     if (!this.basket.length) return { supported: false, why: 'the given items have no purchases' };
     const buf = new Float32Array(snap.x.items.size).fill(NaN);

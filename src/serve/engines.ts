@@ -68,8 +68,9 @@ export class Engines {
   private async generation(trained: TrainedModel | undefined, version: string | null, path: string | null, catalog: Catalog | undefined): Promise<Generation> {
     const engine = await Engine.open({
       store: this.o.store, model: trained, config: this.o.config, catalog, allowOtherStore: this.o.allowOtherStore, onWarning: this.o.onWarning,
-      // The first aggregate request's snapshot is read in the refit worker (read here only if the worker fails).
-      ...(this.refitter ? { snapshotSource: async () => (await this.refitParts([]))?.x } : {}),
+      // The first aggregate request's snapshot is read, and its component fitted, in the refit worker (here only
+      // if the worker fails).
+      ...(this.refitter ? { snapshotSource: (keys: string[]) => this.refitParts(keys) } : {}),
     });
     return { engine, version, path, loadedAt: trained ? new Date() : null, trained };
   }

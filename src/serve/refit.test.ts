@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../engine/engine.ts';
+import { BoughtTogether } from '../recipes/index.ts';
 import { Engines } from './engines.ts';
 import { startServer } from './server.ts';
 import { silentLogger } from './log.ts';
@@ -133,6 +134,28 @@ test('the first aggregate request\'s snapshot is read in the worker: a known use
     const fresh = await Engine.open({ store: shop.store, model: shop.models[0] });
     assert.deepEqual(rest, JSON.parse(JSON.stringify(await fresh.recommend({ recipe: 'popular', k: 3 }))));
   } finally {
+    await srv.close();
+  }
+});
+
+test('the first bought-together request has its component fitted in the worker with the snapshot, not on the event loop', async () => {
+  const shop = await makeShop();
+  shops.push(shop);
+  const srv = await serve(shop, 'worker');
+  const fit = BoughtTogether.fit;
+  let inline = 0;
+  BoughtTogether.fit = ((...a: Parameters<typeof fit>) => { inline++; return fit(...a); }) as typeof fit;
+  try {
+    const r = await call(srv.url, 'POST', '/v1/bought-together', { key: shop.keys.read, body: { items: ['E'], k: 5 } });
+    assert.equal(r.status, 200);
+    assert.equal(inline, 0, 'nothing fitted on the event loop');
+    assert.equal(srv.engines.refits, 1, 'one worker job brought the snapshot and the component');
+    const { model: _m, ...rest } = r.body;
+    BoughtTogether.fit = fit;
+    const fresh = await Engine.open({ store: shop.store, model: shop.models[0] });
+    assert.deepEqual(rest, JSON.parse(JSON.stringify(await fresh.recommend({ recipe: 'bought-together', items: ['E'], k: 5 }))));
+  } finally {
+    BoughtTogether.fit = fit;
     await srv.close();
   }
 });
