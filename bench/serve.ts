@@ -10,9 +10,10 @@
  *           swaps it in (runs of --seconds until it is done); failures, the worst run's p99 and the swap run's p99;
  *   server memory: resident set (VmRSS) and its peak (VmHWM) after the runs.
  * The runs start when the server has cached users' histories (it does so after it listens; the time is printed).
- *   popular, trending: POST /v1/popular and /v1/trending, k = 10 (the aggregate recipes, fitted on the store's events);
+ *   popular, trending, related, bought-together: the aggregate recipes (fitted on the store's events), k = 10, the
+ *           last two for an item drawn at random (their first request waits for the snapshot and fit: the max column);
  *   ceiling: a bare node:http server returning one real recommend answer under the same load (HTTP alone, no work).
- * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,popular,trending,ceiling,events,single,swap,retrain (default
+ * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain (default
  * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
  * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
@@ -37,7 +38,7 @@ const arg = (name: string, dflt: number) => {
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
 const seconds = arg('seconds', 10), connections = arg('connections', 16);
-const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,popular,trending,ceiling,events,single,swap,retrain').split(','));
+const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain').split(','));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const loadAtStart = load();
 const items = 30_000, users = 20_000, interactions = arg('events', 1_000_000);
@@ -53,7 +54,7 @@ try {
   await saveModelFile(model, trained);
   const keys = new ApiKeys(store);
   const read = (await keys.create('read')).key, write = (await keys.create('write')).key, admin = (await keys.create('admin')).key;
-  const known = trained.users.toArray();
+  const known = trained.users.toArray(), knownItems = trained.items.toArray();
   await store.close();
 
   server = spawn(process.execPath, [join(repoRoot, 'bin', 'curio.js'), 'serve', '--db', db, '--model', model, '--port', '0', '--rate', '1000000', '--burst', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -99,6 +100,9 @@ try {
   for (const recipe of ['popular', 'trending']) {
     if (runs.has(recipe)) row(`${recipe} k=10`, await run(`/v1/${recipe}`, read, () => JSON.stringify({ k: 10 })), 0);
   }
+  const anItem = () => knownItems[rng.int(knownItems.length)]!;
+  if (runs.has('related')) row('related k=10 (a random item)', await run('/v1/related', read, () => JSON.stringify({ context: { item: anItem() }, k: 10 })), 0);
+  if (runs.has('bought-together')) row('bought-together k=10 (a random item)', await run('/v1/bought-together', read, () => JSON.stringify({ items: [anItem()], k: 10 })), 0);
   if (runs.has('ceiling')) {
     // The reference: a bare node:http server that reads each body and returns one real recommend answer (its bytes
     // and headers), no work at all, under the same load: what HTTP alone costs on this machine.
