@@ -6,7 +6,7 @@ import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cb2cf } from './cb2cf.ts';
 import { cease } from './cease.ts';
 import { blockMatrix, runModelContract } from './model.contract.ts';
-import { textFitData } from './text-fixture.ts';
+import { textFitData, withColdItems } from './text-fixture.ts';
 
 const ials = { factors: 8, regularization: 1, alpha: 5, iterations: 10, solver: 'cholesky' as const };
 runModelContract(cb2cf, {
@@ -14,14 +14,6 @@ runModelContract(cb2cf, {
   badConfig: { config: { mapL2: 0 }, field: 'mapL2' },
   fitData: (m) => textFitData(m),
 });
-
-function withColdItems() {
-  // the block matrix with items 9 and 19 removed from every user: they are cold, only their text is known
-  const b = blockMatrix();
-  const r: number[] = [], c: number[] = [], v: number[] = [];
-  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! % 10 !== 9) { r.push(u); c.push(b.indices[p]!); v.push(b.data[p]!); }
-  return csrFromCoo(20, 20, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
-}
 
 for (const [label, config] of [['ease', { collaborative: { kind: 'ease', config: { l2: 1 } } }], ['ease, standardised', { collaborative: { kind: 'ease', config: { l2: 1 } }, standardize: true }]] as const) {
   test(`cb2cf onto ${label}: cold items are scored from their text and rank within their group; save/load keeps the scores`, async () => {

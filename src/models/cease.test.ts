@@ -5,22 +5,14 @@ import { encodeItems } from '../text/item-vectors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cease, CeaseConfigSchema, withTextRows } from './cease.ts';
 import { ease } from './ease.ts';
-import { blockMatrix, runModelContract } from './model.contract.ts';
-import { textFitData } from './text-fixture.ts';
+import { runModelContract } from './model.contract.ts';
+import { textFitData, withColdItems } from './text-fixture.ts';
 
 runModelContract(cease, {
   config: { textWeight: 1, l2: 1 },
   badConfig: { config: { textWeight: -1 }, field: 'textWeight' },
   fitData: (m) => textFitData(m),
 });
-
-/** The block matrix with items 9 and 19 removed from every user: they are cold, only their text is known. */
-function withColdItems() {
-  const b = blockMatrix();
-  const r: number[] = [], c: number[] = [], v: number[] = [];
-  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! % 10 !== 9) { r.push(u); c.push(b.indices[p]!); v.push(b.data[p]!); }
-  return csrFromCoo(20, 20, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
-}
 
 test('withTextRows: the users, then one row per feature with √w × its value in each item', () => {
   // 2 users × 3 items; item 0 has features {0: 0.6, 1: 0.8}, item 1 none, item 2 {1: 1}
