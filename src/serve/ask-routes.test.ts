@@ -138,3 +138,11 @@ test('/v1/ask with an LLM endpoint: the LLM reads the request (understood.by "ll
     await stub.close();
   }
 });
+
+test('curio serve refuses a bad --llm-url at start, with one line naming the flag (no stack trace)', async () => {
+  const r = await promisify(execFile)(process.execPath, [bin, 'serve', '--db', shop.db, '--model', shop.models[0], '--port', '0', '--llm-url', 'not a url'], { encoding: 'utf8', timeout: 30_000 }).then(
+    () => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--llm-url.*expected a URL/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});

@@ -6,6 +6,7 @@ import { openStore } from '../../store/registry.ts';
 import { defaultDb, defaultModel } from './paths.ts';
 import { durationMs } from '../../engine/schema.ts';
 import { LLM_FLAGS, LLM_USAGE } from '../../llm/cli.ts';
+import { resolveLlmConfig } from '../../llm/config.ts';
 
 export const serveCommand: Command = {
   summary: 'the HTTP API: recommendations, events, items, users, model reloads (API keys: curio keys)',
@@ -62,6 +63,8 @@ and with ${LLM_USAGE} an LLM reads /v1/ask requests (the parser answers whenever
     const engines = await Engines.open({
       store, model: chosen?.path ?? model, config: v.config, allowOtherStore: v['allow-other-store'] === true, onWarning: (w) => log.warn(w),
     });
+    // A bad --llm-url (or pipeline "llm" section) is refused now, not at the first /v1/ask.
+    resolveLlmConfig(engines.current.engine.config.llm, { ...(v['llm-url'] !== undefined ? { url: v['llm-url'] } : {}), ...(v['llm-model'] !== undefined ? { model: v['llm-model'] } : {}) });
     if (!v['no-auth'] && !(await new ApiKeys(store).list()).some((k) => k.revokedAt === null)) {
       log.warn(`no API keys in ${store.url}: every /v1 request will be refused; create one with curio keys create --scope read --db ${v.db ?? defaultDb()}`);
     }
