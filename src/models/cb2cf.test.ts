@@ -5,8 +5,8 @@ import { ConfigError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cb2cf } from './cb2cf.ts';
 import { cease } from './cease.ts';
-import { blockMatrix, runModelContract } from './model.contract.ts';
-import { textFitData, withColdItems } from './text-fixture.ts';
+import { blockMatrix, runModelContract, withColdItems } from './model.contract.ts';
+import { textFitData } from './text-fixture.ts';
 
 const ials = { factors: 8, regularization: 1, alpha: 5, iterations: 10, solver: 'cholesky' as const };
 runModelContract(cb2cf, {

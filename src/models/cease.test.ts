@@ -5,8 +5,8 @@ import { encodeItems } from '../text/item-vectors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
 import { cease, CeaseConfigSchema, withTextRows } from './cease.ts';
 import { ease } from './ease.ts';
-import { runModelContract } from './model.contract.ts';
-import { textFitData, withColdItems } from './text-fixture.ts';
+import { runModelContract, withColdItems } from './model.contract.ts';
+import { textFitData } from './text-fixture.ts';
 
 runModelContract(cease, {
   config: { textWeight: 1, l2: 1 },

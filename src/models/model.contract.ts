@@ -107,3 +107,11 @@ export function runModelContract(factory: ModelFactory, o: ModelContractOptions)
     for (const i of r.items) assert.ok(i < 10 && i !== 2, `item ${i} is not in item 2's group`);
   });
 }
+
+/** The block matrix with items 9 and 19 removed from every user: they are cold, only their text is known. */
+export function withColdItems(): Csr {
+  const b = blockMatrix();
+  const r: number[] = [], c: number[] = [], v: number[] = [];
+  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! % 10 !== 9) { r.push(u); c.push(b.indices[p]!); v.push(b.data[p]!); }
+  return csrFromCoo(b.rows, b.cols, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
+}

@@ -1,7 +1,6 @@
 /** Test fixture: the contract's block matrix as interactions, with item texts that tell the two groups apart. */
-import { csrFromCoo, type Csr } from '../data/csr.ts';
+import type { Csr } from '../data/csr.ts';
 import { InteractionsBuilder } from '../data/interactions.ts';
-import { blockMatrix } from './model.contract.ts';
 import type { FitData } from './types.ts';
 
 const WORDS = [
@@ -24,12 +23,4 @@ export function textFitData(m: Csr, groupSize = 10): Omit<FitData, 'matrix'> {
   const itemText = new Map<string, string>();
   for (let j = 0; j < m.cols; j++) itemText.set(`i${j}`, blockItemText(j, groupSize));
   return { interactions: b.build(), itemText };
-}
-
-/** The contract's block matrix with items 9 and 19 removed from every user: they are cold, only their text is known. */
-export function withColdItems(): Csr {
-  const b = blockMatrix();
-  const r: number[] = [], c: number[] = [], v: number[] = [];
-  for (let u = 0; u < b.rows; u++) for (let p = b.indptr[u]!; p < b.indptr[u + 1]!; p++) if (b.indices[p]! % 10 !== 9) { r.push(u); c.push(b.indices[p]!); v.push(b.data[p]!); }
-  return csrFromCoo(b.rows, b.cols, Int32Array.from(r), Int32Array.from(c), Float32Array.from(v));
 }
