@@ -14,7 +14,8 @@
  *           last two for an item drawn at random (their first request waits for the snapshot and fit: the max column);
  *   ceiling: a bare node:http server returning one real recommend answer under the same load (HTTP alone, no work).
  * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain (default
- * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for).
+ * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for),
+ * --workers=N (default 1: curio serve --workers N; CPU and memory are then summed over the primary and its workers).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
  * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
  * across machines and loads; read req/s and p99 with the load average printed beside them.
@@ -37,7 +38,7 @@ const arg = (name: string, dflt: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
-const seconds = arg('seconds', 10), connections = arg('connections', 16);
+const seconds = arg('seconds', 10), connections = arg('connections', 16), workers = arg('workers', 1);
 const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain').split(','));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const loadAtStart = load();
@@ -57,26 +58,28 @@ try {
   const known = trained.users.toArray(), knownItems = trained.items.toArray();
   await store.close();
 
-  server = spawn(process.execPath, [join(repoRoot, 'bin', 'curio.js'), 'serve', '--db', db, '--model', model, '--port', '0', '--rate', '1000000', '--burst', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(process.execPath, [join(repoRoot, 'bin', 'curio.js'), 'serve', '--db', db, '--model', model, '--port', '0', '--rate', '1000000', '--burst', '1000000', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let url = '';
+  let pids = [server.pid!];
+  let warmed = 0;
   const lines = createInterface({ input: server.stdout! });
   // The runs start once the server has read users' histories into memory (it answers meanwhile, from the store).
   let cachedIn = '';
   for await (const line of lines) {
-    const l = JSON.parse(line) as { msg: string; url?: string; users?: number; seconds?: number };
-    if (l.msg === 'curio serving') url = l.url!;
-    if (l.msg === 'histories cached') { cachedIn = `${l.users!.toLocaleString('en')} users' histories cached ${l.seconds} s after start`; break; }
+    const l = JSON.parse(line) as { msg: string; url?: string; users?: number; seconds?: number; pids?: number[] };
+    if (l.msg === 'curio serving') { url = l.url!; pids = [server.pid!, ...(l.pids ?? [])]; }
+    if (l.msg === 'histories cached' && ++warmed === workers) { cachedIn = `${l.users!.toLocaleString('en')} users' histories cached ${l.seconds} s after start${workers > 1 ? ' (the last worker)' : ''}`; break; }
     if (l.msg.startsWith('histories not cached')) { cachedIn = l.msg; break; }
   }
   server.stdout!.resume(); // request logs: read and dropped
   const rng = new Rng(11);
   const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
-  /** The server's CPU seconds so far (user + system, from /proc): per request, a figure the machine's load barely moves. */
-  const cpu = (pid = server!.pid!) => {
+  /** The server's CPU seconds so far (user + system of its processes, from /proc): per request, a figure the machine's load barely moves. */
+  const cpu = (of = pids) => of.reduce((sum, pid) => {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  };
+    return sum + (Number(f[11]) + Number(f[12])) / 100;
+  }, 0);
   let cpuPerRequest = 0;
   const run = async (path: string, key: string, body: () => string) => {
     const c0 = cpu();
@@ -117,9 +120,9 @@ try {
       s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const port = await new Promise<string>((resolve) => bare.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-      const c0 = cpu(bare.pid!);
+      const c0 = cpu([bare.pid!]);
       const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: [{ method: 'POST', path: '/v1/recommend', headers: auth(read), setupRequest: (req) => ({ ...req, body: JSON.stringify({ user: known[rng.int(known.length)], k: 10 }) }) }] });
-      cpuPerRequest = ((cpu(bare.pid!) - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
+      cpuPerRequest = ((cpu([bare.pid!]) - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
       row(`reference: bare node:http, the same ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB answer`, r, 0);
     } finally {
       bare.kill();
@@ -157,14 +160,14 @@ try {
     row(name, r, 0);
   }
 
-  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  const statuses = pids.map((pid) => readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const kb = (k: string) => statuses.reduce((sum, status) => sum + Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024, 0);
   console.log(`30,000 items, iALS 64 factors, ${interactions.toLocaleString('en')} stored events (+ those written above); ${connections} connections, ${seconds} s per run;`);
-  console.log('server (curio serve, one process) and load generator (autocannon, this process) share this machine\'s cores;');
+  console.log(`server (curio serve, ${workers > 1 ? `--workers ${workers}: ${workers} processes and their primary` : 'one process'}) and load generator (autocannon, this process) share this machine's cores;`);
   console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()} (other work on the machine counts: 2 cores);`);
   console.log(`${cachedIn}, before the runs.\n`);
   printTable(rows);
-  console.log(`\nserver memory: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
+  console.log(`\nserver memory${pids.length > 1 ? `, summed over its ${pids.length} processes` : ''}: RSS ${kb('VmRSS').toFixed(0)} MiB, peak ${kb('VmHWM').toFixed(0)} MiB`);
   if (retrain) console.log(retrain.note);
 } finally {
   server?.kill('SIGTERM');

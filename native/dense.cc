@@ -13,6 +13,7 @@
 
 void RegisterFactorKernels(napi_env env, napi_value exports);  // factors.cc
 void RegisterEaseKernels(napi_env env, napi_value exports);    // ease.cc
+void RegisterSharedKernels(napi_env env, napi_value exports);  // shared.cc
 
 namespace {
 
@@ -233,6 +234,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "spdInverseUpper", fn);
   RegisterFactorKernels(env, exports);
   RegisterEaseKernels(env, exports);
+  RegisterSharedKernels(env, exports);
   return exports;
 }
 

@@ -67,6 +67,13 @@ export interface NativeAddon {
    * number listed.
    */
   ialsExplainTop?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array): number;
+  /**
+   * Token buckets in a file mapping shared by processes (native/shared.cc): opens (creating when new) a table of
+   * `slots` buckets. Absent from older builds.
+   */
+  sharedBucketsOpen?(path: string, slots: number): ArrayBuffer;
+  /** Seconds until `key` (an integer < 2^53) has a token in the shared table; 0 when it has one (taken when `take`). */
+  sharedBucketsTake?(table: ArrayBuffer, key: number, rate: number, burst: number, take: boolean): number;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }

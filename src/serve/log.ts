@@ -22,6 +22,13 @@ export interface LoggerOptions {
    * 16 KiB, before any other line, and at process exit. 0 writes each at once.
    */
   requestFlushMs?: number;
+  /** Fields on every line (`curio serve --workers N` adds `worker`). */
+  base?: Record<string, unknown>;
+  /**
+   * Largest batched write in bytes (default 16 KiB). Processes sharing one stdout pipe (workers) keep it under the
+   * pipe's atomic write size, 4096, so their lines never interleave.
+   */
+  batchBytes?: number;
 }
 
 /** Request lines held before one write: a few hundred requests. */
@@ -39,6 +46,7 @@ export function jsonLogger(sink?: LogSink, o: LoggerOptions = {}): Logger {
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
   let batching = false;
+  const batchBytes = o.batchBytes ?? BATCH_BYTES;
   const out: DestinationStream = sink
     ? { write: (chunk: string) => sink(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) }
     : pino.destination({ dest: 1, sync: true });
@@ -53,14 +61,15 @@ export function jsonLogger(sink?: LogSink, o: LoggerOptions = {}): Logger {
     ? {
         write: (chunk: string) => {
           if (!batching) { flush(); out.write(chunk); return; }
+          if (pending.length + chunk.length > batchBytes) flush();
           pending += chunk;
-          if (pending.length >= BATCH_BYTES) flush();
+          if (pending.length >= batchBytes) flush();
           else timer ??= setTimeout(flush, flushMs).unref();
         },
       }
     : out;
   if (flushMs > 0) process.once('exit', flush);
-  const p = pino({ level: o.level ?? 'info', base: { pid: process.pid } }, destination);
+  const p = pino({ level: o.level ?? 'info', base: { pid: process.pid, ...o.base } }, destination);
   // pino's call order is (fields, msg); the Logger interface keeps the message first so callers read naturally.
   return {
     info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),

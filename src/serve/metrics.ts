@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Peers } from './cluster.ts';
 import type { Engines } from './engines.ts';
 import type { EventIngest } from './ingest.ts';
 
@@ -24,8 +25,8 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers,
     });
-    const mirror = (name: string, help: string, read: () => number) => new Counter({
-      name, help, registers,
+    const mirror = (name: string, help: string, read: () => number, aggregator: 'sum' | 'max' = 'sum') => new Counter({
+      name, help, registers, aggregator,
       collect() {
         this.reset();
         this.inc(read());
@@ -33,8 +34,10 @@ export class ServerMetrics {
     });
     mirror('curio_events_ingested_total', 'Events committed by POST /v1/events (an idempotent replay adds none)', () => ingest.stats.events);
     mirror('curio_event_commits_total', 'SQLite transactions that committed events (group commit: one can carry many requests)', () => ingest.stats.commits);
-    mirror('curio_model_swaps_total', 'Models swapped in since start (reload, rollback, --watch)', () => engines.swaps);
+    // Every worker of --workers N swaps in the same model: the server's count is any one worker's, not their sum.
+    mirror('curio_model_swaps_total', 'Models swapped in since start (reload, rollback, --watch)', () => engines.swaps, 'max');
     new Gauge({
+      aggregator: 'max',
       name: 'curio_model_age_seconds',
       help: 'Seconds since the served model was loaded (absent while serving without a model)',
       labelNames: ['version'],
@@ -71,4 +74,11 @@ export class ServerMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** The metrics of all workers of `curio serve --workers N`: counters and histograms summed, the model's age and swaps as one. */
+export async function clusterMetrics(m: ServerMetrics, peers: Peers): Promise<string> {
+  const mine = await m.registry.getMetricsAsJSON();
+  const theirs = (await peers.others({ op: 'metrics' })) as MetricObjectWithValues<MetricValue<string>>[][];
+  return AggregatorRegistry.aggregate([mine, ...theirs]).metrics();
 }

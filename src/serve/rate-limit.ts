@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { nativeAddon, type NativeAddon } from '../linalg/native.ts';
+
 /**
  * Token buckets, one per API key: `rate` requests per second sustained, bursts of up to `burst`. A bucket
  * refills lazily when asked, so idle keys cost nothing but their map entry.
@@ -33,5 +36,37 @@ export class RateLimiter {
       return 0;
     }
     return (1 - b.tokens) / this.rate;
+  }
+}
+
+/** What the server asks of a rate limiter: RateLimiter in one process, SharedRateLimiter across workers. */
+export type Limiter = Pick<RateLimiter, 'take' | 'peek'>;
+
+/** A key's bucket number in the shared table: 52 bits of its SHA-256 (exact in a double). */
+function bucketKey(key: string): number {
+  const h = createHash('sha256').update(key).digest();
+  return h.readUIntBE(0, 6) * 16 + (h[6]! >> 4);
+}
+
+/**
+ * The same token buckets in a file mapping that every worker of `curio serve --workers N` opens (native/shared.cc):
+ * a key's limit holds for the server as a whole. Needs the native addon; `open` returns undefined without it.
+ */
+export class SharedRateLimiter implements Limiter {
+  private constructor(private readonly table: ArrayBuffer, private readonly native: Required<Pick<NativeAddon, 'sharedBucketsTake'>>, readonly rate: number, readonly burst: number) {}
+
+  static open(path: string, rate: number, burst: number, slots = 1 << 16): SharedRateLimiter | undefined {
+    if (!(rate > 0) || !(burst >= 1)) throw new RangeError(`rate limit needs rate > 0 and burst >= 1, got ${rate}, ${burst}`);
+    const native = nativeAddon();
+    if (!native?.sharedBucketsOpen || !native.sharedBucketsTake) return undefined;
+    return new SharedRateLimiter(native.sharedBucketsOpen(path, slots), native as Required<Pick<NativeAddon, 'sharedBucketsTake'>>, rate, burst);
+  }
+
+  peek(key: string): number {
+    return this.native.sharedBucketsTake(this.table, bucketKey(key), this.rate, this.burst, false);
+  }
+
+  take(key: string): number {
+    return this.native.sharedBucketsTake(this.table, bucketKey(key), this.rate, this.burst, true);
   }
 }

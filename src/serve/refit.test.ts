@@ -63,9 +63,9 @@ test('after a background refit in the worker, every aggregate recipe answers exa
     assert.equal(r0, 1, 'the first snapshot came from the worker');
     const w = await call(srv.url, 'POST', '/v1/events', { key: shop.keys.write, body: { events: newEvents() } });
     assert.equal(w.body.inserted, 18);
-    assert.ok(srv.engines.refitting, 'the events started a refit');
+    // The refit may be over before the answer arrives (a small store): its count says it ran in the worker.
     await srv.engines.refitting;
-    assert.equal(srv.engines.refits, r0 + 1);
+    assert.equal(srv.engines.refits, r0 + 1, 'the events started a refit in the worker');
     const afterRefit = await answers(srv.url, shop.keys.read);
     assert.deepEqual(afterRefit, await freshAnswers(shop));
     assert.notDeepEqual(afterRefit, before, 'the new events changed the answers');

@@ -57,6 +57,8 @@ export interface RetrainOptions {
   retryMs?: number;
   /** Runs the training (default: a child process, see `childTrainer`). */
   trainer?: Trainer;
+  /** Called once a retrained model is swapped in here (the other workers of `--workers N` load it too). */
+  onSwap?: (path: string) => Promise<unknown>;
 }
 
 interface Running {
@@ -139,6 +141,11 @@ export class Retrainer {
     }
   }
 
+  /** A user erased by another worker of this server: the retrain running now must not swap in a model holding them. */
+  erasedElsewhere(user: string): void {
+    this.running?.erased.add(user);
+  }
+
   newEvents(): number {
     return this.unseenAtStart + this.written - this.baseline;
   }
@@ -193,6 +200,7 @@ export class Retrainer {
       r.phase = 'swap';
       const next = await engines.reload(out, (g) => this.refuseErased(g, r));
       version = next.version;
+      await this.o.onSwap?.(out).catch((e: unknown) => log.error(`the other workers could not load the retrained model; they serve their previous one: ${e instanceof Error ? e.message : String(e)}`));
       this.baseline = r.eventsAtStart;
       this.unseenAtStart = 0;
       this.servedSince = r.startedAt.getTime();

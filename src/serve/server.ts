@@ -16,13 +16,14 @@ import { ApiKeys, allows, type Scope } from './keys.ts';
 import { EventIngest } from './ingest.ts';
 import { HttpError, errorAnswer } from './http-error.ts';
 import { jsonLogger, type Logger } from './log.ts';
-import { RateLimiter } from './rate-limit.ts';
-import { ServerMetrics, UNMATCHED_ROUTE } from './metrics.ts';
+import { RateLimiter, SharedRateLimiter, type Limiter } from './rate-limit.ts';
+import type { Peers } from './cluster.ts';
+import { ServerMetrics, UNMATCHED_ROUTE, clusterMetrics } from './metrics.ts';
 import { sqliteStore, withTables } from './sqlite-tables.ts';
 import { SqliteStore } from '../store/sqlite/index.ts';
 import * as S from './schemas.ts';
 import { openApiDocument, docsPage, type RouteDoc } from './openapi.ts';
-import { dashboardApp } from './dashboard/index.ts';
+import { dashboardApp, type DashboardSession } from './dashboard/index.ts';
 import { ReadStore } from './dashboard/read-store.ts';
 import { Retrainer, type RetrainOptions } from './retrain.ts';
 import { askRoutes, type AskRoutesOptions } from './ask-routes.ts';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   retrain?: RetrainOptions;
   /** /v1/ask and /v1/search: the text encoder of their index (see AskRoutesOptions). */
   ask?: AskRoutesOptions;
+  /** The other workers of `curio serve --workers N` (see cluster.ts); absent for a single process. */
+  peers?: Peers;
 }
 
 export interface RunningServer {
@@ -166,12 +169,20 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const log = o.logger ?? jsonLogger();
   const auth = o.auth ?? true;
   const keys = new ApiKeys(store);
-  const limiter = o.rateLimit === false ? undefined : new RateLimiter(o.rateLimit?.rate ?? 1000, o.rateLimit?.burst ?? 2000);
+  const peers = o.peers;
+  const rate = o.rateLimit === false ? undefined : { rate: o.rateLimit?.rate ?? 1000, burst: o.rateLimit?.burst ?? 2000 };
+  let limiter: Limiter | undefined = rate && peers ? SharedRateLimiter.open(peers.bucketsFile, rate.rate, rate.burst) : undefined;
+  if (rate && peers && !limiter) log.warn(`the native addon is not built: each of the ${peers.count} workers limits a key to ${rate.rate}/s on its own`);
+  limiter ??= rate && new RateLimiter(rate.rate, rate.burst);
   const refreshMs = o.refreshMs ?? 2000;
   const maxDepth = o.maxDepth ?? 32;
   const ingest = new EventIngest(store);
   const metrics = new ServerMetrics(ingest, engines, store instanceof SqliteStore ? () => store.cachedHistoryRows : undefined);
-  const retrainer = new Retrainer({ store, engines, log, ...o.retrain });
+  // With --workers N the leader (worker 0) alone retrains; the others load what it swaps in.
+  const retrainer = new Retrainer({
+    store, engines, log, ...(peers && peers.index !== 0 ? { ...o.retrain, everyMs: undefined, afterEvents: undefined } : o.retrain),
+    ...(peers ? { onSwap: (path: string) => peers.others({ op: 'reload', path }) } : {}),
+  });
   const routes: RouteDoc[] = [];
   const app = new Hono<Vars>();
 
@@ -326,6 +337,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const report = await store.upsertItems(rows);
     const catalog = engines.current.engine.catalog;
     for (const r of rows) catalog.upsert(r); // served at once: the store committed first
+    await peers?.others({ op: 'items', rows });
     return report;
   };
   route('put', '/v1/items/:id', { scope: 'write', tag: 'items', summary: 'add or update an item (fields left out keep their value); served at once', body: S.ItemBody, response: S.WriteReport },
@@ -349,6 +361,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     if (!exists) return { deleted: false, events: 0 };
     const events = await sqliteStore(store).deleteItem(id);
     await engines.rebuildCatalog();
+    await peers?.others({ op: 'catalog' });
     return { deleted: true, events };
   });
 
@@ -364,6 +377,7 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     const events = await retrainer.erasing(id, () => store.deleteUser(id));
     engines.erase(id);
     engines.refitNow(); // co-occurrence, popularity... were fitted with their events
+    await peers?.others({ op: 'erase', user: id });
     return { deleted: existed, events, inModel: engines.current.trained?.users.has(id) ?? false };
   });
   route('get', '/v1/users/:id/export', { scope: 'admin', tag: 'users', summary: 'GDPR export: everything the store holds about the user', response: S.UserExport }, async ({ param }) => {
@@ -393,7 +407,10 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
       ...(e.session !== undefined ? { session: e.session } : {}), ...(e.text !== undefined ? { text: e.text } : {}),
     }));
     const result = await ingest.submit(rows, key, events);
-    if (!result.replayed && result.inserted + result.updated > 0) engines.eventsWritten(refreshMs);
+    if (!result.replayed && result.inserted + result.updated > 0) {
+      engines.eventsWritten(refreshMs);
+      peers?.tell({ op: 'events', inserted: result.inserted });
+    }
     if (!result.replayed) retrainer.eventsWritten(result.inserted);
     return result;
   });
@@ -416,11 +433,13 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   }, async ({ body }) => {
     await engines.reload(body.path);
     log.info('model swapped', { version: engines.current.version, previous: engines.previous?.version ?? null });
+    await peers?.others({ op: 'reload', path: engines.current.path! });
     return modelInfo();
   });
   route('post', '/v1/model/rollback', { scope: 'admin', tag: 'model', summary: 'swap back to the model replaced last', response: S.ModelInfo }, async () => {
     await engines.rollback();
     log.info('model rolled back', { version: engines.current.version });
+    await peers?.others({ op: 'rollback' });
     return modelInfo();
   });
 
@@ -428,23 +447,44 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
     scope: 'admin', tag: 'model', status: 202, response: S.RetrainAnswer,
     summary: 'retrain now, in the background, on a snapshot of the store; the new model is swapped in when it is ready (one retrain at a time)',
   }, async () => {
+    if (peers && peers.index !== 0) return peers.leader({ op: 'retrain' }) as Promise<z.infer<typeof S.RetrainAnswer>>;
     const { started } = retrainer.trigger('api');
     return { started, status: retrainer.status() };
   });
   route('get', '/v1/model/retrain', { scope: 'admin', tag: 'model', summary: 'the running retrain (phase) and the last one\'s outcome, new events, schedule', response: S.RetrainStatus },
-    async () => retrainer.status());
+    async () => (peers && peers.index !== 0 ? peers.leader({ op: 'retrainStatus' }) as Promise<z.infer<typeof S.RetrainStatus>> : retrainer.status()));
 
   askRoutes(route, engines, log, o.ask);
 
   // Prometheus text format, not JSON: outside route(), which answers JSON and documents it in /openapi.json.
   app.get('/metrics', async (c) => {
     if (!o.metricsPublic) await authorise(c, 'admin');
-    return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
+    return c.body(peers ? await clusterMetrics(metrics, peers) : await metrics.text(), 200, { 'content-type': metrics.contentType });
   });
 
   // Server-rendered pages behind an admin login (their own cookie session and CSP): not part of the JSON API.
   const reader = new ReadStore(store);
-  app.route('/dashboard', dashboardApp({ store, engines, auth, log, recommend, reader }));
+  const sessions = new Map<string, DashboardSession>();
+  app.route('/dashboard', dashboardApp({
+    store, engines, auth, log, recommend, reader, sessions,
+    ...(peers ? { replaySession: (token: string, session: DashboardSession | null) => peers.others({ op: 'session', token, session }) } : {}),
+  }));
+
+  // What another worker changed in its memory, replayed here (the store itself is shared).
+  peers?.handle(async (p) => {
+    switch (p.op) {
+      case 'items': for (const r of p.rows) engines.current.engine.catalog.upsert(r); return;
+      case 'catalog': await engines.rebuildCatalog(); return;
+      case 'erase': engines.erase(p.user); engines.refitNow(); retrainer.erasedElsewhere(p.user); return;
+      case 'reload': await engines.reload(p.path); log.info('model swapped', { version: engines.current.version, by: 'another worker' }); return;
+      case 'rollback': await engines.rollback(); return;
+      case 'events': engines.eventsWritten(refreshMs); retrainer.eventsWritten(p.inserted); return;
+      case 'session': if (p.session) sessions.set(p.token, p.session); else sessions.delete(p.token); return;
+      case 'retrain': { const { started } = retrainer.trigger('api'); return { started, status: retrainer.status() }; }
+      case 'retrainStatus': return retrainer.status();
+      case 'metrics': return metrics.registry.getMetricsAsJSON();
+    }
+  });
 
   const doc = openApiDocument(routes);
   app.get('/openapi.json', (c) => c.json(doc));

@@ -35,6 +35,10 @@ export interface DashboardOptions {
   loginLimit?: { burst: number; everyMs: number };
   /** The read-only connection the statistics and logins use (default: one opened on first use, see ReadStore). */
   reader?: ReadStore;
+  /** Logins, by cookie token (default: a map of its own); the server shares it with its other workers' replays. */
+  sessions?: Map<string, DashboardSession>;
+  /** Replays a login (a session) or a logout (null) in the other workers of `--workers N` before answering. */
+  replaySession?: (token: string, session: DashboardSession | null) => Promise<unknown>;
 }
 
 const COOKIE = 'curio_dashboard';
@@ -53,7 +57,7 @@ const PreviewBody = z.object({
   k: z.number().int().min(1).max(50).default(10),
 }).strict();
 
-interface Session { key: string; keyId: string; expires: number }
+export interface DashboardSession { key: string; keyId: string; expires: number }
 
 /**
  * The dashboard at /dashboard: a login page that trades an admin API key for an HttpOnly, SameSite=Strict session
@@ -69,7 +73,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
   const limit = o.loginLimit ?? { burst: 10, everyMs: 60_000 };
   const failedLogins = new RateLimiter(1000 / limit.everyMs, limit.burst);
   const sessionMs = o.sessionMs ?? 8 * 3_600_000;
-  const sessions = new Map<string, Session>();
+  const sessions = o.sessions ?? new Map<string, DashboardSession>();
   const app = new Hono<Vars>();
 
   app.use('*', async (c, next) => {
@@ -150,7 +154,9 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
     c.set('keyId', who.id);
     if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!); // the oldest login
     const token = randomBytes(32).toString('base64url');
-    sessions.set(token, { key, keyId: who.id, expires: Date.now() + sessionMs });
+    const session = { key, keyId: who.id, expires: Date.now() + sessionMs };
+    sessions.set(token, session);
+    await o.replaySession?.(token, session);
     const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
     setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/dashboard', maxAge: Math.floor(sessionMs / 1000), secure });
     log.info('dashboard login', { reqId: c.get('requestId'), key: who.id });
@@ -160,7 +166,10 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
   app.post('/logout', async (c) => {
     sameOrigin(c);
     const token = getCookie(c, COOKIE);
-    if (token) sessions.delete(token);
+    if (token) {
+      sessions.delete(token);
+      await o.replaySession?.(token, null);
+    }
     deleteCookie(c, COOKIE, { path: '/dashboard' });
     return c.redirect('/dashboard/login', 303);
   });
