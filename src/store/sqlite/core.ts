@@ -128,6 +128,8 @@ export class SqliteCore {
       eventInsNew: p(`INSERT INTO interactions (user_id, item_id, type, value, ts, session, text) VALUES (?, ?, ?, ?, ?, ?, ?)
                       ON CONFLICT DO NOTHING`),
       maxEventId: p('SELECT max(id) FROM interactions').pluck(),
+      rewrites: p(`SELECT n FROM changes WHERE what = 'rewrites'`).pluck(),
+      usersWithEventsAfter: p('SELECT DISTINCT u.ext FROM interactions i JOIN users u ON u.id = i.user_id WHERE i.id > ?').pluck(),
       hasEvents: p('SELECT EXISTS (SELECT 1 FROM interactions)').pluck(),
       history: p(`SELECT x.item_id, ${EVENT_COLS} FROM interactions x JOIN items it ON it.id = x.item_id
                   WHERE x.user_id = ? ORDER BY x.ts DESC, x.id DESC LIMIT ?`).raw(),
@@ -153,7 +155,15 @@ export class SqliteCore {
     try {
       // IMMEDIATE: take the write lock first. A deferred transaction reads first, and when another process
       // commits while it waits for the lock, SQLite fails it at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
-      return this.db.transaction(fn).immediate();
+      return this.db.transaction(() => {
+        this.syncIdCaches();
+        const out = fn();
+        // Our own events and rewrites were dropped from the caches as they were written: another connection's next
+        // commit is then measured from here (nobody else can write inside this transaction).
+        this.seenRewrites = this.q.rewrites.get() as number;
+        this.seenMaxEventId = (this.q.maxEventId.get() as number | null) ?? 0;
+        return out;
+      }).immediate();
     } catch (e) {
       this.forgetIds();
       throw this.error(e);
@@ -172,14 +182,23 @@ export class SqliteCore {
    */
   private syncIdCaches(): void {
     const v = this.q.dataVersion.get() as number;
-    if (v !== this.dataVersion) {
-      this.forgetIds();
-      this.dataVersion = v;
-    }
+    if (v === this.dataVersion) return;
+    // Another connection committed. When all it did was add events (and users or items), only the histories of the
+    // users it wrote for are out of date; anything else (a rewrite, a deletion: the triggers count them) drops all.
+    const rewrites = this.q.rewrites.get() as number, maxId = (this.q.maxEventId.get() as number | null) ?? 0;
+    if (this.dataVersion !== -1 && rewrites === this.seenRewrites && maxId >= this.seenMaxEventId) {
+      if (maxId > this.seenMaxEventId) for (const user of this.q.usersWithEventsAfter.iterate(this.seenMaxEventId) as Iterable<string>) this.forgetHistory(user);
+    } else this.forgetIds();
+    this.dataVersion = v;
+    this.seenRewrites = rewrites;
+    this.seenMaxEventId = maxId;
   }
   private dataVersion = -1;
+  private seenRewrites = 0;
+  private seenMaxEventId = 0;
 
   forgetIds(): void {
+    this.dataVersion = -1; // what we saw of others' commits is void too: the next read starts afresh
     this.userIds.clear();
     this.itemIds.clear();
     this.forgetHistories();
@@ -188,8 +207,9 @@ export class SqliteCore {
   /**
    * Users' histories as last read (newest first), so a server answering the same users again reads no events.
    * Exact, not a time-bounded cache: every write of this connection drops what it changes (addInteractions the
-   * users written, deleteUser the user, anything else all), and a commit by another connection drops all
-   * (data_version, checked on each read), as does a rollback.
+   * users written, deleteUser the user, anything else all), a commit by another connection (data_version, checked
+   * on each read) drops the users it added events for, or all when it rewrote or deleted rows, and a rollback
+   * drops all.
    */
   private readonly histories = new HistoryCache(MAX_CACHED_HISTORY_ROWS, MAX_CACHED_HISTORY);
 

@@ -235,6 +235,32 @@ test('cached histories are exact: every write (this handle, a raw SQL write, ano
   await s.close();
 });
 
+test('another connection adding events drops only those users\' cached histories; an update or deletion there drops all', async () => {
+  const file = join(dir, 'history-cache-others.db');
+  const s = SqliteStore.open(file), other = SqliteStore.open(file);
+  const ev = (user: string, item: string, timestamp: number, value = 1) => ({ user, item, type: 'view' as const, value, timestamp });
+  await s.addInteractions([ev('u', 'a', 1), ev('v', 'a', 1), ev('w', 'b', 1)]);
+  const read = async (user: string) => (await s.history(user)).map((r) => `${r.item}:${r.value}`);
+  for (const u of ['u', 'v', 'w']) await read(u);
+  assert.equal(s.cachedHistoryRows, 3 * (1 + USER_COST));
+
+  await other.addInteractions([ev('u', 'c', 2), ev('new', 'z', 2)]); // a new user and item too
+  assert.deepEqual(await read('v'), ['a:1']);
+  assert.equal(s.cachedHistoryRows, 2 * (1 + USER_COST), 'u dropped (new events); v and w kept');
+  assert.deepEqual(await read('u'), ['c:1', 'a:1'], 'u read again, with the other connection\'s event');
+  assert.deepEqual(await read('new'), ['z:1']);
+
+  await other.addInteractions([ev('w', 'b', 1, 5)]); // the same event again, another value: an update in place
+  assert.deepEqual(await read('w'), ['b:5'], 'an event updated by another connection');
+  await read('u');
+  await other.withDatabase((db) => db.prepare("DELETE FROM interactions WHERE item_id = (SELECT id FROM items WHERE ext = 'c')").run());
+  assert.deepEqual(await read('u'), ['a:1'], 'a raw deletion by another connection (the triggers count it)');
+  await other.deleteUser('v');
+  assert.deepEqual(await read('v'), [], 'a user erased through another connection');
+  await other.close();
+  await s.close();
+});
+
 test('warming while events are written: every cached history equals what a fresh connection reads', async () => {
   const file = join(dir, 'history-warm-race.db');
   const s = SqliteStore.open(file);

@@ -76,6 +76,19 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
     db.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
     db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?)`).run(randomUUID());
   },
+  // v4: a count of every change to stored rows other than a new event or a new user or item (an event updated or
+  // deleted, a user or item deleted), kept by triggers whoever writes: another connection's cache of histories and
+  // ids then knows when new events are all that happened since it last looked (see SqliteStore.syncIdCaches).
+  (db) => {
+    db.exec(`
+      CREATE TABLE changes (what TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO changes (what, n) VALUES ('rewrites', 0);
+      CREATE TRIGGER interactions_updated AFTER UPDATE ON interactions BEGIN UPDATE changes SET n = n + 1 WHERE what = 'rewrites'; END;
+      CREATE TRIGGER interactions_deleted AFTER DELETE ON interactions BEGIN UPDATE changes SET n = n + 1 WHERE what = 'rewrites'; END;
+      CREATE TRIGGER users_deleted AFTER DELETE ON users BEGIN UPDATE changes SET n = n + 1 WHERE what = 'rewrites'; END;
+      CREATE TRIGGER items_deleted AFTER DELETE ON items BEGIN UPDATE changes SET n = n + 1 WHERE what = 'rewrites'; END;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
