@@ -255,15 +255,17 @@ interface IalsConfigPart { alpha: number; regularization: number; unobservedWeig
 
 /**
  * A history's fold-in system A = α0YᵀY + Σ(c_j − α0)y_jy_jᵀ + λ_uI as its Cholesky factor L (A = LLᵀ), with
- * x_u = A⁻¹b. With v_j = L⁻¹y_j for each history item, s_ij = y_iᵀA⁻¹y_j = (L⁻¹y_i)ᵀv_j: one triangular solve per
- * explained item instead of a full solve, and s_jj = |v_j|² for free.
+ * x_u = A⁻¹b. An explained item i costs one solve w = A⁻¹y_i (by L, then Lᵀ), and then s_ij = y_jᵀw for every history
+ * item j is a dot product: nothing per history item is solved unless its removal effect is asked for
+ * (s_jj = |L⁻¹y_j|², solved once per system and kept).
  */
 interface IalsSystem {
+  /** L in the lower triangle, row-major (the native factor keeps Lᵀ above the diagonal; nothing here reads it). */
   L: Float64Array;
   x: Float64Array;
   conf: Float64Array;
-  /** v_q = L⁻¹ y_j for history position q (row-major, history length × f). */
-  V: Float64Array;
+  /** s_jj = y_jᵀA⁻¹y_j per history position, NaN until first needed. */
+  sjj: Float64Array;
   /** Whether every history item occurs once (the one-entry removal formula needs it). */
   distinct: boolean;
 }
@@ -278,6 +280,13 @@ function forwardSolve(L: Float64Array, b: Float64Array, f: number): void {
   }
 }
 
+/** Whether every item occurs once, without a Set per request (histories are short). */
+function allDistinct(items: Int32Array): boolean {
+  if (items.length > 64) return new Set(items).size === items.length;
+  for (let q = 1; q < items.length; q++) for (let p = 0; p < q; p++) if (items[p] === items[q]) return false;
+  return true;
+}
+
 function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number, nI = a.meta.cols as number;
@@ -285,12 +294,15 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const G = ialsGram(a);
   // The same system as the fold-in solve (src/linalg/cg.ts solveRowCholesky).
   const lambda = c.frequencyScaledReg ? c.regularization * Math.pow(h.items.length + c.unobservedWeight * nI, c.regularizationExponent) : c.regularization;
-  const distinct = new Set(h.items).size === h.items.length;
+  const distinct = allDistinct(h.items);
+  const sjj = new Float64Array(h.items.length).fill(NaN);
   const native = nativeAddon();
-  if (native?.ialsExplainSystem) {
-    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length), V = new Float64Array(h.items.length * f);
-    if (!native.ialsExplainSystem(Y, f, G, Float64Array.of(lambda, c.alpha, c.unobservedWeight), h.items, h.w, L, x, conf, V)) throw notPositiveDefinite();
-    return { L, x, conf, V, distinct };
+  if (native?.ialsExplainFactor && native.ialsExplainItem) {
+    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
+    const params = systemParams;
+    params[0] = lambda; params[1] = c.alpha; params[2] = c.unobservedWeight;
+    if (!native.ialsExplainFactor(Y, f, G, params, h.items, h.w, L, x, conf)) throw notPositiveDefinite();
+    return { L, x, conf, sjj, distinct };
   }
   const A = Float64Array.from(G);
   for (let k = 0; k < f; k++) A[k * f + k] = A[k * f + k]! + lambda;
@@ -308,17 +320,32 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   }
   if (!choleskyFactor(A, f)) throw notPositiveDefinite();
   choleskySolveFactored(A, x, f);
-  const V = new Float64Array(h.items.length * f);
-  for (let q = 0; q < h.items.length; q++) {
-    const v = V.subarray(q * f, (q + 1) * f), yo = h.items[q]! * f;
-    for (let r = 0; r < f; r++) v[r] = Y[yo + r]!;
-    forwardSolve(A, v, f);
-  }
-  return { L: A, x, conf, V, distinct };
+  return { L: A, x, conf, sjj, distinct };
 }
 
-/** Outputs of ialsExplainTop, read before the next call (the call is synchronous): no allocation per explained item. */
-const topScratch = { oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o2: new Float64Array(2) };
+/** s_jj = |L⁻¹y_j|² of history position q, solved on first use. */
+function ialsSjj(sys: IalsSystem, Y: Float32Array, j: number, q: number, f: number): number {
+  if (Number.isNaN(sys.sjj[q])) {
+    const v = new Float64Array(f);
+    for (let r = 0; r < f; r++) v[r] = Y[j * f + r]!;
+    forwardSolve(sys.L, v, f);
+    let s = 0;
+    for (let r = 0; r < f; r++) s += v[r]! * v[r]!;
+    sys.sjj[q] = s;
+  }
+  return sys.sjj[q]!;
+}
+
+/** [λ, α, α0] of the system being factorised (read by the synchronous native call). */
+const systemParams = new Float64Array(3);
+
+/** Outputs of ialsExplainItem, read before the next call (the call is synchronous): no allocation per explained item. */
+const itemScratch = { oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o2: new Float64Array(2), shares: new Float64Array(256), byTop: [] as Int32Array[] };
+
+/** itemScratch.oi's first `top` entries (ialsExplainItem lists as many as its array holds), made once per length. */
+function topItems(top: number): Int32Array {
+  return (itemScratch.byTop[top] ??= itemScratch.oi.subarray(0, top));
+}
 
 const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
 
@@ -337,26 +364,30 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
     }
     return p;
   };
-  if (native?.ialsExplainTop && sys.distinct && !c.frequencyScaledReg && top <= 64) {
+  const n = h.items.length;
+  const fast = sys.distinct && !c.frequencyScaledReg && top <= 64;
+  let shares: Float64Array;
+  if (native?.ialsExplainItem) {
+    if (itemScratch.shares.length < n) itemScratch.shares = new Float64Array(n);
+    const { ov, orm, o2 } = itemScratch;
     // The serving path: shares, the listed top, the rest and the removal effects below in one native call.
-    const { oi, ov, orm, o2 } = topScratch;
-    const n = native.ialsExplainTop(sys.L, sys.V, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, oi.subarray(0, top), ov, orm, o2);
-    const contributions: Contribution[] = [];
-    for (let t = 0; t < n; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
-    return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
-  }
-  // u = L⁻¹y_i, then s_ij = uᵀv_j and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
-  const shares = new Float64Array(h.items.length);
-  const V = sys.V;
-  if (native?.ialsExplainShares) native.ialsExplainShares(sys.L, V, sys.conf, Y, f, item, shares);
-  else {
-    const u = new Float64Array(f);
-    for (let r = 0; r < f; r++) u[r] = Y[item * f + r]!;
-    forwardSolve(sys.L, u, f);
-    for (let q = 0; q < h.items.length; q++) {
+    const listed = native.ialsExplainItem(sys.L, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, sys.sjj, topItems(fast ? top : 0), ov, orm, o2, itemScratch.shares);
+    if (fast) {
+      const oi = itemScratch.oi, contributions: Contribution[] = [];
+      for (let t = 0; t < listed; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
+      return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
+    }
+    shares = itemScratch.shares.slice(0, n);
+  } else {
+    // w = A⁻¹y_i, then s_ij = y_jᵀw and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
+    const w = new Float64Array(f);
+    for (let r = 0; r < f; r++) w[r] = Y[item * f + r]!;
+    choleskySolveFactored(sys.L, w, f);
+    shares = new Float64Array(n);
+    for (let q = 0; q < n; q++) {
       let s = 0;
-      const vo = q * f;
-      for (let r = 0; r < f; r++) s += V[vo + r]! * u[r]!;
+      const yo = h.items[q]! * f;
+      for (let r = 0; r < f; r++) s += Y[yo + r]! * w[r]!;
       shares[q] = sys.conf[q]! * s;
     }
   }
@@ -369,9 +400,8 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   // r̂_j = y_jᵀx_u, the score changes by s_ij (w_j r̂_j − c_j) / (1 − w_j s_jj): it rises when the model
   // over-predicts j itself (r̂_j > c_j / w_j), which is why a positive share does not guarantee a fall.
   for (const ct of x.contributions) {
-    const q = h.items.indexOf(ct.item), yo = ct.item * f, vo = q * f;
-    let sjj = 0;
-    for (let r = 0; r < f; r++) sjj += V[vo + r]! * V[vo + r]!;
+    const q = h.items.indexOf(ct.item), yo = ct.item * f;
+    const sjj = ialsSjj(sys, Y, ct.item, q, f);
     let rj = 0;
     for (let r = 0; r < f; r++) rj += Y[yo + r]! * sys.x[r]!;
     const cj = sys.conf[q]!, wj = cj - c.unobservedWeight;
