@@ -855,7 +855,7 @@ napi_value IalsExplainItem(napi_env env, napi_callback_info info) {
   }
   for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainItem: a history item is outside Y");
   thread_local std::vector<double> scratch;
-  scratch.resize(2 * (size_t)f);
+  scratch.resize(6 * (size_t)f);
   const int n = kKernels.ials_explain_item(L, conf, (int64_t)nH, hist, Y, f, item, x, alpha0, (int)nOI, sjj, outItems, outValues, outRemovals, out2, shares, scratch.data());
   napi_value r;
   napi_create_int32(env, n, &r);
