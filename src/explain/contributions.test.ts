@@ -179,6 +179,23 @@ test('on synthetic data every model\'s explained score is the score it serves (f
   }
 });
 
+test('explanations read the model\'s artifact once per fit: a refit model is explained from its new arrays', async () => {
+  const d = generateSynthetic({ users: 60, items: 40, interactions: 700, seed: 4 });
+  const m = toMatrix(d.interactions);
+  const model = createModel('ials', { factors: 6, iterations: 4 });
+  await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+  const view = model.artifactView!();
+  assert.equal(model.artifactView!(), view, 'the same object until the next fit');
+  const before = explainUser(model, 3, 5, { top: 100 });
+  await model.fit({ matrix: m }, { seed: 2, threads: 1 });
+  assert.notEqual(model.artifactView!(), view);
+  assert.notEqual(model.artifactView!().arrays.itemFactors, view.arrays.itemFactors);
+  const after = explainUser(model, 3, 5, { top: 100 }), user = new Float32Array(m.cols);
+  model.scoreUser(3, user);
+  close(after.served!, user[5]!, 1e-5);
+  assert.notEqual(after.score, before.score);
+});
+
 test('UserKNN: neighbour shares sum to the score', async () => {
   const d = generateSynthetic({ users: 80, items: 50, interactions: 1200, seed: 9 });
   const m = toMatrix(d.interactions);

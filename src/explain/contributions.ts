@@ -110,7 +110,7 @@ export function userExplainer(model: Recommender, user: number): Explainer {
   if (!(Number.isInteger(user) && user >= 0 && user < model.nUsers)) throw new ExplainError(`explain: user index ${user} outside 0..${model.nUsers - 1}`);
   const indptr = a.arrays['train.indptr'] as Int32Array, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
   const s = indptr[user]!, e = indptr[user + 1]!;
-  const h: Weighted = { items: indices.slice(s, e), w: data.slice(s, e), user };
+  const h: Weighted = { items: indices.subarray(s, e), w: data.subarray(s, e), user };
   return (item, o = {}) => { checkItem(model, item); return explainWeighted(model, a, h, item, o); };
 }
 
@@ -129,8 +129,8 @@ function checkItem(model: Recommender, item: number): void {
 }
 
 function artifactOf(model: Recommender): ModelArtifact {
-  // toArtifact hands out the model's own arrays (no copies), so this is cheap; it throws when unfitted.
-  return model.toArtifact();
+  // The model's own arrays (no copies); made once per fit where the model keeps it. Throws when unfitted.
+  return model.artifactView?.() ?? model.toArtifact();
 }
 
 function weightingOf(a: ModelArtifact): FittedWeighting {
@@ -347,6 +347,8 @@ function topItems(top: number): Int32Array {
   return (itemScratch.byTop[top] ??= itemScratch.oi.subarray(0, top));
 }
 
+const SERVED_NOTE = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
+
 const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
 
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
@@ -355,13 +357,12 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
   const native = nativeAddon();
+  // A training user's served score (from their stored factors); none for a folded-in history.
+  const hasServed = h.user >= 0 && X.length > 0;
+  let servedScore = 0;
+  if (hasServed) for (let r = 0; r < f; r++) servedScore += X[h.user * f + r]! * Y[item * f + r]!;
   const served = (p: Omit<ScoreExplanation, 'contributions' | 'rest'>) => {
-    if (h.user >= 0 && X.length) {
-      let s = 0;
-      for (let r = 0; r < f; r++) s += X[h.user * f + r]! * Y[item * f + r]!;
-      p.served = s;
-      p.note = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
-    }
+    if (hasServed) { p.served = servedScore; p.note = SERVED_NOTE; }
     return p;
   };
   const n = h.items.length;
@@ -375,7 +376,10 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
     if (fast) {
       const oi = itemScratch.oi, contributions: Contribution[] = [];
       for (let t = 0; t < listed; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
-      return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
+      // Written out rather than spread (one shape per case, the same keys in the same order as `served` gives).
+      return !hasServed
+        ? { model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form', contributions, rest: o2[1]! }
+        : { model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form', served: servedScore, note: SERVED_NOTE, contributions, rest: o2[1]! };
     }
     shares = itemScratch.shares.slice(0, n);
   } else {
