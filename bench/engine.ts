@@ -92,7 +92,11 @@ try {
     { name: '(d\') (c) + re-rank, diversity 0.3 + novelty 0.2', run: (u) => engine.recommend({ user: snap.users.id(u), k: 10, filter, diversity: 0.3, novelty: 0.2 }) },
     {
       name: '(e) reasons of (c\'\') alone: 10 explanations + sentences',
-      run: (u) => { const ex = userExplainer(model, u); return listed.get(u)!.map((i) => phrase(ex(i), { name, verb: 'chose' })); },
+      run: (u) => {
+        const ex = userExplainer(model, u), items = listed.get(u)!;
+        ex.prepare?.(items); // as the engine does: the listed items explained together
+        return items.map((i) => phrase(ex(i), { name, verb: 'chose' }));
+      },
     },
   ];
 

@@ -116,14 +116,14 @@ struct Kernels {
   bool (*cg_group)(const AlsRows&, const int64_t*, int, int32_t*, uint8_t*, float*);
   bool (*ials_explain_factor)(const float*, int, const double*, double, double, double, const int32_t*, const float*,
                               int64_t, double*, double*, double*, double*);
-  int (*ials_explain_item)(const double*, const double*, int64_t, const int32_t*, const float*, int, int32_t, const double*,
-                           double, int, double*, int32_t*, double*, double*, double*, double*, double*);
+  void (*ials_explain_items)(const double*, const double*, int64_t, const int32_t*, const float*, int, const int32_t*, int64_t,
+                             const double*, double, int, double*, int32_t*, double*, double*, double*, double*, double*, int64_t*);
 };
 const Kernels kKernels = strcmp(kIsa, "avx512") == 0
-    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_item}
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_items}
     : strcmp(kIsa, "avx2") == 0
-    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_item}
-    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_factor, generic::ials_explain_item};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_items}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_factor, generic::ials_explain_items};
 
 // Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
 constexpr int64_t kLongRow = 8192;
@@ -825,47 +825,51 @@ napi_value IalsExplainFactor(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// ialsExplainItem(L, conf, Y, f, item, hist: Int32Array h, x: Float64Array f, alpha0, sjj: Float64Array h,
-// outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array, shares: Float64Array)
-// -> listed (see ials_explain_item; top is outItems.length, shares and sjj may be longer than the history).
-napi_value IalsExplainItem(napi_env env, napi_callback_info info) {
+// ialsExplainItems(L, conf, Y, f, items: Int32Array m, hist: Int32Array h, x: Float64Array f, alpha0,
+// sjj: Float64Array h, outItems: Int32Array m·top, outValues: Float64Array m·top, outRemovals: Float64Array m·top,
+// out3: Float64Array 3m, shares: Float64Array m·h) (see ials_explain_items; top is outItems.length / m; shares and sjj
+// may be longer).
+napi_value IalsExplainItems(napi_env env, napi_callback_info info) {
   size_t argc = 14;
   napi_value args[14];
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  const char* usage = "ialsExplainItem(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array, shares: Float64Array)";
-  double *L, *conf, *x, *sjj, *outValues, *outRemovals, *out2, *shares;
+  const char* usage = "ialsExplainItems(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, items: Int32Array, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out3: Float64Array, shares: Float64Array)";
+  double *L, *conf, *x, *sjj, *outValues, *outRemovals, *out3, *shares;
   float* Y;
-  int32_t *hist, *outItems;
-  size_t nL, nC, nY, nH, nx, nS, nOI, nOV, nOR, nO2, nSh;
-  int32_t f = 0, item = 0;
+  int32_t *items, *hist, *outItems;
+  size_t nL, nC, nY, nM, nH, nx, nS, nOI, nOV, nOR, nO3, nSh;
+  int32_t f = 0;
   double alpha0 = 0;
   if (argc < 14 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &conf, &nC) ||
       !typed(env, args[2], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[3], &f) != napi_ok ||
-      napi_get_value_int32(env, args[4], &item) != napi_ok || !typed(env, args[5], napi_int32_array, &hist, &nH) ||
+      !typed(env, args[4], napi_int32_array, &items, &nM) || !typed(env, args[5], napi_int32_array, &hist, &nH) ||
       !typed(env, args[6], napi_float64_array, &x, &nx) || napi_get_value_double(env, args[7], &alpha0) != napi_ok ||
       !typed(env, args[8], napi_float64_array, &sjj, &nS) || !typed(env, args[9], napi_int32_array, &outItems, &nOI) ||
       !typed(env, args[10], napi_float64_array, &outValues, &nOV) || !typed(env, args[11], napi_float64_array, &outRemovals, &nOR) ||
-      !typed(env, args[12], napi_float64_array, &out2, &nO2) || !typed(env, args[13], napi_float64_array, &shares, &nSh)) {
+      !typed(env, args[12], napi_float64_array, &out3, &nO3) || !typed(env, args[13], napi_float64_array, &shares, &nSh)) {
     return Throw(env, usage);
   }
   const size_t rows = f > 0 ? nY / f : 0;
-  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nx < (size_t)f || nC != nH || nS < nH || nSh < nH || item < 0 || (size_t)item >= rows ||
-      nOV < nOI || nOR < nOI || nO2 < 2 || nOI > 64) {
-    return Throw(env, "ialsExplainItem: array sizes do not match f and the history, or the item is outside Y");
+  const size_t top = nM > 0 ? nOI / nM : 0;
+  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nx < (size_t)f || nC != nH || nS < nH || (nM > 0 && nOI % nM != 0) || top > 64 ||
+      nOV < nOI || nOR < nOI || nO3 < 3 * nM || nSh < nM * nH) {
+    return Throw(env, "ialsExplainItems: array sizes do not match f, the items and the history");
   }
-  for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainItem: a history item is outside Y");
+  for (size_t c = 0; c < nM; c++) if (items[c] < 0 || (size_t)items[c] >= rows) return Throw(env, "ialsExplainItems: an explained item is outside Y");
+  for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainItems: a history item is outside Y");
   thread_local std::vector<double> scratch;
-  scratch.resize(6 * (size_t)f);
-  const int n = kKernels.ials_explain_item(L, conf, (int64_t)nH, hist, Y, f, item, x, alpha0, (int)nOI, sjj, outItems, outValues, outRemovals, out2, shares, scratch.data());
-  napi_value r;
-  napi_create_int32(env, n, &r);
-  return r;
+  thread_local std::vector<int64_t> pick;
+  const size_t f4 = ((size_t)f + 3) / 4 * 4;
+  scratch.resize((2 * (size_t)f + 2 * nM + 2 * std::min(nH, nM * top) + 2) * f4);
+  pick.resize(nM * top + 1);
+  kKernels.ials_explain_items(L, conf, (int64_t)nH, hist, Y, f, items, (int64_t)nM, x, alpha0, (int)top, sjj, outItems, outValues, outRemovals, out3, shares, scratch.data(), pick.data());
+  return nullptr;
 }
 
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainFactor", IalsExplainFactor}, {"ialsExplainItem", IalsExplainItem}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainFactor", IalsExplainFactor}, {"ialsExplainItems", IalsExplainItems}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -35,6 +35,11 @@ export interface Scorer {
   score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome>;
   reason(ctx: RequestContext, item: number, score: number): Reason | undefined;
   /**
+   * Called with the catalogue items about to get this stage's reasons (best first) before `reason` for each: a stage
+   * may work them out together (the model explains every listed item in one pass). Reasons are the same without it.
+   */
+  prepareReasons?(ctx: RequestContext, items: ArrayLike<number>): void;
+  /**
    * The k best allowed items straight from the stage, when it can rank without a catalogue-sized score array:
    * the list `score` then the engine's ranking would give (same scores, order and ties), and the candidate count.
    * Undefined when it cannot for this request; `reason` works after it as after `score`.
@@ -118,6 +123,19 @@ class ModelScorer implements Scorer {
   private async readVerb(ctx: RequestContext): Promise<void> {
     const types = (ctx.parts.trained!.info.data as { types?: string[] } | undefined)?.types;
     this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
+  }
+
+  prepareReasons(ctx: RequestContext, items: ArrayLike<number>): void {
+    const c2m = ctx.parts.catalogToModel;
+    this.explainer ??= modelExplainer(ctx, this.history);
+    if (!c2m || !this.explainer?.prepare) return;
+    const modelItems: number[] = [];
+    for (let q = 0; q < items.length; q++) if (c2m[items[q]!]! >= 0) modelItems.push(c2m[items[q]!]!);
+    try {
+      this.explainer.prepare(modelItems);
+    } catch (e) {
+      if (!(e instanceof ExplainError)) throw e; // each reason then says what it can, as without this
+    }
   }
 
   reason(ctx: RequestContext, item: number, score: number): Reason {

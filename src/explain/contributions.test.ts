@@ -9,7 +9,7 @@ import { Rng } from '../data/random.ts';
 import { choleskySolve } from '../linalg/vec.ts';
 import { blockMatrix } from '../models/model.contract.ts';
 import { textFitData } from '../models/text-fixture.ts';
-import { explainHistory, explainUser, ExplainError } from './contributions.ts';
+import { explainHistory, explainUser, ExplainError, historyExplainer, userExplainer } from './contributions.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
@@ -194,6 +194,30 @@ test('explanations read the model\'s artifact once per fit: a refit model is exp
   model.scoreUser(3, user);
   close(after.served!, user[5]!, 1e-5);
   assert.notEqual(after.score, before.score);
+});
+
+test('explanations prepared together are the ones each call gives alone (iALS: one native call; other models: no-op)', async () => {
+  const d = generateSynthetic({ users: 80, items: 60, interactions: 1500, seed: 6 });
+  const m = toMatrix(d.interactions);
+  const specs: [string, object][] = [['ials', { factors: 8, iterations: 4 }], ['ials', { factors: 8, iterations: 4, frequencyScaledReg: true, regularization: 0.001 }], ['ease', { l2: 20 }]];
+  for (const [kind, config] of specs) {
+    const model = createModel(kind, config);
+    await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+    const items = [5, 0, 59, 17, 33, 2];
+    for (const u of [1, 9]) {
+      const hist = m.indices.slice(m.indptr[u], m.indptr[u + 1]), values = m.data.slice(m.indptr[u], m.indptr[u + 1]);
+      for (const [make, top] of [[() => userExplainer(model, u), undefined], [() => historyExplainer(model, hist, values), 2]] as const) {
+        const o = top === undefined ? {} : { top };
+        const alone = items.map((i) => make()(i, o));
+        const ex = make();
+        ex.prepare!(items, o);
+        assert.deepEqual(items.map((i) => ex(i, o)), alone, `${kind} ${JSON.stringify(config)} user ${u}`);
+        // Each prepared answer is handed out once; asked again (or with other options) it is computed again.
+        assert.deepEqual(ex(items[0]!, o), alone[0]);
+        assert.deepEqual(ex(items[1]!, { top: 5 }), make()(items[1]!, { top: 5 }));
+      }
+    }
+  }
 });
 
 test('UserKNN: neighbour shares sum to the score', async () => {

@@ -82,10 +82,37 @@ interface Weighted {
   raw?: { items: Int32Array; values: Float32Array };
   /** iALS: the factorised system of this history, made on first use. */
   ials?: IalsSystem;
+  /** Explanations made ahead by `prepare` (for `readyTop` listed shares), each handed out once. */
+  ready?: Map<number, ScoreExplanation>;
+  readyTop?: number;
 }
 
 /** Explains one model's scores for one history: the per-history work (weighting, iALS's factorised solve) is done once. */
-export type Explainer = (item: number, o?: ExplainOptions) => ScoreExplanation;
+export interface Explainer {
+  (item: number, o?: ExplainOptions): ScoreExplanation;
+  /**
+   * Explains these items now, together, for the calls that follow with the same options (a server explains every
+   * item it lists): each call then returns what it would have computed alone. Nothing where that gains nothing.
+   */
+  prepare?(items: ArrayLike<number>, o?: ExplainOptions): void;
+}
+
+function makeExplainer(model: Recommender, a: ModelArtifact, h: Weighted): Explainer {
+  const explain: Explainer = (item, o = {}) => {
+    checkItem(model, item);
+    const r = h.ready?.get(item);
+    if (r && h.readyTop === (o.top ?? 3)) {
+      h.ready!.delete(item);
+      return r;
+    }
+    return explainWeighted(model, a, h, item, o);
+  };
+  explain.prepare = (items, o = {}) => {
+    for (let q = 0; q < items.length; q++) checkItem(model, items[q]!);
+    if (a.kind === 'ials') ialsPrepare(a, h, items, o.top ?? 3);
+  };
+  return explain;
+}
 
 /**
  * An explainer of `model`'s scores for a history of (item, raw value) pairs — the fold-in the engine serves for
@@ -100,8 +127,7 @@ export function historyExplainer(model: Recommender, items: Int32Array, values: 
   for (let q = 0; q < w.length; q++) if (!Number.isNaN(w[q])) keep++;
   const ki = new Int32Array(keep), kw = new Float32Array(keep);
   for (let q = 0, p = 0; q < w.length; q++) if (!Number.isNaN(w[q])) { ki[p] = items[q]!; kw[p++] = w[q]!; }
-  const h: Weighted = { items: ki, w: kw, user: -1, raw: { items, values } };
-  return (item, o = {}) => { checkItem(model, item); return explainWeighted(model, a, h, item, o); };
+  return makeExplainer(model, a, { items: ki, w: kw, user: -1, raw: { items, values } });
 }
 
 /** An explainer of `model`'s scores for a training user, from the user's (weighted) training row. */
@@ -110,8 +136,7 @@ export function userExplainer(model: Recommender, user: number): Explainer {
   if (!(Number.isInteger(user) && user >= 0 && user < model.nUsers)) throw new ExplainError(`explain: user index ${user} outside 0..${model.nUsers - 1}`);
   const indptr = a.arrays['train.indptr'] as Int32Array, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
   const s = indptr[user]!, e = indptr[user + 1]!;
-  const h: Weighted = { items: indices.subarray(s, e), w: data.subarray(s, e), user };
-  return (item, o = {}) => { checkItem(model, item); return explainWeighted(model, a, h, item, o); };
+  return makeExplainer(model, a, { items: indices.subarray(s, e), w: data.subarray(s, e), user });
 }
 
 /** Explains `model`'s score of `item` for a history of (item, raw value) pairs (see historyExplainer). */
@@ -297,7 +322,7 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const distinct = allDistinct(h.items);
   const sjj = new Float64Array(h.items.length).fill(NaN);
   const native = nativeAddon();
-  if (native?.ialsExplainFactor && native.ialsExplainItem) {
+  if (native?.ialsExplainFactor && native.ialsExplainItems) {
     const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
     const params = systemParams;
     params[0] = lambda; params[1] = c.alpha; params[2] = c.unobservedWeight;
@@ -339,12 +364,58 @@ function ialsSjj(sys: IalsSystem, Y: Float32Array, j: number, q: number, f: numb
 /** [λ, α, α0] of the system being factorised (read by the synchronous native call). */
 const systemParams = new Float64Array(3);
 
-/** Outputs of ialsExplainItem, read before the next call (the call is synchronous): no allocation per explained item. */
-const itemScratch = { oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o2: new Float64Array(2), shares: new Float64Array(256), byTop: [] as Int32Array[] };
+/** Outputs of ialsExplainItems, read before the next call (the call is synchronous): no allocation per explained item. */
+const itemScratch = {
+  one: new Int32Array(1), oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o3: new Float64Array(3),
+  shares: new Float64Array(256), byTop: [] as Int32Array[],
+};
 
-/** itemScratch.oi's first `top` entries (ialsExplainItem lists as many as its array holds), made once per length. */
+/** itemScratch.oi's first `top` entries (ialsExplainItems lists as many as its array holds), made once per length. */
 function topItems(top: number): Int32Array {
   return (itemScratch.byTop[top] ??= itemScratch.oi.subarray(0, top));
+}
+
+/** Whether one native call gives an explanation whole: shares, the listed top and the removal effects. */
+function ialsFast(a: ModelArtifact, h: Weighted, top: number): boolean {
+  return !!nativeAddon()?.ialsExplainItems && h.ials!.distinct && !(a.config as IalsConfigPart).frequencyScaledReg && top <= 64;
+}
+
+/** Whether the history is a training user's with stored factors (whose score an explanation reports as served). */
+function hasServed(a: ModelArtifact, h: Weighted): boolean {
+  return h.user >= 0 && (a.arrays.userFactors as Float32Array).length > 0;
+}
+
+/** A training user's served score of `item`, from their stored factors (see hasServed). */
+function servedScore(a: ModelArtifact, h: Weighted, item: number): number {
+  const X = a.arrays.userFactors as Float32Array, Y = a.arrays.itemFactors as Float32Array, f = a.meta.factors as number;
+  let s = 0;
+  for (let r = 0; r < f; r++) s += X[h.user * f + r]! * Y[item * f + r]!;
+  return s;
+}
+
+/** The explanation of the fast path from its listed shares (t0.. of the outputs), written out rather than spread. */
+function ialsExplanation(a: ModelArtifact, h: Weighted, item: number, n: number, score: number, rest: number, oi: Int32Array, ov: Float64Array, orm: Float64Array, t0: number): ScoreExplanation {
+  const contributions: Contribution[] = new Array(n);
+  for (let t = 0; t < n; t++) contributions[t] = { item: oi[t0 + t]!, value: ov[t0 + t]!, removal: orm[t0 + t]! };
+  // One shape per case, the same keys in the same order as the general path's `served`.
+  if (!hasServed(a, h)) {
+    return { model: a.kind, item, score, base: 0, exact: true, method: 'ials-closed-form', contributions, rest };
+  }
+  return { model: a.kind, item, score, base: 0, exact: true, method: 'ials-closed-form', served: servedScore(a, h, item), note: SERVED_NOTE, contributions, rest };
+}
+
+/** Explains `items` in one native call ahead of the explainer's calls for them (see Explainer.prepare). */
+function ialsPrepare(a: ModelArtifact, h: Weighted, items: ArrayLike<number>, top: number): void {
+  h.ials ??= ialsSystem(a, h);
+  const m = items.length;
+  if (!m || !ialsFast(a, h, top)) return;
+  const sys = h.ials, f = a.meta.factors as number, n = h.items.length;
+  const want = Int32Array.from(items);
+  const oi = new Int32Array(m * top), ov = new Float64Array(m * top), orm = new Float64Array(m * top), o3 = new Float64Array(3 * m);
+  if (itemScratch.shares.length < m * n) itemScratch.shares = new Float64Array(m * n);
+  nativeAddon()!.ialsExplainItems!(sys.L, sys.conf, a.arrays.itemFactors as Float32Array, f, want, h.items, sys.x, (a.config as IalsConfigPart).unobservedWeight, sys.sjj, oi, ov, orm, o3, itemScratch.shares);
+  if (!h.ready || h.readyTop !== top) { h.ready = new Map(); h.readyTop = top; }
+  for (let c = 0; c < m; c++) h.ready.set(want[c]!, ialsExplanation(a, h, want[c]!, o3[3 * c]!, o3[3 * c + 1]!, o3[3 * c + 2]!, oi, ov, orm, c * top));
 }
 
 const SERVED_NOTE = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
@@ -354,33 +425,23 @@ const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in sy
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number;
-  const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
+  const Y = a.arrays.itemFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
   const native = nativeAddon();
-  // A training user's served score (from their stored factors); none for a folded-in history.
-  const hasServed = h.user >= 0 && X.length > 0;
-  let servedScore = 0;
-  if (hasServed) for (let r = 0; r < f; r++) servedScore += X[h.user * f + r]! * Y[item * f + r]!;
   const served = (p: Omit<ScoreExplanation, 'contributions' | 'rest'>) => {
-    if (hasServed) { p.served = servedScore; p.note = SERVED_NOTE; }
+    if (hasServed(a, h)) { p.served = servedScore(a, h, item); p.note = SERVED_NOTE; }
     return p;
   };
   const n = h.items.length;
-  const fast = sys.distinct && !c.frequencyScaledReg && top <= 64;
   let shares: Float64Array;
-  if (native?.ialsExplainItem) {
+  if (native?.ialsExplainItems) {
+    const fast = ialsFast(a, h, top);
     if (itemScratch.shares.length < n) itemScratch.shares = new Float64Array(n);
-    const { ov, orm, o2 } = itemScratch;
+    const { one, ov, orm, o3 } = itemScratch;
+    one[0] = item;
     // The serving path: shares, the listed top, the rest and the removal effects below in one native call.
-    const listed = native.ialsExplainItem(sys.L, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, sys.sjj, topItems(fast ? top : 0), ov, orm, o2, itemScratch.shares);
-    if (fast) {
-      const oi = itemScratch.oi, contributions: Contribution[] = [];
-      for (let t = 0; t < listed; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
-      // Written out rather than spread (one shape per case, the same keys in the same order as `served` gives).
-      return !hasServed
-        ? { model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form', contributions, rest: o2[1]! }
-        : { model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form', served: servedScore, note: SERVED_NOTE, contributions, rest: o2[1]! };
-    }
+    native.ialsExplainItems(sys.L, sys.conf, Y, f, one, h.items, sys.x, c.unobservedWeight, sys.sjj, topItems(fast ? top : 0), ov, orm, o3, itemScratch.shares);
+    if (fast) return ialsExplanation(a, h, item, o3[0]!, o3[1]!, o3[2]!, itemScratch.oi, ov, orm, 0);
     shares = itemScratch.shares.slice(0, n);
   } else {
     // w = A⁻¹y_i, then s_ij = y_jᵀw and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.

@@ -205,32 +205,46 @@ test('native iALS explain kernels: factor, every share, the listed top and remov
     const xRef = p.solve(p.A, p.b);
     for (let r = 0; r < f; r++) near(x[r]!, xRef[r]!, 1e-10, `${what} x[${r}]`);
     assert.deepEqual(Array.from(conf), p.conf);
-    const sjj = new Float64Array(h).fill(NaN), shares = new Float64Array(h + 5);
-    const oi = new Int32Array(3), ov = new Float64Array(3), orm = new Float64Array(3), o2 = new Float64Array(2);
-    for (const i of [0, 7, 55, p.nI - 1]) {
+    const sjj = new Float64Array(h).fill(NaN), shares = new Float64Array(4 * h + 5);
+    const explained = [0, 7, 55, p.nI - 1];
+    const oi = new Int32Array(12), ov = new Float64Array(12), orm = new Float64Array(12), o3 = new Float64Array(12);
+    // Every share alone (top 0 lists none) ...
+    native!.ialsExplainItems!(L, conf, p.Y, f, Int32Array.from(explained), p.items, x, p.alpha0, sjj, new Int32Array(0), ov, orm, o3, shares);
+    explained.forEach((i, c) => {
+      const z = p.solve(p.A, p.yOf(i));
+      const ref = Array.from(p.items, (j, q) => p.conf[q]! * p.dot64(p.yOf(j), z));
+      ref.forEach((v, q) => near(shares[c * h + q]!, v, 1e-10, `${what} item ${i} share ${q}`));
+      assert.equal(o3[3 * c], 0);
+      near(o3[3 * c + 1]!, ref.reduce((s, v) => s + v, 0), 1e-10, `${what} item ${i} score`);
+      near(o3[3 * c + 1]!, p.dot64(p.yOf(i), xRef), 1e-10, `${what} item ${i} score = y_iᵀx`);
+    });
+    assert.ok(sjj.every(Number.isNaN), 'nothing listed, no s_jj solved');
+    if (repeat) continue;
+    // ... then the top 3 of each (best first), the rest, and each removal effect as the fold-in re-solved without
+    // the item; the four together give what each gives alone, to the bit.
+    native!.ialsExplainItems!(L, conf, p.Y, f, Int32Array.from(explained), p.items, x, p.alpha0, sjj, oi, ov, orm, o3, shares);
+    explained.forEach((i, c) => {
+      const alone = { oi: new Int32Array(3), ov: new Float64Array(3), orm: new Float64Array(3), o3: new Float64Array(3) };
+      native!.ialsExplainItems!(L, conf, p.Y, f, Int32Array.of(i), p.items, x, p.alpha0, new Float64Array(h).fill(NaN), alone.oi, alone.ov, alone.orm, alone.o3, new Float64Array(h));
+      assert.deepEqual([...oi.subarray(3 * c, 3 * c + 3), ...ov.subarray(3 * c, 3 * c + 3), ...orm.subarray(3 * c, 3 * c + 3), ...o3.subarray(3 * c, 3 * c + 3)],
+        [...alone.oi, ...alone.ov, ...alone.orm, ...alone.o3], `${what} item ${i}: together = alone`);
       const z = p.solve(p.A, p.yOf(i));
       const ref = Array.from(p.items, (j, q) => p.conf[q]! * p.dot64(p.yOf(j), z));
       const score = ref.reduce((s, v) => s + v, 0);
-      assert.equal(native!.ialsExplainItem!(L, conf, p.Y, f, i, p.items, x, p.alpha0, sjj, oi.subarray(0, 0), ov, orm, o2, shares), 0);
-      ref.forEach((v, q) => near(shares[q]!, v, 1e-10, `${what} item ${i} share ${q}`));
-      near(o2[0]!, score, 1e-10, `${what} item ${i} score`);
-      near(o2[0]!, p.dot64(p.yOf(i), xRef), 1e-10, `${what} item ${i} score = y_iᵀx`);
-      if (repeat) continue;
-      // The top 3 (best first), the rest, and each removal effect as the fold-in re-solved without the item.
-      const n = native!.ialsExplainItem!(L, conf, p.Y, f, i, p.items, x, p.alpha0, sjj, oi, ov, orm, o2, shares);
       const order = ref.map((v, q) => q).sort((a, b) => ref[b]! - ref[a]! || p.items[a]! - p.items[b]!);
-      assert.equal(n, Math.min(3, h));
+      const n = Math.min(3, h);
+      assert.equal(o3[3 * c], n);
       for (let t = 0; t < n; t++) {
         const q = order[t]!, j = p.items[q]!;
-        assert.equal(oi[t], j, `${what} item ${i} rank ${t}`);
-        near(ov[t]!, ref[q]!, 1e-10, `${what} item ${i} listed share ${t}`);
+        assert.equal(oi[3 * c + t], j, `${what} item ${i} rank ${t}`);
+        near(ov[3 * c + t]!, ref[q]!, 1e-10, `${what} item ${i} listed share ${t}`);
         const A2 = Float64Array.from(p.A), b2 = Float64Array.from(p.b);
         p.addItem(A2, b2, j, p.conf[q]!, -1);
-        near(orm[t]!, p.dot64(p.yOf(i), p.solve(A2, b2)) - score, 1e-8, `${what} item ${i} removal of ${j}`);
+        near(orm[3 * c + t]!, p.dot64(p.yOf(i), p.solve(A2, b2)) - score, 1e-8, `${what} item ${i} removal of ${j}`);
         near(sjj[q]!, p.dot64(p.yOf(j), p.solve(p.A, p.yOf(j))), 1e-10, `${what} s_jj of ${j}`);
       }
-      near(o2[1]!, order.slice(n).reduce((s, q) => s + ref[q]!, 0), 1e-10, `${what} item ${i} rest`);
-    }
+      near(o3[3 * c + 2]!, order.slice(n).reduce((s, q) => s + ref[q]!, 0), 1e-10, `${what} item ${i} rest`);
+    });
   }
 });
 
@@ -242,12 +256,14 @@ test('native iALS explain kernels: a system that is not positive definite is fal
   assert.throws(() => native!.ialsExplainFactor!(p.Y, f, p.G, Float64Array.of(p.lambda, p.alpha, p.alpha0), Int32Array.of(0, p.nI), Float32Array.of(1, 1), L, x, conf), /outside Y/);
   assert.throws(() => native!.ialsExplainFactor!(p.Y, f, p.G, Float64Array.of(p.lambda, p.alpha, p.alpha0), p.items, p.w, L.subarray(1), x, conf), /sizes/);
   assert.ok(native!.ialsExplainFactor!(p.Y, f, p.G, Float64Array.of(p.lambda, p.alpha, p.alpha0), p.items, p.w, L, x, conf));
-  const args = (item: number, hist: Int32Array, sjj: Float64Array, top: number) =>
-    [L, conf, p.Y, f, item, hist, x, p.alpha0, sjj, new Int32Array(top), new Float64Array(top), new Float64Array(top), new Float64Array(2), new Float64Array(7)] as const;
-  assert.throws(() => native!.ialsExplainItem!(...args(p.nI, p.items, new Float64Array(7), 3)), /outside Y/);
-  assert.throws(() => native!.ialsExplainItem!(...args(0, p.items, new Float64Array(6), 3)), /sizes/);
-  assert.throws(() => native!.ialsExplainItem!(...args(0, p.items, new Float64Array(7), 65)), /sizes/);
+  const args = (items: Int32Array, hist: Int32Array, sjj: Float64Array, top: number) =>
+    [L, conf, p.Y, f, items, hist, x, p.alpha0, sjj, new Int32Array(top * items.length), new Float64Array(top * items.length), new Float64Array(top * items.length), new Float64Array(3 * items.length), new Float64Array(7 * items.length)] as const;
+  assert.throws(() => native!.ialsExplainItems!(...args(Int32Array.of(0, p.nI), p.items, new Float64Array(7), 3)), /outside Y/);
+  assert.throws(() => native!.ialsExplainItems!(...args(Int32Array.of(0), p.items, new Float64Array(6), 3)), /sizes/);
+  assert.throws(() => native!.ialsExplainItems!(...args(Int32Array.of(0), p.items, new Float64Array(7), 65)), /sizes/);
+  // Two items need 2 × 7 shares.
+  assert.throws(() => native!.ialsExplainItems!(L, conf, p.Y, f, Int32Array.of(0, 1), p.items, x, p.alpha0, new Float64Array(7), new Int32Array(6), new Float64Array(6), new Float64Array(6), new Float64Array(6), new Float64Array(13)), /sizes/);
   const bad = p.items.slice();
   bad[3] = -1;
-  assert.throws(() => native!.ialsExplainItem!(...args(0, bad, new Float64Array(7), 3)), /outside Y/);
+  assert.throws(() => native!.ialsExplainItems!(...args(Int32Array.of(0), bad, new Float64Array(7), 3)), /outside Y/);
 });

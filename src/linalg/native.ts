@@ -61,12 +61,13 @@ export interface NativeAddon {
    */
   topFactorsPruned?(Y: Float32Array, f: number, x: Float32Array, order: Int32Array, norms: Float64Array, abnormal: number, toCatalog: Int32Array, rowsAt: Uint8Array, allowed: Uint8Array, k: number, budget: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
   /**
-   * One item's explanation in such a system: every history entry's share c_q y_qᵀA⁻¹y_item into `shares` (which may
-   * be longer than the history), then the top shares (as many as outItems holds, ≤ 64; ties to the lower item), their
-   * removal effects (a history without repeats, constant λ; sjj caches y_qᵀA⁻¹y_q, NaN = not solved yet) and
-   * out2 = [score, rest]. Returns the number listed. Absent from older builds.
+   * The explanations of `items` in such a system, together: row c of `shares` (m × h; it may be longer) gets every
+   * history entry's share c_q y_qᵀA⁻¹y_item in item c's score; then item c's top shares (top = outItems.length / m,
+   * ≤ 64; ties to the lower item) go to outItems/outValues/outRemovals[c·top ...] with their removal effects (a
+   * history without repeats, constant λ; sjj caches y_qᵀA⁻¹y_q, NaN = not solved yet), and out3[3c ...] = [listed,
+   * score, rest]. Each item's answer is the same alone or with others. Absent from older builds.
    */
-  ialsExplainItem?(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array, shares: Float64Array): number;
+  ialsExplainItems?(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, items: Int32Array, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out3: Float64Array, shares: Float64Array): void;
   /** Which instruction set the factor-model kernels were picked for: 'avx512' (iALS rows; the rest AVX2), 'avx2' or 'generic'. */
   alsIsa: string;
 }
