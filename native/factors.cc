@@ -114,17 +114,16 @@ struct Kernels {
   void (*score_rows)(const float*, int, const float*, int64_t, int64_t, float*);
   void (*bpr_samples)(const BprProblem&, int64_t, uint64_t, double*);
   bool (*cg_group)(const AlsRows&, const int64_t*, int, int32_t*, uint8_t*, float*);
-  bool (*ials_explain_system)(const float*, int, const double*, double, double, double, const int32_t*, const float*,
-                              int64_t, double*, double*, double*, double*, double*);
-  void (*ials_explain_shares)(const double*, const double*, const double*, int64_t, const float*, int, double*, double*);
-  int (*ials_explain_top)(const double*, const double*, const double*, int64_t, const int32_t*, const float*, int, int32_t,
-                          const double*, double, int, int32_t*, double*, double*, double*, double*);
+  bool (*ials_explain_factor)(const float*, int, const double*, double, double, double, const int32_t*, const float*,
+                              int64_t, double*, double*, double*, double*);
+  void (*ials_explain_items)(const double*, const double*, int64_t, const int32_t*, const float*, int, const int32_t*, int64_t,
+                             const double*, double, int, double*, int32_t*, double*, double*, double*, double*, double*, int64_t*);
 };
 const Kernels kKernels = strcmp(kIsa, "avx512") == 0
-    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares, avx2::ials_explain_top}
+    ? Kernels{avx512::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx512::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_items}
     : strcmp(kIsa, "avx2") == 0
-    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_system, avx2::ials_explain_shares, avx2::ials_explain_top}
-    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_system, generic::ials_explain_shares, generic::ials_explain_top};
+    ? Kernels{avx2::cg_row_any, avx2::cholesky_row, avx2::gram_rows, avx2::score_rows, avx2::bpr_samples, avx2::cg_group_any, avx2::ials_explain_factor, avx2::ials_explain_items}
+    : Kernels{generic::cg_row_any, generic::cholesky_row, generic::gram_rows, generic::score_rows, generic::bpr_samples, generic::cg_group_any, generic::ials_explain_factor, generic::ials_explain_items};
 
 // Entries above which a row is solved in a group: 8192 y rows are 2 MiB at f = 64, an L2 cache.
 constexpr int64_t kLongRow = 8192;
@@ -792,106 +791,85 @@ napi_value TopFactorsInt8(napi_env env, napi_callback_info info) {
   return ScanResult(env, count, len, rescored);
 }
 
-// ialsExplainSystem(Y, f, G: Float64Array f×f, params: Float64Array [λ, α, α0], items: Int32Array, w: Float32Array,
-// L: Float64Array f×f, x: Float64Array f, conf: Float64Array h, V: Float64Array h×f) -> false when A is not positive
-// definite (see ials_explain_system).
-napi_value IalsExplainSystem(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value args[10];
+// ialsExplainFactor(Y, f, G: Float64Array f×f, params: Float64Array [λ, α, α0], items: Int32Array, w: Float32Array,
+// L: Float64Array f×f, x: Float64Array f, conf: Float64Array h) -> false when A is not positive definite (see
+// ials_explain_factor).
+napi_value IalsExplainFactor(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  const char* usage = "ialsExplainSystem(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array, V: Float64Array)";
+  const char* usage = "ialsExplainFactor(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array)";
   float *Y, *w;
-  double *G, *params, *L, *x, *conf, *V;
+  double *G, *params, *L, *x, *conf;
   int32_t* items;
-  size_t nY, nG, nP, nI, nW, nL, nx, nC, nV;
+  size_t nY, nG, nP, nI, nW, nL, nx, nC;
   int32_t f = 0;
-  if (argc < 10 || !typed(env, args[0], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[1], &f) != napi_ok ||
+  if (argc < 9 || !typed(env, args[0], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[1], &f) != napi_ok ||
       !typed(env, args[2], napi_float64_array, &G, &nG) || !typed(env, args[3], napi_float64_array, &params, &nP) ||
       !typed(env, args[4], napi_int32_array, &items, &nI) || !typed(env, args[5], napi_float32_array, &w, &nW) ||
       !typed(env, args[6], napi_float64_array, &L, &nL) || !typed(env, args[7], napi_float64_array, &x, &nx) ||
-      !typed(env, args[8], napi_float64_array, &conf, &nC) || !typed(env, args[9], napi_float64_array, &V, &nV)) {
+      !typed(env, args[8], napi_float64_array, &conf, &nC)) {
     return Throw(env, usage);
   }
   const size_t ff = (size_t)f * (size_t)f;
-  if (f <= 0 || nY % f != 0 || nG < ff || nP < 3 || nW < nI || nL < ff || nx < (size_t)f || nC < nI || nV < nI * (size_t)f) {
-    return Throw(env, "ialsExplainSystem: array sizes do not match f and the history");
+  if (f <= 0 || nY % f != 0 || nG < ff || nP < 3 || nW < nI || nL < ff || nx < (size_t)f || nC < nI) {
+    return Throw(env, "ialsExplainFactor: array sizes do not match f and the history");
   }
   const int64_t rows = (int64_t)(nY / f);
-  for (size_t q = 0; q < nI; q++) if (items[q] < 0 || items[q] >= rows) return Throw(env, "ialsExplainSystem: a history item is outside Y");
+  for (size_t q = 0; q < nI; q++) if (items[q] < 0 || items[q] >= rows) return Throw(env, "ialsExplainFactor: a history item is outside Y");
   thread_local std::vector<double> scratch;
-  scratch.resize(ff + (size_t)f * nI);
-  const bool ok = kKernels.ials_explain_system(Y, f, G, params[0], params[1], params[2], items, w, (int64_t)nI, L, x, conf, V, scratch.data());
+  scratch.resize(ff + 4 * (size_t)f);
+  const bool ok = kKernels.ials_explain_factor(Y, f, G, params[0], params[1], params[2], items, w, (int64_t)nI, L, x, conf, scratch.data());
   napi_value r;
   napi_get_boolean(env, ok, &r);
   return r;
 }
 
-// ialsExplainShares(L, V, conf, Y, f, item, out: Float64Array h): the shares of `item` (see ials_explain_shares).
-napi_value IalsExplainShares(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
+// ialsExplainItems(L, conf, Y, f, items: Int32Array m, hist: Int32Array h, x: Float64Array f, alpha0,
+// sjj: Float64Array h, outItems: Int32Array m·top, outValues: Float64Array m·top, outRemovals: Float64Array m·top,
+// out3: Float64Array 3m, shares: Float64Array m·h) (see ials_explain_items; top is outItems.length / m; shares and sjj
+// may be longer).
+napi_value IalsExplainItems(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value args[14];
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  const char* usage = "ialsExplainShares(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, out: Float64Array)";
-  double *L, *V, *conf, *out;
+  const char* usage = "ialsExplainItems(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, items: Int32Array, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out3: Float64Array, shares: Float64Array)";
+  double *L, *conf, *x, *sjj, *outValues, *outRemovals, *out3, *shares;
   float* Y;
-  size_t nL, nV, nC, nY, nO;
-  int32_t f = 0, item = 0;
-  if (argc < 7 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &V, &nV) ||
-      !typed(env, args[2], napi_float64_array, &conf, &nC) || !typed(env, args[3], napi_float32_array, &Y, &nY) ||
-      napi_get_value_int32(env, args[4], &f) != napi_ok || napi_get_value_int32(env, args[5], &item) != napi_ok ||
-      !typed(env, args[6], napi_float64_array, &out, &nO)) {
-    return Throw(env, usage);
-  }
-  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nO < nC || nV < nC * (size_t)f || item < 0 || (size_t)item >= nY / f) {
-    return Throw(env, "ialsExplainShares: array sizes do not match f and the history, or the item is outside Y");
-  }
-  thread_local std::vector<double> u;
-  u.resize(f);
-  kKernels.ials_explain_shares(L, V, conf, (int64_t)nC, Y + (int64_t)item * f, f, u.data(), out);
-  return nullptr;
-}
-
-// ialsExplainTop(L, V, conf, Y, f, item, hist: Int32Array, x: Float64Array, alpha0, outItems: Int32Array,
-// outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array) -> listed (see ials_explain_top; top is
-// outItems.length).
-napi_value IalsExplainTop(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value args[13];
-  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  const char* usage = "ialsExplainTop(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array)";
-  double *L, *V, *conf, *x, *outValues, *outRemovals, *out2;
-  float* Y;
-  int32_t *hist, *outItems;
-  size_t nL, nV, nC, nY, nH, nx, nOI, nOV, nOR, nO2;
-  int32_t f = 0, item = 0;
+  int32_t *items, *hist, *outItems;
+  size_t nL, nC, nY, nM, nH, nx, nS, nOI, nOV, nOR, nO3, nSh;
+  int32_t f = 0;
   double alpha0 = 0;
-  if (argc < 13 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &V, &nV) ||
-      !typed(env, args[2], napi_float64_array, &conf, &nC) || !typed(env, args[3], napi_float32_array, &Y, &nY) ||
-      napi_get_value_int32(env, args[4], &f) != napi_ok || napi_get_value_int32(env, args[5], &item) != napi_ok ||
-      !typed(env, args[6], napi_int32_array, &hist, &nH) || !typed(env, args[7], napi_float64_array, &x, &nx) ||
-      napi_get_value_double(env, args[8], &alpha0) != napi_ok || !typed(env, args[9], napi_int32_array, &outItems, &nOI) ||
+  if (argc < 14 || !typed(env, args[0], napi_float64_array, &L, &nL) || !typed(env, args[1], napi_float64_array, &conf, &nC) ||
+      !typed(env, args[2], napi_float32_array, &Y, &nY) || napi_get_value_int32(env, args[3], &f) != napi_ok ||
+      !typed(env, args[4], napi_int32_array, &items, &nM) || !typed(env, args[5], napi_int32_array, &hist, &nH) ||
+      !typed(env, args[6], napi_float64_array, &x, &nx) || napi_get_value_double(env, args[7], &alpha0) != napi_ok ||
+      !typed(env, args[8], napi_float64_array, &sjj, &nS) || !typed(env, args[9], napi_int32_array, &outItems, &nOI) ||
       !typed(env, args[10], napi_float64_array, &outValues, &nOV) || !typed(env, args[11], napi_float64_array, &outRemovals, &nOR) ||
-      !typed(env, args[12], napi_float64_array, &out2, &nO2)) {
+      !typed(env, args[12], napi_float64_array, &out3, &nO3) || !typed(env, args[13], napi_float64_array, &shares, &nSh)) {
     return Throw(env, usage);
   }
   const size_t rows = f > 0 ? nY / f : 0;
-  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nx < (size_t)f || nC != nH || nV < nH * (size_t)f || item < 0 || (size_t)item >= rows ||
-      nOV < nOI || nOR < nOI || nO2 < 2 || nOI > 64) {
-    return Throw(env, "ialsExplainTop: array sizes do not match f and the history, or the item is outside Y");
+  const size_t top = nM > 0 ? nOI / nM : 0;
+  if (f <= 0 || nY % f != 0 || nL < (size_t)f * f || nx < (size_t)f || nC != nH || nS < nH || (nM > 0 && nOI % nM != 0) || top > 64 ||
+      nOV < nOI || nOR < nOI || nO3 < 3 * nM || nSh < nM * nH) {
+    return Throw(env, "ialsExplainItems: array sizes do not match f, the items and the history");
   }
-  for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainTop: a history item is outside Y");
+  for (size_t c = 0; c < nM; c++) if (items[c] < 0 || (size_t)items[c] >= rows) return Throw(env, "ialsExplainItems: an explained item is outside Y");
+  for (size_t q = 0; q < nH; q++) if (hist[q] < 0 || (size_t)hist[q] >= rows) return Throw(env, "ialsExplainItems: a history item is outside Y");
   thread_local std::vector<double> scratch;
-  scratch.resize((size_t)f + nH);
-  const int n = kKernels.ials_explain_top(L, V, conf, (int64_t)nH, hist, Y, f, item, x, alpha0, (int)nOI, outItems, outValues, outRemovals, out2, scratch.data());
-  napi_value r;
-  napi_create_int32(env, n, &r);
-  return r;
+  thread_local std::vector<int64_t> pick;
+  const size_t f4 = ((size_t)f + 3) / 4 * 4;
+  scratch.resize((2 * (size_t)f + 2 * nM + 2 * std::min(nH, nM * top) + 2) * f4);
+  pick.resize(nM * top + 1);
+  kKernels.ials_explain_items(L, conf, (int64_t)nH, hist, Y, f, items, (int64_t)nM, x, alpha0, (int)top, sjj, outItems, outValues, outRemovals, out3, shares, scratch.data(), pick.data());
+  return nullptr;
 }
 
 }  // namespace
 
 void RegisterFactorKernels(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainSystem", IalsExplainSystem}, {"ialsExplainShares", IalsExplainShares}, {"ialsExplainTop", IalsExplainTop}};
+  const std::pair<const char*, napi_callback> fns[] = {{"alsHalfStep", AlsHalfStep}, {"bprEpoch", BprEpoch}, {"scoreFactors", ScoreFactors}, {"topFactors", TopFactors}, {"topFactorsInt8", TopFactorsInt8}, {"topFactorsPruned", TopFactorsPruned}, {"ialsExplainFactor", IalsExplainFactor}, {"ialsExplainItems", IalsExplainItems}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

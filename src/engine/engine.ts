@@ -267,6 +267,11 @@ export class Engine implements EngineParts {
       ({ key: rankKey, moved } = await this.reranker.run(ctx, key, caps.size ? 4 * slots : slots, new Set(pins.map((p) => p.item)), plan));
     }
     const ranked = rankWithRules(rankKey, { k, pins, caps: [...caps].map(([field, max]) => ({ field, max })) }, this.catalog);
+    tiers.forEach((t, ti) => t.scorers.forEach((s, j) => {
+      if (!s.prepareReasons) return;
+      const mine = ranked.items.filter((c) => (tierOf ? tierOf[c] === ti : ti === 0) && !Number.isNaN(t.outs[j]![c]!));
+      if (mine.length) s.prepareReasons(ctx, mine);
+    }));
     const items: ResultItem[] = [];
     for (let q = 0; q < ranked.items.length; q++) {
       const c = ranked.items[q]!;
@@ -315,6 +320,7 @@ export class Engine implements EngineParts {
     const scorer = makeScorer(config);
     const top = scorer.top ? await scorer.top(ctx, allowed, k) : undefined;
     if (!top || top.count < k) return undefined;
+    scorer.prepareReasons?.(ctx, top.items);
     const items: ResultItem[] = [];
     for (let q = 0; q < top.items.length; q++) {
       const c = top.items[q]!, score = top.scores[q]!;

@@ -9,7 +9,7 @@ import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
 import type { TopCandidates } from '../models/types.ts';
 import { TRENDING_BASELINE_WINDOWS, type EngineParts, type HistoryEvent, type RequestContext } from './context.ts';
-import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer } from '../explain/index.ts';
+import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
 const BASELINE_WINDOWS = TRENDING_BASELINE_WINDOWS;
@@ -34,6 +34,11 @@ export interface Scorer {
   /** Writes catalogue-space scores into `out` (pre-filled with NaN). */
   score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome>;
   reason(ctx: RequestContext, item: number, score: number): Reason | undefined;
+  /**
+   * Called with the catalogue items about to get this stage's reasons (best first) before `reason` for each: a stage
+   * may work them out together (the model explains every listed item in one pass). Reasons are the same without it.
+   */
+  prepareReasons?(ctx: RequestContext, items: ArrayLike<number>): void;
   /**
    * The k best allowed items straight from the stage, when it can rank without a catalogue-sized score array:
    * the list `score` then the engine's ranking would give (same scores, order and ties), and the candidate count.
@@ -120,15 +125,27 @@ class ModelScorer implements Scorer {
     this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
   }
 
+  prepareReasons(ctx: RequestContext, items: ArrayLike<number>): void {
+    const c2m = ctx.parts.catalogToModel;
+    this.explainer ??= modelExplainer(ctx, this.history);
+    if (!c2m || !this.explainer?.prepare) return;
+    const modelItems: number[] = [];
+    for (let q = 0; q < items.length; q++) if (c2m[items[q]!]! >= 0) modelItems.push(c2m[items[q]!]!);
+    try {
+      this.explainer.prepare(modelItems);
+    } catch (e) {
+      if (!(e instanceof ExplainError)) throw e; // each reason then says what it can, as without this
+    }
+  }
+
   reason(ctx: RequestContext, item: number, score: number): Reason {
     const kind = ctx.parts.trained!.model.kind;
     const scoreText = `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`;
-    const evidence: Record<string, unknown> = { model: kind, score, ...(this.foldedIn ? { foldedInEvents: this.foldedIn } : {}) };
+    const evidence: Record<string, unknown> = this.foldedIn ? { model: kind, score, foldedInEvents: this.foldedIn } : { model: kind, score };
     // One explainer per request: the per-history work (e.g. iALS's factorised solve) serves every result item.
     this.explainer ??= modelExplainer(ctx, this.history);
-    const because = modelEvidence(ctx, item, this.explainer, this.verb);
-    if (!because) return { kind: 'model', text: scoreText, evidence };
-    return { kind: 'model', text: because.clauses.length ? `${because.clauses[0]}; ${scoreText}` : scoreText, evidence: { ...evidence, ...because.evidence } };
+    const clause = modelEvidence(ctx, item, this.explainer, this.verb, evidence);
+    return { kind: 'model', text: clause ? `${clause}; ${scoreText}` : scoreText, evidence };
   }
 }
 
@@ -144,29 +161,34 @@ function modelExplainer(ctx: RequestContext, history: { items: Int32Array; value
 }
 
 /**
- * The evidence behind a model score: each history item's share of it and the sentence citing the largest ones.
- * Undefined when the model cannot say (an explanation error must never fail a request).
+ * The evidence behind a model score: each history item's share of it, added to `evidence`, and the first clause
+ * citing the largest ones (undefined when there is none). Adds nothing when the model cannot say (an explanation
+ * error must never fail a request).
  */
-function modelEvidence(ctx: RequestContext, item: number, explainer: Explainer | null, verb: string): { clauses: string[]; evidence: Record<string, unknown> } | undefined {
+function modelEvidence(ctx: RequestContext, item: number, explainer: Explainer | null, verb: string, evidence: Record<string, unknown>): string | undefined {
   const t = ctx.parts.trained!;
   const mi = ctx.parts.catalogToModel?.[item] ?? -1;
   if (mi < 0 || !explainer) return undefined;
+  let x: ScoreExplanation, clauses: string[];
   try {
-    const x = explainer(mi);
+    x = explainer(mi);
     const m2c = ctx.parts.modelToCatalog!;
-    const name = (j: number) => (m2c[j]! >= 0 ? quote(ctx.parts, m2c[j]!) : `"${t.items.id(j)}"`);
-    return {
-      clauses: phrase(x, { name, verb }),
-      evidence: {
-        exact: x.exact, method: x.method, rest: x.rest,
-        contributions: x.contributions.map((c) => ({ item: t.items.id(c.item), share: c.value, ...(c.removal !== undefined ? { removal: c.removal } : {}) })),
-        ...(x.served !== undefined && x.served !== x.score ? { explainedScore: x.score } : {}),
-      },
-    };
+    clauses = phrase(x, { name: (j) => (m2c[j]! >= 0 ? quote(ctx.parts, m2c[j]!) : `"${t.items.id(j)}"`), verb });
   } catch (e) {
     if (e instanceof ExplainError) return undefined; // e.g. a model kind with no explanation yet
     throw e;
   }
+  evidence.exact = x.exact;
+  evidence.method = x.method;
+  evidence.rest = x.rest;
+  const contributions: { item: string; share: number; removal?: number }[] = new Array(x.contributions.length);
+  for (let q = 0; q < x.contributions.length; q++) {
+    const c = x.contributions[q]!;
+    contributions[q] = c.removal !== undefined ? { item: t.items.id(c.item), share: c.value, removal: c.removal } : { item: t.items.id(c.item), share: c.value };
+  }
+  evidence.contributions = contributions;
+  if (x.served !== undefined && x.served !== x.score) evidence.explainedScore = x.score;
+  return clauses[0];
 }
 
 class SimilarScorer implements Scorer {

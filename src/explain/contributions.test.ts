@@ -9,7 +9,7 @@ import { Rng } from '../data/random.ts';
 import { choleskySolve } from '../linalg/vec.ts';
 import { blockMatrix } from '../models/model.contract.ts';
 import { textFitData } from '../models/text-fixture.ts';
-import { explainHistory, explainUser, ExplainError } from './contributions.ts';
+import { explainHistory, explainUser, ExplainError, historyExplainer, userExplainer } from './contributions.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
@@ -99,6 +99,44 @@ test('iALS with 64 factors and a 40-item history: each share is c_j y_iᵀA⁻¹
   }
 });
 
+test('iALS with 64 factors, a repeated history item and frequency-scaled λ: merged shares and removals by explicit solves', () => {
+  const f = 64, nI = 150, rng = new Rng(8);
+  const Y = Float32Array.from({ length: nI * f }, () => (rng.next() - 0.5) * 0.4);
+  const items = Int32Array.from({ length: 30 }, (_, q) => (q % 7 === 3 ? 11 : q * 4 + 1)), values = Float32Array.from({ length: 30 }, (_, q) => 1 + (q % 4));
+  for (const fsr of [false, true]) {
+    const cfg = { factors: f, regularization: fsr ? 0.004 : 0.3, alpha: 2, unobservedWeight: 0.3, frequencyScaledReg: fsr, regularizationExponent: 0.8 };
+    const model = modelFromArtifact({ kind: 'ials', config: cfg, meta: { rows: 1, cols: nI, factors: f, weighting: { kind: 'none' } }, arrays: { ...train(), userFactors: new Float32Array(f), itemFactors: Y } });
+    /** y_iᵀ(A⁻¹ y_j) for each history entry, A written out in float64 for `hist` (λ from its length with FSR). */
+    const solveFor = (hist: Int32Array, vals: Float32Array, i: number) => {
+      const lambda = fsr ? cfg.regularization * Math.pow(hist.length + cfg.unobservedWeight * nI, cfg.regularizationExponent) : cfg.regularization;
+      const A = new Float64Array(f * f);
+      for (let j = 0; j < nI; j++) for (let r = 0; r < f; r++) for (let s = 0; s < f; s++) A[r * f + s] = A[r * f + s]! + cfg.unobservedWeight * Y[j * f + r]! * Y[j * f + s]!;
+      hist.forEach((j, q) => { const w = 1 + cfg.alpha * vals[q]! - cfg.unobservedWeight; for (let r = 0; r < f; r++) for (let s = 0; s < f; s++) A[r * f + s] = A[r * f + s]! + w * Y[j * f + r]! * Y[j * f + s]!; });
+      for (let r = 0; r < f; r++) A[r * f + r] = A[r * f + r]! + lambda;
+      const z = Float64Array.from({ length: f }, (_, r) => Y[i * f + r]!);
+      choleskySolve(A, z, f);
+      return Array.from(hist, (j, q) => { let s = 0; for (let r = 0; r < f; r++) s += z[r]! * Y[j * f + r]!; return (1 + cfg.alpha * vals[q]!) * s; });
+    };
+    for (const i of [0, 11, 149]) {
+      const ref = solveFor(items, values, i), score = ref.reduce((s, v) => s + v, 0);
+      const byItem = new Map<number, number>();
+      items.forEach((j, q) => byItem.set(j, (byItem.get(j) ?? 0) + ref[q]!));
+      const x = explainHistory(model, items, values, i, { top: 4 });
+      close(x.score, score, 1e-9);
+      assert.equal(x.contributions.length, 4);
+      for (const c of x.contributions) {
+        close(c.value, byItem.get(c.item)!, 1e-9);
+        // Removing an item takes every entry of it away (and, with FSR, changes λ).
+        const keep = Array.from(items, (j) => j !== c.item);
+        const without = solveFor(items.filter((_, q) => keep[q]), values.filter((_, q) => keep[q]), i).reduce((s, v) => s + v, 0);
+        close(c.removal!, without - score, 1e-8);
+      }
+      assert.ok(x.contributions.some((c) => c.item === 11) || byItem.get(11)! < x.contributions[3]!.value, 'the repeated item is merged into one share');
+      close(x.rest + x.contributions.reduce((s, c) => s + c.value, 0), score, 1e-9);
+    }
+  }
+});
+
 test('on synthetic data every model\'s explained score is the score it serves (fold-in and training users)', async () => {
   const d = generateSynthetic({ users: 120, items: 80, interactions: 2000, seed: 5 });
   const m = toMatrix(d.interactions);
@@ -136,6 +174,47 @@ test('on synthetic data every model\'s explained score is the score it serves (f
         // iALS: the stored user vector is the alternating solution, so its score is `served`, not the closed form.
         close(y.served ?? y.score, user[i]!, 1e-5);
         assert.equal(y.exact, kind !== 'bpr', what);
+      }
+    }
+  }
+});
+
+test('explanations read the model\'s artifact once per fit: a refit model is explained from its new arrays', async () => {
+  const d = generateSynthetic({ users: 60, items: 40, interactions: 700, seed: 4 });
+  const m = toMatrix(d.interactions);
+  const model = createModel('ials', { factors: 6, iterations: 4 });
+  await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+  const view = model.artifactView!();
+  assert.equal(model.artifactView!(), view, 'the same object until the next fit');
+  const before = explainUser(model, 3, 5, { top: 100 });
+  await model.fit({ matrix: m }, { seed: 2, threads: 1 });
+  assert.notEqual(model.artifactView!(), view);
+  assert.notEqual(model.artifactView!().arrays.itemFactors, view.arrays.itemFactors);
+  const after = explainUser(model, 3, 5, { top: 100 }), user = new Float32Array(m.cols);
+  model.scoreUser(3, user);
+  close(after.served!, user[5]!, 1e-5);
+  assert.notEqual(after.score, before.score);
+});
+
+test('explanations prepared together are the ones each call gives alone (iALS: one native call; other models: no-op)', async () => {
+  const d = generateSynthetic({ users: 80, items: 60, interactions: 1500, seed: 6 });
+  const m = toMatrix(d.interactions);
+  const specs: [string, object][] = [['ials', { factors: 8, iterations: 4 }], ['ials', { factors: 8, iterations: 4, frequencyScaledReg: true, regularization: 0.001 }], ['ease', { l2: 20 }]];
+  for (const [kind, config] of specs) {
+    const model = createModel(kind, config);
+    await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+    const items = [5, 0, 59, 17, 33, 2];
+    for (const u of [1, 9]) {
+      const hist = m.indices.slice(m.indptr[u], m.indptr[u + 1]), values = m.data.slice(m.indptr[u], m.indptr[u + 1]);
+      for (const [make, top] of [[() => userExplainer(model, u), undefined], [() => historyExplainer(model, hist, values), 2]] as const) {
+        const o = top === undefined ? {} : { top };
+        const alone = items.map((i) => make()(i, o));
+        const ex = make();
+        ex.prepare!(items, o);
+        assert.deepEqual(items.map((i) => ex(i, o)), alone, `${kind} ${JSON.stringify(config)} user ${u}`);
+        // Each prepared answer is handed out once; asked again (or with other options) it is computed again.
+        assert.deepEqual(ex(items[0]!, o), alone[0]);
+        assert.deepEqual(ex(items[1]!, { top: 5 }), make()(items[1]!, { top: 5 }));
       }
     }
   }

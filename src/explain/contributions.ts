@@ -82,10 +82,37 @@ interface Weighted {
   raw?: { items: Int32Array; values: Float32Array };
   /** iALS: the factorised system of this history, made on first use. */
   ials?: IalsSystem;
+  /** Explanations made ahead by `prepare` (for `readyTop` listed shares), each handed out once. */
+  ready?: Map<number, ScoreExplanation>;
+  readyTop?: number;
 }
 
 /** Explains one model's scores for one history: the per-history work (weighting, iALS's factorised solve) is done once. */
-export type Explainer = (item: number, o?: ExplainOptions) => ScoreExplanation;
+export interface Explainer {
+  (item: number, o?: ExplainOptions): ScoreExplanation;
+  /**
+   * Explains these items now, together, for the calls that follow with the same options (a server explains every
+   * item it lists): each call then returns what it would have computed alone. Nothing where that gains nothing.
+   */
+  prepare?(items: ArrayLike<number>, o?: ExplainOptions): void;
+}
+
+function makeExplainer(model: Recommender, a: ModelArtifact, h: Weighted): Explainer {
+  const explain: Explainer = (item, o = {}) => {
+    checkItem(model, item);
+    const r = h.ready?.get(item);
+    if (r && h.readyTop === (o.top ?? 3)) {
+      h.ready!.delete(item);
+      return r;
+    }
+    return explainWeighted(model, a, h, item, o);
+  };
+  explain.prepare = (items, o = {}) => {
+    for (let q = 0; q < items.length; q++) checkItem(model, items[q]!);
+    if (a.kind === 'ials') ialsPrepare(a, h, items, o.top ?? 3);
+  };
+  return explain;
+}
 
 /**
  * An explainer of `model`'s scores for a history of (item, raw value) pairs — the fold-in the engine serves for
@@ -100,8 +127,7 @@ export function historyExplainer(model: Recommender, items: Int32Array, values: 
   for (let q = 0; q < w.length; q++) if (!Number.isNaN(w[q])) keep++;
   const ki = new Int32Array(keep), kw = new Float32Array(keep);
   for (let q = 0, p = 0; q < w.length; q++) if (!Number.isNaN(w[q])) { ki[p] = items[q]!; kw[p++] = w[q]!; }
-  const h: Weighted = { items: ki, w: kw, user: -1, raw: { items, values } };
-  return (item, o = {}) => { checkItem(model, item); return explainWeighted(model, a, h, item, o); };
+  return makeExplainer(model, a, { items: ki, w: kw, user: -1, raw: { items, values } });
 }
 
 /** An explainer of `model`'s scores for a training user, from the user's (weighted) training row. */
@@ -110,8 +136,7 @@ export function userExplainer(model: Recommender, user: number): Explainer {
   if (!(Number.isInteger(user) && user >= 0 && user < model.nUsers)) throw new ExplainError(`explain: user index ${user} outside 0..${model.nUsers - 1}`);
   const indptr = a.arrays['train.indptr'] as Int32Array, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
   const s = indptr[user]!, e = indptr[user + 1]!;
-  const h: Weighted = { items: indices.slice(s, e), w: data.slice(s, e), user };
-  return (item, o = {}) => { checkItem(model, item); return explainWeighted(model, a, h, item, o); };
+  return makeExplainer(model, a, { items: indices.subarray(s, e), w: data.subarray(s, e), user });
 }
 
 /** Explains `model`'s score of `item` for a history of (item, raw value) pairs (see historyExplainer). */
@@ -129,8 +154,8 @@ function checkItem(model: Recommender, item: number): void {
 }
 
 function artifactOf(model: Recommender): ModelArtifact {
-  // toArtifact hands out the model's own arrays (no copies), so this is cheap; it throws when unfitted.
-  return model.toArtifact();
+  // The model's own arrays (no copies); made once per fit where the model keeps it. Throws when unfitted.
+  return model.artifactView?.() ?? model.toArtifact();
 }
 
 function weightingOf(a: ModelArtifact): FittedWeighting {
@@ -255,15 +280,17 @@ interface IalsConfigPart { alpha: number; regularization: number; unobservedWeig
 
 /**
  * A history's fold-in system A = α0YᵀY + Σ(c_j − α0)y_jy_jᵀ + λ_uI as its Cholesky factor L (A = LLᵀ), with
- * x_u = A⁻¹b. With v_j = L⁻¹y_j for each history item, s_ij = y_iᵀA⁻¹y_j = (L⁻¹y_i)ᵀv_j: one triangular solve per
- * explained item instead of a full solve, and s_jj = |v_j|² for free.
+ * x_u = A⁻¹b. An explained item i costs one solve w = A⁻¹y_i (by L, then Lᵀ), and then s_ij = y_jᵀw for every history
+ * item j is a dot product: nothing per history item is solved unless its removal effect is asked for
+ * (s_jj = |L⁻¹y_j|², solved once per system and kept).
  */
 interface IalsSystem {
+  /** L in the lower triangle, row-major (the native factor keeps Lᵀ above the diagonal; nothing here reads it). */
   L: Float64Array;
   x: Float64Array;
   conf: Float64Array;
-  /** v_q = L⁻¹ y_j for history position q (row-major, history length × f). */
-  V: Float64Array;
+  /** s_jj = y_jᵀA⁻¹y_j per history position, NaN until first needed. */
+  sjj: Float64Array;
   /** Whether every history item occurs once (the one-entry removal formula needs it). */
   distinct: boolean;
 }
@@ -278,6 +305,13 @@ function forwardSolve(L: Float64Array, b: Float64Array, f: number): void {
   }
 }
 
+/** Whether every item occurs once, without a Set per request (histories are short). */
+function allDistinct(items: Int32Array): boolean {
+  if (items.length > 64) return new Set(items).size === items.length;
+  for (let q = 1; q < items.length; q++) for (let p = 0; p < q; p++) if (items[p] === items[q]) return false;
+  return true;
+}
+
 function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number, nI = a.meta.cols as number;
@@ -285,12 +319,15 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const G = ialsGram(a);
   // The same system as the fold-in solve (src/linalg/cg.ts solveRowCholesky).
   const lambda = c.frequencyScaledReg ? c.regularization * Math.pow(h.items.length + c.unobservedWeight * nI, c.regularizationExponent) : c.regularization;
-  const distinct = new Set(h.items).size === h.items.length;
+  const distinct = allDistinct(h.items);
+  const sjj = new Float64Array(h.items.length).fill(NaN);
   const native = nativeAddon();
-  if (native?.ialsExplainSystem) {
-    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length), V = new Float64Array(h.items.length * f);
-    if (!native.ialsExplainSystem(Y, f, G, Float64Array.of(lambda, c.alpha, c.unobservedWeight), h.items, h.w, L, x, conf, V)) throw notPositiveDefinite();
-    return { L, x, conf, V, distinct };
+  if (native?.ialsExplainFactor && native.ialsExplainItems) {
+    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
+    const params = systemParams;
+    params[0] = lambda; params[1] = c.alpha; params[2] = c.unobservedWeight;
+    if (!native.ialsExplainFactor(Y, f, G, params, h.items, h.w, L, x, conf)) throw notPositiveDefinite();
+    return { L, x, conf, sjj, distinct };
   }
   const A = Float64Array.from(G);
   for (let k = 0; k < f; k++) A[k * f + k] = A[k * f + k]! + lambda;
@@ -308,55 +345,114 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   }
   if (!choleskyFactor(A, f)) throw notPositiveDefinite();
   choleskySolveFactored(A, x, f);
-  const V = new Float64Array(h.items.length * f);
-  for (let q = 0; q < h.items.length; q++) {
-    const v = V.subarray(q * f, (q + 1) * f), yo = h.items[q]! * f;
-    for (let r = 0; r < f; r++) v[r] = Y[yo + r]!;
-    forwardSolve(A, v, f);
-  }
-  return { L: A, x, conf, V, distinct };
+  return { L: A, x, conf, sjj, distinct };
 }
 
-/** Outputs of ialsExplainTop, read before the next call (the call is synchronous): no allocation per explained item. */
-const topScratch = { oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o2: new Float64Array(2) };
+/** s_jj = |L⁻¹y_j|² of history position q, solved on first use. */
+function ialsSjj(sys: IalsSystem, Y: Float32Array, j: number, q: number, f: number): number {
+  if (Number.isNaN(sys.sjj[q])) {
+    const v = new Float64Array(f);
+    for (let r = 0; r < f; r++) v[r] = Y[j * f + r]!;
+    forwardSolve(sys.L, v, f);
+    let s = 0;
+    for (let r = 0; r < f; r++) s += v[r]! * v[r]!;
+    sys.sjj[q] = s;
+  }
+  return sys.sjj[q]!;
+}
+
+/** [λ, α, α0] of the system being factorised (read by the synchronous native call). */
+const systemParams = new Float64Array(3);
+
+/** Outputs of ialsExplainItems, read before the next call (the call is synchronous): no allocation per explained item. */
+const itemScratch = {
+  one: new Int32Array(1), oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o3: new Float64Array(3),
+  shares: new Float64Array(256), byTop: [] as Int32Array[],
+};
+
+/** itemScratch.oi's first `top` entries (ialsExplainItems lists as many as its array holds), made once per length. */
+function topItems(top: number): Int32Array {
+  return (itemScratch.byTop[top] ??= itemScratch.oi.subarray(0, top));
+}
+
+/** Whether one native call gives an explanation whole: shares, the listed top and the removal effects. */
+function ialsFast(a: ModelArtifact, h: Weighted, top: number): boolean {
+  return !!nativeAddon()?.ialsExplainItems && h.ials!.distinct && !(a.config as IalsConfigPart).frequencyScaledReg && top <= 64;
+}
+
+/** Whether the history is a training user's with stored factors (whose score an explanation reports as served). */
+function hasServed(a: ModelArtifact, h: Weighted): boolean {
+  return h.user >= 0 && (a.arrays.userFactors as Float32Array).length > 0;
+}
+
+/** A training user's served score of `item`, from their stored factors (see hasServed). */
+function servedScore(a: ModelArtifact, h: Weighted, item: number): number {
+  const X = a.arrays.userFactors as Float32Array, Y = a.arrays.itemFactors as Float32Array, f = a.meta.factors as number;
+  let s = 0;
+  for (let r = 0; r < f; r++) s += X[h.user * f + r]! * Y[item * f + r]!;
+  return s;
+}
+
+/** The explanation of the fast path from its listed shares (t0.. of the outputs), written out rather than spread. */
+function ialsExplanation(a: ModelArtifact, h: Weighted, item: number, n: number, score: number, rest: number, oi: Int32Array, ov: Float64Array, orm: Float64Array, t0: number): ScoreExplanation {
+  const contributions: Contribution[] = new Array(n);
+  for (let t = 0; t < n; t++) contributions[t] = { item: oi[t0 + t]!, value: ov[t0 + t]!, removal: orm[t0 + t]! };
+  // One shape per case, the same keys in the same order as the general path's `served`.
+  if (!hasServed(a, h)) {
+    return { model: a.kind, item, score, base: 0, exact: true, method: 'ials-closed-form', contributions, rest };
+  }
+  return { model: a.kind, item, score, base: 0, exact: true, method: 'ials-closed-form', served: servedScore(a, h, item), note: SERVED_NOTE, contributions, rest };
+}
+
+/** Explains `items` in one native call ahead of the explainer's calls for them (see Explainer.prepare). */
+function ialsPrepare(a: ModelArtifact, h: Weighted, items: ArrayLike<number>, top: number): void {
+  h.ials ??= ialsSystem(a, h);
+  const m = items.length;
+  if (!m || !ialsFast(a, h, top)) return;
+  const sys = h.ials, f = a.meta.factors as number, n = h.items.length;
+  const want = Int32Array.from(items);
+  const oi = new Int32Array(m * top), ov = new Float64Array(m * top), orm = new Float64Array(m * top), o3 = new Float64Array(3 * m);
+  if (itemScratch.shares.length < m * n) itemScratch.shares = new Float64Array(m * n);
+  nativeAddon()!.ialsExplainItems!(sys.L, sys.conf, a.arrays.itemFactors as Float32Array, f, want, h.items, sys.x, (a.config as IalsConfigPart).unobservedWeight, sys.sjj, oi, ov, orm, o3, itemScratch.shares);
+  if (!h.ready || h.readyTop !== top) { h.ready = new Map(); h.readyTop = top; }
+  for (let c = 0; c < m; c++) h.ready.set(want[c]!, ialsExplanation(a, h, want[c]!, o3[3 * c]!, o3[3 * c + 1]!, o3[3 * c + 2]!, oi, ov, orm, c * top));
+}
+
+const SERVED_NOTE = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
 
 const notPositiveDefinite = () => new ExplainError('explain: the iALS fold-in system is not positive definite (raise regularization)');
 
 function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): ScoreExplanation {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number;
-  const Y = a.arrays.itemFactors as Float32Array, X = a.arrays.userFactors as Float32Array;
+  const Y = a.arrays.itemFactors as Float32Array;
   const sys = (h.ials ??= ialsSystem(a, h));
   const native = nativeAddon();
   const served = (p: Omit<ScoreExplanation, 'contributions' | 'rest'>) => {
-    if (h.user >= 0 && X.length) {
-      let s = 0;
-      for (let r = 0; r < f; r++) s += X[h.user * f + r]! * Y[item * f + r]!;
-      p.served = s;
-      p.note = 'shares of the closed-form solve given the item factors (what fold-in serves); the stored user factors came from alternating steps and give the served score';
-    }
+    if (hasServed(a, h)) { p.served = servedScore(a, h, item); p.note = SERVED_NOTE; }
     return p;
   };
-  if (native?.ialsExplainTop && sys.distinct && !c.frequencyScaledReg && top <= 64) {
+  const n = h.items.length;
+  let shares: Float64Array;
+  if (native?.ialsExplainItems) {
+    const fast = ialsFast(a, h, top);
+    if (itemScratch.shares.length < n) itemScratch.shares = new Float64Array(n);
+    const { one, ov, orm, o3 } = itemScratch;
+    one[0] = item;
     // The serving path: shares, the listed top, the rest and the removal effects below in one native call.
-    const { oi, ov, orm, o2 } = topScratch;
-    const n = native.ialsExplainTop(sys.L, sys.V, sys.conf, Y, f, item, h.items, sys.x, c.unobservedWeight, oi.subarray(0, top), ov, orm, o2);
-    const contributions: Contribution[] = [];
-    for (let t = 0; t < n; t++) contributions.push({ item: oi[t]!, value: ov[t]!, removal: orm[t]! });
-    return { ...served({ model: a.kind, item, score: o2[0]!, base: 0, exact: true, method: 'ials-closed-form' }), contributions, rest: o2[1]! };
-  }
-  // u = L⁻¹y_i, then s_ij = uᵀv_j and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
-  const shares = new Float64Array(h.items.length);
-  const V = sys.V;
-  if (native?.ialsExplainShares) native.ialsExplainShares(sys.L, V, sys.conf, Y, f, item, shares);
-  else {
-    const u = new Float64Array(f);
-    for (let r = 0; r < f; r++) u[r] = Y[item * f + r]!;
-    forwardSolve(sys.L, u, f);
-    for (let q = 0; q < h.items.length; q++) {
+    native.ialsExplainItems(sys.L, sys.conf, Y, f, one, h.items, sys.x, c.unobservedWeight, sys.sjj, topItems(fast ? top : 0), ov, orm, o3, itemScratch.shares);
+    if (fast) return ialsExplanation(a, h, item, o3[0]!, o3[1]!, o3[2]!, itemScratch.oi, ov, orm, 0);
+    shares = itemScratch.shares.slice(0, n);
+  } else {
+    // w = A⁻¹y_i, then s_ij = y_jᵀw and the share of j is c_j s_ij; Σ_j c_j s_ij = y_iᵀA⁻¹b = y_iᵀx_u.
+    const w = new Float64Array(f);
+    for (let r = 0; r < f; r++) w[r] = Y[item * f + r]!;
+    choleskySolveFactored(sys.L, w, f);
+    shares = new Float64Array(n);
+    for (let q = 0; q < n; q++) {
       let s = 0;
-      const vo = q * f;
-      for (let r = 0; r < f; r++) s += V[vo + r]! * u[r]!;
+      const yo = h.items[q]! * f;
+      for (let r = 0; r < f; r++) s += Y[yo + r]! * w[r]!;
       shares[q] = sys.conf[q]! * s;
     }
   }
@@ -369,9 +465,8 @@ function ialsShares(a: ModelArtifact, h: Weighted, item: number, top: number): S
   // r̂_j = y_jᵀx_u, the score changes by s_ij (w_j r̂_j − c_j) / (1 − w_j s_jj): it rises when the model
   // over-predicts j itself (r̂_j > c_j / w_j), which is why a positive share does not guarantee a fall.
   for (const ct of x.contributions) {
-    const q = h.items.indexOf(ct.item), yo = ct.item * f, vo = q * f;
-    let sjj = 0;
-    for (let r = 0; r < f; r++) sjj += V[vo + r]! * V[vo + r]!;
+    const q = h.items.indexOf(ct.item), yo = ct.item * f;
+    const sjj = ialsSjj(sys, Y, ct.item, q, f);
     let rj = 0;
     for (let r = 0; r < f; r++) rj += Y[yo + r]! * sys.x[r]!;
     const cj = sys.conf[q]!, wj = cj - c.unobservedWeight;

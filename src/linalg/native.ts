@@ -47,12 +47,11 @@ export interface NativeAddon {
   topFactorsInt8?(Y: Float32Array, Q: Int8Array, scale: Float32Array, f: number, x: Float32Array, toCatalog: Int32Array, allowed: Uint8Array, k: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
   /**
    * One history's iALS fold-in system for explanations (src/explain/contributions.ts): A = G + λI + Σ (c_q − α0)
-   * y_q y_qᵀ, c_q = 1 + α w_q, params [λ, α, α0]; writes A's Cholesky factor (lower, row-major) to L, A⁻¹Σc_q y_q to x,
-   * c_q to conf and L⁻¹y_q to row q of V. False when A is not positive definite. Absent from older builds.
+   * y_q y_qᵀ, c_q = 1 + α w_q, params [λ, α, α0]; writes A's Cholesky factor L to L (row-major: L in the lower
+   * triangle, Lᵀ above it), A⁻¹Σc_q y_q to x and c_q to conf. False when A is not positive definite. Absent from
+   * older builds.
    */
-  ialsExplainSystem?(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array, V: Float64Array): boolean;
-  /** The shares of `item` in such a system: out_q = conf_q (L⁻¹y_item)·V_q. */
-  ialsExplainShares?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, out: Float64Array): void;
+  ialsExplainFactor?(Y: Float32Array, f: number, G: Float64Array, params: Float64Array, items: Int32Array, w: Float32Array, L: Float64Array, x: Float64Array, conf: Float64Array): boolean;
   /**
    * topFactors over the rows in order of decreasing norm (order, norms; the `abnormal` rows holding NaN or ±Infinity
    * first), stopping once |y_j||x| is below the k-th best score: the same list, scores and count as topFactors.
@@ -62,11 +61,13 @@ export interface NativeAddon {
    */
   topFactorsPruned?(Y: Float32Array, f: number, x: Float32Array, order: Int32Array, norms: Float64Array, abnormal: number, toCatalog: Int32Array, rowsAt: Uint8Array, allowed: Uint8Array, k: number, budget: number, outItems: Int32Array, outScores: Float32Array): [number, number, number] | null;
   /**
-   * One item's explanation in such a system (a history without repeats, constant λ): the top shares (as many as
-   * outItems holds, ≤ 64; ties to the lower item), their removal effects, and out2 = [score, rest]. Returns the
-   * number listed.
+   * The explanations of `items` in such a system, together: row c of `shares` (m × h; it may be longer) gets every
+   * history entry's share c_q y_qᵀA⁻¹y_item in item c's score; then item c's top shares (top = outItems.length / m,
+   * ≤ 64; ties to the lower item) go to outItems/outValues/outRemovals[c·top ...] with their removal effects (a
+   * history without repeats, constant λ; sjj caches y_qᵀA⁻¹y_q, NaN = not solved yet), and out3[3c ...] = [listed,
+   * score, rest]. Each item's answer is the same alone or with others. Absent from older builds.
    */
-  ialsExplainTop?(L: Float64Array, V: Float64Array, conf: Float64Array, Y: Float32Array, f: number, item: number, hist: Int32Array, x: Float64Array, alpha0: number, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out2: Float64Array): number;
+  ialsExplainItems?(L: Float64Array, conf: Float64Array, Y: Float32Array, f: number, items: Int32Array, hist: Int32Array, x: Float64Array, alpha0: number, sjj: Float64Array, outItems: Int32Array, outValues: Float64Array, outRemovals: Float64Array, out3: Float64Array, shares: Float64Array): void;
   /**
    * Token buckets in a file mapping shared by processes (native/shared.cc): opens (creating when new) a table of
    * `slots` buckets. Absent from older builds.

@@ -39,10 +39,22 @@ export abstract class BaseRecommender<C extends { weighting?: WeightingSpec }> i
   async fit(data: FitData, o: FitOptions = {}): Promise<FitReport> {
     const t0 = performance.now();
     if (data.matrix.rows === 0 || data.matrix.cols === 0) throw new ModelFitError(`${this.kind}: training data is empty`);
-    this.weighting = fitWeighting(this.config.weighting ?? { kind: 'none' }, data.matrix);
-    this.train = applyWeighting(this.weighting, data.matrix);
-    const report = await this.fitWeighted(this.train, o, data);
-    return { ...report, seconds: (performance.now() - t0) / 1000 };
+    this.view = undefined;
+    try {
+      this.weighting = fitWeighting(this.config.weighting ?? { kind: 'none' }, data.matrix);
+      this.train = applyWeighting(this.weighting, data.matrix);
+      const report = await this.fitWeighted(this.train, o, data);
+      return { ...report, seconds: (performance.now() - t0) / 1000 };
+    } finally {
+      this.view = undefined; // one read while the fit ran saw the arrays before it
+    }
+  }
+
+  /** toArtifact()'s result until the next fit (see Recommender.artifactView). */
+  private view: ModelArtifact | undefined;
+
+  artifactView(): ModelArtifact {
+    return (this.view ??= this.toArtifact());
   }
 
   protected abstract fitWeighted(m: Csr, o: FitOptions, data: FitData): Promise<Omit<FitReport, 'seconds'>> | Omit<FitReport, 'seconds'>;

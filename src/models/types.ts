@@ -83,6 +83,11 @@ export interface Recommender<C extends object = object> {
   similarItems(item: number, k: number): Ranked;
   toArtifact(): ModelArtifact;
   /**
+   * toArtifact()'s result, made once and kept until the model is fitted again: for readers that only look at it
+   * (explanations read the model's arrays on every request). Never modify it; save with toArtifact().
+   */
+  artifactView?(): ModelArtifact;
+  /**
    * Serving shortcut of the models that have one (iALS): the k best items for a training user among the allowed
    * catalogue items (model item j is catalogue item toCatalog[j], -1: none), with the scores scoreUser gives and
    * topK's order, without a catalogue-sized score array.
