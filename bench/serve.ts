@@ -13,9 +13,11 @@
  *   popular, trending, related, bought-together: the aggregate recipes (fitted on the store's events), k = 10, the
  *           last two for an item drawn at random (their first request waits for the snapshot and fit: the max column);
  *   ceiling: a bare node:http server returning one real recommend answer under the same load (HTTP alone, no work).
- * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain (default
+ * Options: --seconds=N per run (default 10), --connections=N (default 16), --runs=recommend,recommend-at,popular,trending,related,bought-together,ceiling,events,single,swap,retrain (default
  * all), --events=N stored before the runs (default 1,000,000: the store the issue's memory figure asks for),
- * --workers=N (default 1: curio serve --workers N; CPU and memory are then summed over the primary and its workers).
+ * --workers=N (default 1: curio serve --workers N; CPU and memory are then summed over the primary and its workers),
+ * --at=N (default 2000): recommend-at offers N requests a second (autocannon's overallRate) and reports the latency
+ * at that throughput; the recommend row is at saturation (every connection sends its next request at once).
  * Server CPU ms per request (user + system time of the server process over the run, from /proc, divided by the
  * requests answered) hardly depends on what else the machine runs, unlike req/s and latencies: compare that column
  * across machines and loads; read req/s and p99 with the load average printed beside them.
@@ -38,8 +40,8 @@ const arg = (name: string, dflt: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.slice(name.length + 3)) : dflt;
 };
-const seconds = arg('seconds', 10), connections = arg('connections', 16), workers = arg('workers', 1);
-const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,popular,trending,related,bought-together,ceiling,events,single,swap,retrain').split(','));
+const seconds = arg('seconds', 10), connections = arg('connections', 16), workers = arg('workers', 1), offered = arg('at', 2000);
+const runs = new Set((process.argv.find((x) => x.startsWith('--runs='))?.slice(7) ?? 'recommend,recommend-at,popular,trending,related,bought-together,ceiling,events,single,swap,retrain').split(','));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(', ');
 const loadAtStart = load();
 const items = 30_000, users = 20_000, interactions = arg('events', 1_000_000);
@@ -81,10 +83,10 @@ try {
     return sum + (Number(f[11]) + Number(f[12])) / 100;
   }, 0);
   let cpuPerRequest = 0;
-  const run = async (path: string, key: string, body: () => string) => {
+  const run = async (path: string, key: string, body: () => string, overallRate?: number) => {
     const c0 = cpu();
     const r = await autocannon({
-      url, connections, duration: seconds,
+      url, connections, duration: seconds, ...(overallRate ? { overallRate } : {}),
       requests: [{ method: 'POST', path, headers: auth(key), setupRequest: (req) => ({ ...req, body: body() }) }],
     });
     cpuPerRequest = ((cpu() - c0) * 1000) / Math.max(1, r['2xx'] + r.non2xx);
@@ -100,6 +102,8 @@ try {
   });
 
   if (runs.has('recommend')) row('recommend k=10', await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 })), 0);
+  // The latency at a given throughput, not at saturation: autocannon offers `--at` requests a second and no more.
+  if (runs.has('recommend-at')) row(`recommend k=10, offered at ${offered.toLocaleString('en')} req/s`, await run('/v1/recommend', read, () => JSON.stringify({ user: known[rng.int(known.length)], k: 10 }), offered), 0);
   for (const recipe of ['popular', 'trending']) {
     if (runs.has(recipe)) row(`${recipe} k=10`, await run(`/v1/${recipe}`, read, () => JSON.stringify({ k: 10 })), 0);
   }

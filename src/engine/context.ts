@@ -75,6 +75,8 @@ export class RequestContext {
     readonly seeds: Int32Array,
     /** The user's clock (ms): for "3 days ago" and impression windows. */
     readonly now: number,
+    /** Run once the request is answered (or failed): scratch lent to it goes back (the engine runs them). */
+    readonly atEnd: (() => void)[] = [],
   ) {}
 
   /** The user's index in the trained model, or -1. */

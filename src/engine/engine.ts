@@ -89,6 +89,9 @@ const SIGNAL_TYPES: InteractionType[] = INTERACTION_TYPES.filter((t) => !NON_SIG
  * const r = await engine.recommend({ recipe: 'recommend', user: 'u42', k: 10, filter: 'price < 20' });
  * const fbt = await engine.recommend({ recipe: 'bought-together', items: ['85123A'] });
  */
+/** Catalogue-sized arrays a request borrows from the engine and gives back when it is answered. */
+interface Lease { scores: Float32Array[]; masks: Uint8Array[]; atEnd: (() => void)[] }
+
 export class Engine implements EngineParts {
   readonly filters: FilterCompiler;
   readonly modelToCatalog: Int32Array | undefined;
@@ -111,6 +114,8 @@ export class Engine implements EngineParts {
    * garbage collector busy under load.
    */
   private readonly spare: Float32Array[] = [];
+  /** The same for the request's masks (30 KB each at 30,000 items: allocated per request they set off full GCs). */
+  private readonly spareMasks: Uint8Array[] = [];
 
   private constructor(
     readonly store: DataStore,
@@ -186,26 +191,38 @@ export class Engine implements EngineParts {
 
   /** Answers a request already validated by RequestSchema (or a stricter schema extending it, as the server's). */
   async answer(req: ParsedRequest): Promise<EngineResponse> {
-    const lease: Float32Array[] = [];
+    const lease: Lease = { scores: [], masks: [], atEnd: [] };
     try {
       return await this.answerWith(req, lease);
     } finally {
       const n = this.catalog.size;
-      for (const a of lease) if (a.length === n && this.spare.length < 64) this.spare.push(a);
+      for (const a of lease.scores) if (a.length === n && this.spare.length < 64) this.spare.push(a);
+      for (const m of lease.masks) if (m.length === n && this.spareMasks.length < 64) this.spareMasks.push(m);
+      for (const f of lease.atEnd) f();
     }
   }
 
+  /** A catalogue-sized mask (contents undefined: the caller fills it), lent to the request until it is answered. */
+  private maskArray(lease: Lease): Uint8Array {
+    const n = this.catalog.size;
+    let m = this.spareMasks.pop();
+    while (m && m.length !== n) m = this.spareMasks.pop();
+    m ??= new Uint8Array(n);
+    lease.masks.push(m);
+    return m;
+  }
+
   /** A catalogue-sized array filled with NaN, lent to the request until it is answered. */
-  private scoreArray(lease: Float32Array[]): Float32Array {
+  private scoreArray(lease: Lease): Float32Array {
     const n = this.catalog.size;
     let a = this.spare.pop();
     while (a && a.length !== n) a = this.spare.pop(); // the catalogue grew since it was made
     a = a ? a.fill(NaN) : new Float32Array(n).fill(NaN);
-    lease.push(a);
+    lease.scores.push(a);
     return a;
   }
 
-  private async answerWith(req: ParsedRequest, lease: Float32Array[]): Promise<EngineResponse> {
+  private async answerWith(req: ParsedRequest, lease: Lease): Promise<EngineResponse> {
     const recipe = this.recipe(req.recipe);
     const defaults = this.config.defaults ?? {};
     const k = req.k ?? recipe.k ?? defaults.k ?? 10;
@@ -219,8 +236,8 @@ export class Engine implements EngineParts {
 
     const seedIds = [...(req.context?.item ? [req.context.item] : []), ...(req.items ?? [])];
     const seeds = Int32Array.from(new Set(seedIds.map((id) => this.catalogIndex(id))));
-    const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now());
-    const allowed = await this.allowedMask(ctx, recipe, defaults);
+    const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now(), lease.atEnd);
+    const allowed = await this.allowedMask(ctx, recipe, defaults, lease);
     const boosts = [...(defaults.boost ?? []), ...(recipe.boost ?? []), ...(req.boost ?? [])];
     if (!boosts.length && !plan && !pins.length && !caps.size && recipe.scorers.length === 1 && k >= 1) {
       const direct = await this.answerDirect(ctx, recipe.scorers[0]!, allowed, k);
@@ -341,7 +358,7 @@ export class Engine implements EngineParts {
   }
 
   /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */
-  private async allowedMask(ctx: RequestContext, recipe: RecipeConfig, defaults: NonNullable<ParsedPipelineConfig['defaults']>): Promise<Uint8Array> {
+  private async allowedMask(ctx: RequestContext, recipe: RecipeConfig, defaults: NonNullable<ParsedPipelineConfig['defaults']>, lease: Lease): Promise<Uint8Array> {
     const req = ctx.req;
     const fc = this.filters;
     const filters: { f: string | FilterNode; field: string; empty?: boolean }[] = [];
@@ -350,17 +367,17 @@ export class Engine implements EngineParts {
     if (recipe.filter !== undefined) filters.push({ f: recipe.filter, field: `recipes.${req.recipe}.filter` });
     if (req.filter !== undefined) filters.push({ f: req.filter, field: 'filter' });
     if (req.category !== undefined) filters.push({ f: { op: '=', field: 'category', value: req.category }, field: 'category', empty: true });
-    let mask: Uint8Array;
-    if (!filters.length) mask = new Uint8Array(this.catalog.size).fill(1);
+    let mask = this.maskArray(lease);
+    if (!filters.length) mask.fill(1);
     else {
-      mask = fc.mask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' });
+      mask.set(fc.sharedMask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' }));
       for (const x of filters.slice(1)) {
         andInto(mask, fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' }));
       }
     }
     if (req.candidates) {
       // "Only these items may be returned": ids outside the catalogue simply cannot be.
-      const only = new Uint8Array(mask.length);
+      const only = this.maskArray(lease).fill(0);
       for (const id of req.candidates) {
         const c = this.catalog.ids.get(id);
         if (c >= 0) only[c] = mask[c]!;
@@ -394,12 +411,12 @@ export class Engine implements EngineParts {
   }
 
   /** Runs one recipe's scorers and blends them; disallowed items become NaN. */
-  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array, boosted: boolean, lease: Float32Array[]): Promise<Tier> {
+  private async runTier(ctx: RequestContext, name: string, r: RecipeConfig, allowed: Uint8Array, boosted: boolean, lease: Lease): Promise<Tier> {
     const n = this.catalog.size;
     const scorers = r.scorers.map(makeScorer);
     const outs: Float32Array[] = [];
     let why: string | undefined;
-    const tierCtx = name === ctx.req.recipe ? ctx : new RequestContext(this, ctx.req, name, ctx.seeds, ctx.now);
+    const tierCtx = name === ctx.req.recipe ? ctx : new RequestContext(this, ctx.req, name, ctx.seeds, ctx.now, ctx.atEnd);
     for (const s of scorers) {
       const out = this.scoreArray(lease);
       let outcome;

@@ -125,9 +125,18 @@ class ModelScorer implements Scorer {
     this.verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
   }
 
+  /** One explainer per request: the per-history work (e.g. iALS's factorised solve) serves every result item. */
+  private explainerFor(ctx: RequestContext): Explainer | null {
+    if (this.explainer === undefined) {
+      const x = (this.explainer = modelExplainer(ctx, this.history));
+      if (x?.release) ctx.atEnd.push(() => x.release!());
+    }
+    return this.explainer;
+  }
+
   prepareReasons(ctx: RequestContext, items: ArrayLike<number>): void {
     const c2m = ctx.parts.catalogToModel;
-    this.explainer ??= modelExplainer(ctx, this.history);
+    this.explainerFor(ctx);
     if (!c2m || !this.explainer?.prepare) return;
     const modelItems: number[] = [];
     for (let q = 0; q < items.length; q++) if (c2m[items[q]!]! >= 0) modelItems.push(c2m[items[q]!]!);
@@ -142,9 +151,7 @@ class ModelScorer implements Scorer {
     const kind = ctx.parts.trained!.model.kind;
     const scoreText = `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`;
     const evidence: Record<string, unknown> = this.foldedIn ? { model: kind, score, foldedInEvents: this.foldedIn } : { model: kind, score };
-    // One explainer per request: the per-history work (e.g. iALS's factorised solve) serves every result item.
-    this.explainer ??= modelExplainer(ctx, this.history);
-    const clause = modelEvidence(ctx, item, this.explainer, this.verb, evidence);
+    const clause = modelEvidence(ctx, item, this.explainerFor(ctx), this.verb, evidence);
     return { kind: 'model', text: clause ? `${clause}; ${scoreText}` : scoreText, evidence };
   }
 }

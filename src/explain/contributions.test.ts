@@ -220,6 +220,25 @@ test('explanations prepared together are the ones each call gives alone (iALS: o
   }
 });
 
+test('a released explainer gives its scratch to the next one, whose explanations are unchanged', async () => {
+  const d = generateSynthetic({ users: 60, items: 50, interactions: 1200, seed: 8 });
+  const m = toMatrix(d.interactions);
+  const model = createModel('ials', { factors: 16, iterations: 3 });
+  await model.fit({ matrix: m }, { seed: 1, threads: 1 });
+  const items = [3, 11, 40];
+  // Computed before any release: nothing is lent yet.
+  const expected = [2, 7, 19].map((u) => items.map((i) => explainUser(model, u, i)));
+  for (const [n, u] of [2, 7, 19].entries()) {
+    const other = userExplainer(model, (u + 5) % 60);
+    other.prepare!(items);
+    items.forEach((i) => other(i));
+    other.release!(); // its factor goes back; the next explainer takes it
+    const ex = userExplainer(model, u);
+    assert.deepEqual(items.map((i) => ex(i)), expected[n], `user ${u}, on the released factor of user ${(u + 5) % 60}`);
+    ex.release!();
+  }
+});
+
 test('UserKNN: neighbour shares sum to the score', async () => {
   const d = generateSynthetic({ users: 80, items: 50, interactions: 1200, seed: 9 });
   const m = toMatrix(d.interactions);

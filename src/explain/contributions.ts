@@ -95,6 +95,11 @@ export interface Explainer {
    * item it lists): each call then returns what it would have computed alone. Nothing where that gains nothing.
    */
   prepare?(items: ArrayLike<number>, o?: ExplainOptions): void;
+  /**
+   * Gives back the scratch the per-history work borrowed (iALS: its f × f factor, 32 KB at 64 factors: allocated per
+   * request it sets off full garbage collections under load). The explainer is not used after it.
+   */
+  release?(): void;
 }
 
 function makeExplainer(model: Recommender, a: ModelArtifact, h: Weighted): Explainer {
@@ -110,6 +115,10 @@ function makeExplainer(model: Recommender, a: ModelArtifact, h: Weighted): Expla
   explain.prepare = (items, o = {}) => {
     for (let q = 0; q < items.length; q++) checkItem(model, items[q]!);
     if (a.kind === 'ials') ialsPrepare(a, h, items, o.top ?? 3);
+  };
+  explain.release = () => {
+    if (h.ials && spareFactors.length < 64) spareFactors.push(h.ials.L);
+    h.ials = undefined;
   };
   return explain;
 }
@@ -312,6 +321,15 @@ function allDistinct(items: Int32Array): boolean {
   return true;
 }
 
+/** iALS factors given back by released explainers, for the next requests' (their size is checked on reuse). */
+const spareFactors: Float64Array[] = [];
+
+function spareFactor(f: number): Float64Array {
+  let L = spareFactors.pop();
+  while (L && L.length !== f * f) L = spareFactors.pop();
+  return L ?? new Float64Array(f * f); // every entry is written by the factorisation
+}
+
 function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const c = a.config as IalsConfigPart;
   const f = a.meta.factors as number, nI = a.meta.cols as number;
@@ -323,7 +341,7 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   const sjj = new Float64Array(h.items.length).fill(NaN);
   const native = nativeAddon();
   if (native?.ialsExplainFactor && native.ialsExplainItems) {
-    const L = new Float64Array(f * f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
+    const L = spareFactor(f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
     const params = systemParams;
     params[0] = lambda; params[1] = c.alpha; params[2] = c.unobservedWeight;
     if (!native.ialsExplainFactor(Y, f, G, params, h.items, h.w, L, x, conf)) throw notPositiveDefinite();
