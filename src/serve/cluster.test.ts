@@ -97,6 +97,11 @@ test('--workers 2: one port, two processes; writes, swaps and logins through one
     assert.equal((await fresh(url!, 'POST', '/dashboard/logout', { cookie })).status, 303);
     assert.deepEqual((await spread(6, 'GET', '/dashboard', { cookie })).replies.map((r) => r.status), Array(6).fill(303));
 
+    // Failed dashboard logins are counted for the server as a whole too (10 allowed, then 429 from either worker).
+    const bad = await spread(14, 'POST', '/dashboard/login', { form: 'key=curio_not_a_key' });
+    assert.deepEqual(bad.replies.map((r) => r.status), [...Array(10).fill(401), ...Array(4).fill(429)]);
+    assert.equal(bad.workers.size, 2);
+
     // One bucket per key for the whole server: 30 at once, then 2 a second, whichever worker answers.
     const t0 = Date.now();
     const burst = await spread(50, 'GET', '/v1/model', { key: limited });

@@ -467,6 +467,8 @@ export function createApp(o: ServerOptions): { app: Hono<Vars>; ingest: EventIng
   const sessions = new Map<string, DashboardSession>();
   app.route('/dashboard', dashboardApp({
     store, engines, auth, log, recommend, reader, sessions,
+    // Failed logins counted in the workers' shared table (their own buckets: "login:" keys, their own rate).
+    ...(peers && limiter instanceof SharedRateLimiter ? { failedLogins: (r: number, b: number) => SharedRateLimiter.open(peers.bucketsFile, r, b)! } : {}),
     ...(peers ? { replaySession: (token: string, session: DashboardSession | null) => peers.others({ op: 'session', token, session }) } : {}),
   }));
 

@@ -12,7 +12,7 @@ import { asset } from './assets.ts';
 import { overview } from './data.ts';
 import { loginPage, overviewPage } from './pages.ts';
 import { ReadStore } from './read-store.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { RateLimiter, type Limiter } from '../rate-limit.ts';
 import type { HttpBindings } from '@hono/node-server';
 
 // `body`: the server reads every request body once, before any route (see server.ts); read it from there.
@@ -33,6 +33,8 @@ export interface DashboardOptions {
    * minute); past that, a 429 before the key is even checked.
    */
   loginLimit?: { burst: number; everyMs: number };
+  /** Where failed logins are counted (default: this process; the workers of `--workers N` share one table). */
+  failedLogins?: (rate: number, burst: number) => Limiter;
   /** The read-only connection the statistics and logins use (default: one opened on first use, see ReadStore). */
   reader?: ReadStore;
   /** Logins, by cookie token (default: a map of its own); the server shares it with its other workers' replays. */
@@ -71,7 +73,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
   let readKeys: Promise<ApiKeys> | undefined;
   const keys = { verify: async (key: string) => (await (readKeys ??= reader.get().then((s) => new ApiKeys(s)))).verify(key) };
   const limit = o.loginLimit ?? { burst: 10, everyMs: 60_000 };
-  const failedLogins = new RateLimiter(1000 / limit.everyMs, limit.burst);
+  const failedLogins = o.failedLogins?.(1000 / limit.everyMs, limit.burst) ?? new RateLimiter(1000 / limit.everyMs, limit.burst);
   const sessionMs = o.sessionMs ?? 8 * 3_600_000;
   const sessions = o.sessions ?? new Map<string, DashboardSession>();
   const app = new Hono<Vars>();
@@ -136,7 +138,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
     sameOrigin(c);
     // Per client address (the socket's: a forwarded-for header is the client's to invent).
     const ip = (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
-    const wait = failedLogins.peek(ip);
+    const wait = failedLogins.peek(`login:${ip}`);
     if (wait > 0) {
       const s = Math.max(1, Math.ceil(wait));
       c.header('retry-after', String(s));
@@ -146,7 +148,7 @@ export function dashboardApp(o: DashboardOptions): Hono<Vars> {
     const key = (new URLSearchParams(c.get('body') ?? '').get('key') ?? '').trim();
     const who = key && key.length <= 200 ? await keys.verify(key) : undefined;
     if (!who || who.scope !== 'admin') {
-      failedLogins.take(ip);
+      failedLogins.take(`login:${ip}`);
       const error = !who ? 'That key is not valid or was revoked.' : `That key has scope "${who.scope}"; the dashboard needs an admin key.`;
       if (who) c.set('keyId', who.id);
       return c.html(loginPage({ store: store.url, error }), who ? 403 : 401);
