@@ -17,6 +17,9 @@
  * The map from warm scores to cold scores is computed once at fit: A = X_C P (cold items × d), or, when there
  * are fewer warm items than dimensions (a sparse bag-of-words encoder), by the identical dual form
  * A = X_C X_Wᵀ (X_W X_Wᵀ + λI)⁻¹ (cold × warm items), whichever is smaller.
+ * `observed` α adds the user's interactions to what is regressed (sᵤ + α rᵤ on the warm items): with the text
+ * kernel's ridge inverse this is a per-user ridge regression of the history on the text (the content model's
+ * profile, learnt on warm items only), and on Online Retail it lifts the map most (bench/text.ts).
  * `similarity` γ adds plain content similarity to the prediction: ŝᵤⱼ + γ Σ_{i ∈ history} xᵢᵀxⱼ (in the units of
  * the, possibly standardised, collaborative scores). The text map carries what co-interaction says about the
  * words; the similarity term what the user's own items say about this item's words (the same design, the same
@@ -56,6 +59,12 @@ export const Cb2cfConfigSchema = strictObject({
   mapL2: z.number().positive().default(0.1),
   /** Standardise each user's warm-item scores before the regression. */
   standardize: z.boolean().default(false),
+  /**
+   * Weight α of the user's own interactions in the regression target: the map learns sᵤ + α rᵤ on the warm items.
+   * The collaborative scores leave out each item's own interaction (EASE's zero diagonal), so without it the map
+   * never sees which of the warm items the user actually took.
+   */
+  observed: z.number().nonnegative().default(0),
   /** Weight γ of plain content similarity (the user's history's summed cosine) added to the cold items' predictions. */
   similarity: z.number().nonnegative().default(0),
   /** Items with fewer training users than this get predicted scores. */
@@ -82,6 +91,8 @@ interface Fitted {
   /** 1 for warm items (their scores are regressed on), 0 for cold ones (their scores are predicted). */
   warm: Uint8Array;
   warmItems: Int32Array;
+  /** Position of each item in warmItems, -1 for cold items. */
+  warmIndex: Int32Array;
   coldItems: Int32Array;
   /** A, cold items × m: cold scores = A r, r = X_Wᵀ s̃ (primal, m = d) or r = s̃ (dual, m = warm items). */
   map: Float32Array;
@@ -140,7 +151,9 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     const warmItems: number[] = [], coldItems: number[] = [];
     for (let i = 0; i < n; i++) (warm[i] ? warmItems : coldItems).push(i);
     const w = Int32Array.from(warmItems), c = Int32Array.from(coldItems);
-    const fitted = { cf, side, seen, x, xs, warm, warmItems: w, coldItems: c };
+    const warmIndex = new Int32Array(n).fill(-1);
+    for (let q = 0; q < w.length; q++) warmIndex[w[q]!] = q;
+    const fitted = { cf, side, seen, x, xs, warm, warmItems: w, warmIndex, coldItems: c };
     if (given && 'map' in given) return { ...fitted, ...given };
     if (given) return { ...fitted, map: primalMap(xs, c, given.inverse, d), dual: false };
     const dual = w.length < d;
@@ -203,7 +216,7 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
    * scores `sideScores`.
    */
   private predictCold(out: Float32Array, items: Int32Array, values: Float32Array, sideScores?: Float32Array): void {
-    const { xs, warmItems, coldItems, map, dual } = this.fitted, d = this.dimension;
+    const { xs, warmItems, warmIndex, coldItems, map, dual } = this.fitted, d = this.dimension;
     if (this.mappedItems === 0) return;
     let mean = 0, sd = 1;
     if (this.config.standardize) {
@@ -214,10 +227,12 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     }
     const m = dual ? warmItems.length : d;
     const r = new Float64Array(m);
+    const target = new Float64Array(warmItems.length);
+    for (let q = 0; q < warmItems.length; q++) { const v = out[warmItems[q]!]!; if (Number.isFinite(v)) target[q] = (v - mean) / sd; }
+    const alpha = this.config.observed;
+    if (alpha > 0) for (let q = 0; q < items.length; q++) { const w = warmIndex[items[q]!]!; if (w >= 0) target[w]! += alpha * values[q]!; }
     for (let q = 0; q < warmItems.length; q++) {
-      const i = warmItems[q]!, v = out[i]!;
-      if (!Number.isFinite(v)) continue;
-      const s = (v - mean) / sd;
+      const i = warmItems[q]!, s = target[q]!;
       if (s === 0) continue;
       if (dual) r[q] = s;
       else for (let p = xs.indptr[i]!; p < xs.indptr[i + 1]!; p++) r[xs.indices[p]!]! += s * xs.data[p]!;
