@@ -115,6 +115,10 @@ for (const s of sets) {
     const ceaseMap = await best('cb2cf', { encoder: wordPairs, side: { kind: 'cease', config: ceaseBest.params } },
       quick ? { collaborative: ['cease30'], mapL2: [0.3], sideWeight: [1] } : { collaborative: ['cease30', 'cease100'], mapL2: [0.3, 1], sideWeight: [1, 1.5] }, cold, texts, false,
       (v) => ({ kind: 'cease', config: { textWeight: Number(v.slice(5)), l2: easeL2 } }));
+    // the map's target with the user's own interactions added (sᵤ + α rᵤ: EASE leaves each item's own interaction
+    // out), EASE's ridge as above, α, the map's ridge and collective EASE's weight β (0: none) chosen on validation
+    const observedMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } }, encoder: wordPairs, side: { kind: 'cease', config: ceaseBest.params } },
+      quick ? { observed: [0.5], mapL2: [1], sideWeight: [0] } : { observed: [0.25, 0.5, 1], mapL2: [0.3, 1], sideWeight: [0, 0.5, 1] }, cold, texts);
     for (const [label, kind, params, valid] of [
       ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
       ...simRows,
@@ -125,6 +129,7 @@ for (const s of sets) {
       ['collective EASE (words + pairs in the Gram)', 'cease', ceaseBest.params, ceaseBest.score],
       ['cb2cf (words + pairs -> EASE) + collective EASE', 'cb2cf', sideBest.params, sideBest.score],
       ['cb2cf (words + pairs -> collective EASE) + collective EASE', 'cb2cf', ceaseMap.params, ceaseMap.score],
+      ['cb2cf (words + pairs -> EASE + α interactions) + collective EASE', 'cb2cf', observedMap.params, observedMap.score],
     ] as const) {
       const r = await testNdcg(kind, params, cold, texts);
       rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });
