@@ -43,9 +43,13 @@ const sets = [
   { name: 'online-retail', format: 'online-retail', path: join(data, 'online-retail', 'online_retail.csv'), types: ['purchase'] as const, atLeast: 0.5, core: 5, reviews: false, alphas: [0], coldUsers: false },
 ].filter((s) => !only || s.name === only);
 
-async function best(kind: string, base: object, space: ParamSpace, split: Split, itemText: ItemTexts, namedEncoder = false): Promise<{ params: object; score: number }> {
-  // `encoder` in the space names one of the sparse encoders above (the tuner takes plain values only)
-  const withEncoder = (p: Record<string, unknown>) => (namedEncoder && typeof p.encoder === 'string' ? { ...p, encoder: p.encoder === 'pairs' ? wordPairs : words } : p);
+async function best(kind: string, base: object, space: ParamSpace, split: Split, itemText: ItemTexts, namedEncoder = false, collaborative?: (name: string) => object): Promise<{ params: object; score: number }> {
+  // `encoder` in the space names one of the sparse encoders above, `collaborative` a model the given function
+  // spells out (the tuner takes plain values only)
+  const withEncoder = (p: Record<string, unknown>) => {
+    const q = namedEncoder && typeof p.encoder === 'string' ? { ...p, encoder: p.encoder === 'pairs' ? wordPairs : words } : p;
+    return collaborative && typeof q.collaborative === 'string' ? { ...q, collaborative: collaborative(q.collaborative) } : q;
+  };
   const t = await tune({ factory: (p) => createModel(kind, { ...base, ...withEncoder(p) }), space, data: validationView(split), seed, mode: 'grid', itemText, fit: { seed } });
   return { params: { ...base, ...withEncoder(t.best.params) }, score: t.best.score };
 }
@@ -99,13 +103,22 @@ for (const s of sets) {
       quick ? { encoder: ['pairs'], mapL2: [0.1], similarity: [0.1] } : { encoder: ['words', 'pairs'], mapL2: [0.1, 0.3], similarity: [0, 0.03, 0.1, 0.3] }, cold, texts, true);
     // collective EASE (word and word-pair rows in EASE's Gram matrix), then as cb2cf's side model: the words -> EASE
     // map plus β × collective EASE, with EASE's ridge for the map, β and γ chosen on validation
-    const ceaseBest = await best('cease', {}, quick ? { textWeight: [3000], l2: [4000] } : { textWeight: [1000, 3000, 10000], l2: [2000, 4000, 8000] }, cold, texts);
+    const ceaseBest = await best('cease', {}, quick ? { textWeight: [3000], l2: [4000] } : { textWeight: [1000, 3000, 10000], l2: [2000, 4000, 8000, 16000] }, cold, texts);
     let sideBest = { params: {}, score: -1 };
     for (const l2 of quick ? [50] : s.name === 'ml-latest-small' ? [50, 100] : [50, 200]) {
       const t = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2 } }, encoder: wordPairs, mapL2: 0.1, side: { kind: 'cease', config: ceaseBest.params } },
         quick ? { sideWeight: [1] } : { sideWeight: [1, 2], similarity: [0, 0.05] }, cold, texts);
       if (t.score > sideBest.score) sideBest = t;
     }
+    // the map onto collective EASE's warm scores (the better warm model) instead of EASE's, plus collective EASE as
+    // the side model: the warm model's text weight, the map's ridge and β chosen on validation
+    const ceaseMap = await best('cb2cf', { encoder: wordPairs, side: { kind: 'cease', config: ceaseBest.params } },
+      quick ? { collaborative: ['cease30'], mapL2: [0.3], sideWeight: [1] } : { collaborative: ['cease30', 'cease100'], mapL2: [0.3, 1], sideWeight: [1, 1.5] }, cold, texts, false,
+      (v) => ({ kind: 'cease', config: { textWeight: Number(v.slice(5)), l2: easeL2 } }));
+    // the map's target with the user's own interactions added (sᵤ + α rᵤ: EASE leaves each item's own interaction
+    // out), EASE's ridge as above, α, the map's ridge and collective EASE's weight β (0: none) chosen on validation
+    const observedMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } }, encoder: wordPairs, side: { kind: 'cease', config: ceaseBest.params } },
+      quick ? { observed: [0.5], mapL2: [1], sideWeight: [0] } : { observed: [0.25, 0.5, 1], mapL2: [0.3, 1], sideWeight: [0, 0.5, 1] }, cold, texts);
     for (const [label, kind, params, valid] of [
       ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
       ...simRows,
@@ -115,6 +128,8 @@ for (const s of sets) {
       ['cb2cf (words -> EASE scores) + similarity', 'cb2cf', wordsMap.params, wordsMap.score],
       ['collective EASE (words + pairs in the Gram)', 'cease', ceaseBest.params, ceaseBest.score],
       ['cb2cf (words + pairs -> EASE) + collective EASE', 'cb2cf', sideBest.params, sideBest.score],
+      ['cb2cf (words + pairs -> collective EASE) + collective EASE', 'cb2cf', ceaseMap.params, ceaseMap.score],
+      ['cb2cf (words + pairs -> EASE + α interactions) + collective EASE', 'cb2cf', observedMap.params, observedMap.score],
     ] as const) {
       const r = await testNdcg(kind, params, cold, texts);
       rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });

@@ -162,3 +162,58 @@ test('cb2cf with a side model: cold items get the map prediction plus β × coll
   assert.throws(() => cb2cf.fromArtifact({ ...art, meta: { ...art.meta, side: undefined } }), /side model/);
   assert.throws(() => cb2cf.create({ ...base, side: { kind: 'ease' } }), (e: unknown) => e instanceof ConfigError && e.field.includes('side'));
 });
+
+test('cb2cf onto collective EASE: warm items keep its scores, cold ones get the ridge prediction from them; the model file keeps both', async () => {
+  const m = withColdItems(), data = { matrix: m, ...textFitData(m) };
+  const ceaseConfig = { textWeight: 3, l2: 2 };
+  const model = cb2cf.create({ encoder: { name: 'tfidf', projection: 'none', ngrams: 2, minDf: 1, maxDfRatio: 1 }, collaborative: { kind: 'cease', config: ceaseConfig }, mapL2: 0.3 });
+  const alone = cease.create(ceaseConfig);
+  await model.fit(data, { seed: 1, threads: 1 });
+  await alone.fit(data, { seed: 1, threads: 1 });
+  const d = model.dimension, x = model.itemVectors, warm = [...Array(20).keys()].filter((i) => i % 10 !== 9);
+  const a = new Float32Array(20), c = new Float32Array(20);
+  for (const u of [2, 17]) {
+    model.scoreUser(u, a); alone.scoreUser(u, c);
+    for (const i of warm) assert.equal(a[i], c[i], 'warm items keep their collective EASE scores');
+    // the prediction from collective EASE's own warm scores, solved independently
+    for (const j of [9, 19]) {
+      const want = ridgePrediction(x, d, warm, c, 0.3, j);
+      assert.ok(Math.abs(a[j]! - want) < 1e-4 * Math.max(1, Math.abs(want)), `user ${u} item ${j}: ${a[j]} vs ${want}`);
+    }
+    assert.equal(model.recommend(u, { k: 1, candidates: Int32Array.of(9, 19) }).items[0], u < 10 ? 9 : 19);
+  }
+  const back = cb2cf.fromArtifact(decodeArtifact(Buffer.concat(encodeArtifact(model.toArtifact()))).artifact);
+  back.scoreUser(17, c);
+  assert.deepEqual(c, a);
+});
+
+for (const [label, encoder] of [
+  ['words (primal map)', { name: 'tfidf', projection: 'none', minDf: 1, maxDfRatio: 1 }],
+  ['words and word pairs (dual map)', { name: 'tfidf', projection: 'none', ngrams: 2, minDf: 1, maxDfRatio: 1 }],
+] as const) {
+  test(`cb2cf with observed α, ${label}: cold scores are the ridge prediction from EASE's warm scores plus α × the user's interactions`, async () => {
+    const m = withColdItems(), data = { matrix: m, ...textFitData(m) };
+    const base = { encoder, collaborative: { kind: 'ease', config: { l2: 1 } }, mapL2: 0.3 };
+    const plain = cb2cf.create(base), observed = cb2cf.create({ ...base, observed: 0.7 });
+    await plain.fit(data, { seed: 1, threads: 1 });
+    await observed.fit(data, { seed: 1, threads: 1 });
+    const d = plain.dimension, x = plain.itemVectors, warm = [...Array(20).keys()].filter((i) => i % 10 !== 9);
+    const a = new Float32Array(20), b = new Float32Array(20);
+    for (const u of [3, 11]) {
+      plain.scoreUser(u, a); observed.scoreUser(u, b);
+      const target = Float32Array.from(a);
+      for (let p = m.indptr[u]!; p < m.indptr[u + 1]!; p++) target[m.indices[p]!]! += 0.7 * m.data[p]!;
+      for (const j of [9, 19]) {
+        const want = ridgePrediction(x, d, warm, target, 0.3, j);
+        assert.ok(Math.abs(b[j]! - want) < 1e-4 * Math.max(1, Math.abs(want)), `user ${u} item ${j}: ${b[j]} vs ${want}`);
+        if (j % 10 === 9 && (j < 10) === (u < 10)) assert.ok(b[j]! - a[j]! > 0.1, 'the user\'s own interactions raise the cold item of their group');
+      }
+      for (const i of warm) assert.equal(b[i], a[i], 'warm items keep their EASE scores');
+      assert.equal(observed.recommend(u, { k: 1, candidates: Int32Array.of(9, 19) }).items[0], u < 10 ? 9 : 19);
+      // fold-in of the same history gives the same cold scores
+      const items = m.indices.subarray(m.indptr[u]!, m.indptr[u + 1]!), vals = m.data.subarray(m.indptr[u]!, m.indptr[u + 1]!);
+      observed.scoreHistory(items, vals, a);
+      for (const j of [9, 19]) assert.ok(Math.abs(a[j]! - b[j]!) < 1e-3 * Math.max(1, Math.abs(b[j]!)));
+    }
+  });
+}
