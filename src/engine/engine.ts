@@ -186,13 +186,26 @@ export class Engine implements EngineParts {
 
   /** Answers a request already validated by RequestSchema (or a stricter schema extending it, as the server's). */
   async answer(req: ParsedRequest): Promise<EngineResponse> {
-    const lease: Float32Array[] = [];
+    const lease: Float32Array[] = [], masks: Uint8Array[] = [];
     try {
-      return await this.answerWith(req, lease);
+      return await this.answerWith(req, lease, masks);
     } finally {
       const n = this.catalog.size;
       for (const a of lease) if (a.length === n && this.spare.length < 64) this.spare.push(a);
+      for (const m of masks) if (m.length === n && this.spareMasks.length < 16) this.spareMasks.push(m);
     }
+  }
+
+  /** Catalogue-sized masks of finished requests (as `spare`): one per request instead of a new 30 KB array. */
+  private readonly spareMasks: Uint8Array[] = [];
+
+  /** A mask of `n` items (contents undefined), lent to the request until it is answered. */
+  private maskArray(masks: Uint8Array[], n: number): Uint8Array {
+    let m = this.spareMasks.pop();
+    while (m && m.length !== n) m = this.spareMasks.pop(); // the catalogue grew since it was made
+    m ??= new Uint8Array(n);
+    masks.push(m);
+    return m;
   }
 
   /** A catalogue-sized array filled with NaN, lent to the request until it is answered. */
@@ -205,7 +218,7 @@ export class Engine implements EngineParts {
     return a;
   }
 
-  private async answerWith(req: ParsedRequest, lease: Float32Array[]): Promise<EngineResponse> {
+  private async answerWith(req: ParsedRequest, lease: Float32Array[], masks: Uint8Array[]): Promise<EngineResponse> {
     const recipe = this.recipe(req.recipe);
     const defaults = this.config.defaults ?? {};
     const k = req.k ?? recipe.k ?? defaults.k ?? 10;
@@ -220,7 +233,7 @@ export class Engine implements EngineParts {
     const seedIds = [...(req.context?.item ? [req.context.item] : []), ...(req.items ?? [])];
     const seeds = Int32Array.from(new Set(seedIds.map((id) => this.catalogIndex(id))));
     const ctx = new RequestContext(this, req, req.recipe, seeds, req.now ?? Date.now());
-    const allowed = await this.allowedMask(ctx, recipe, defaults);
+    const allowed = await this.allowedMask(ctx, recipe, defaults, masks);
     const boosts = [...(defaults.boost ?? []), ...(recipe.boost ?? []), ...(req.boost ?? [])];
     if (!boosts.length && !plan && !pins.length && !caps.size && recipe.scorers.length === 1 && k >= 1) {
       const direct = await this.answerDirect(ctx, recipe.scorers[0]!, allowed, k);
@@ -341,7 +354,7 @@ export class Engine implements EngineParts {
   }
 
   /** 1 = may be recommended: rules' filters AND not (non-product, seen, shown, excluded, a seed). */
-  private async allowedMask(ctx: RequestContext, recipe: RecipeConfig, defaults: NonNullable<ParsedPipelineConfig['defaults']>): Promise<Uint8Array> {
+  private async allowedMask(ctx: RequestContext, recipe: RecipeConfig, defaults: NonNullable<ParsedPipelineConfig['defaults']>, masks: Uint8Array[]): Promise<Uint8Array> {
     const req = ctx.req;
     const fc = this.filters;
     const filters: { f: string | FilterNode; field: string; empty?: boolean }[] = [];
@@ -351,9 +364,10 @@ export class Engine implements EngineParts {
     if (req.filter !== undefined) filters.push({ f: req.filter, field: 'filter' });
     if (req.category !== undefined) filters.push({ f: { op: '=', field: 'category', value: req.category }, field: 'category', empty: true });
     let mask: Uint8Array;
-    if (!filters.length) mask = new Uint8Array(this.catalog.size).fill(1);
+    if (!filters.length) mask = this.maskArray(masks, this.catalog.size).fill(1);
     else {
-      mask = fc.mask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' });
+      const first = fc.sharedMask(filters[0]!.f, { field: filters[0]!.field, unknownAttrs: filters[0]!.empty ? 'empty' : 'error' });
+      (mask = this.maskArray(masks, first.length)).set(first);
       for (const x of filters.slice(1)) {
         andInto(mask, fc.sharedMask(x.f, { field: x.field, unknownAttrs: x.empty ? 'empty' : 'error' }));
       }
