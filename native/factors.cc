@@ -818,7 +818,7 @@ napi_value IalsExplainFactor(napi_env env, napi_callback_info info) {
   const int64_t rows = (int64_t)(nY / f);
   for (size_t q = 0; q < nI; q++) if (items[q] < 0 || items[q] >= rows) return Throw(env, "ialsExplainFactor: a history item is outside Y");
   thread_local std::vector<double> scratch;
-  scratch.resize(ff + 4 * (size_t)f);
+  scratch.resize(4 * (size_t)f);
   const bool ok = kKernels.ials_explain_factor(Y, f, G, params[0], params[1], params[2], items, w, (int64_t)nI, L, x, conf, scratch.data());
   napi_value r;
   napi_get_boolean(env, ok, &r);

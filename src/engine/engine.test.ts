@@ -101,6 +101,22 @@ test('concurrent requests answer as one at a time: the score arrays they share a
   }
 });
 
+test('a reused request mask keeps nothing of the request before it (excluded items, filters, seen items)', async () => {
+  const { store, engine } = await shopEngine();
+  const fresh = await shopEngine();
+  try {
+    const b = { recipe: 'recommend', user: 'c1', k: 4 };
+    const expected = await fresh.engine.recommend(b);
+    // Requests that clear items of the mask (seen, excluded, filtered out), then b on the masks they returned.
+    await engine.recommend({ recipe: 'recommend', user: 'c0', k: 4, exclude: expected.items.map((x) => x.item) });
+    await engine.recommend({ recipe: 'recommend', user: 'c2', k: 4, filter: 'price < 10' });
+    for (let round = 0; round < 3; round++) assert.deepEqual(await engine.recommend(b), expected);
+  } finally {
+    await store.close();
+    await fresh.store.close();
+  }
+});
+
 test('a user unseen in training is folded in from the stored history; without history it is UnknownUserError', async () => {
   const { store, engine, t } = await shopEngine();
   try {

@@ -338,14 +338,15 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   // The same system as the fold-in solve (src/linalg/cg.ts solveRowCholesky).
   const lambda = c.frequencyScaledReg ? c.regularization * Math.pow(h.items.length + c.unobservedWeight * nI, c.regularizationExponent) : c.regularization;
   const distinct = allDistinct(h.items);
-  const sjj = new Float64Array(h.items.length).fill(NaN);
   const native = nativeAddon();
   if (native?.ialsExplainFactor && native.ialsExplainItems) {
-    const L = spareFactor(f), x = new Float64Array(f), conf = new Float64Array(h.items.length);
+    // The factor (32 KB at 64 factors) is lent until release; x, c and s_jj share one small allocation.
+    const n = h.items.length, buf = new Float64Array(f + 2 * n);
+    const L = spareFactor(f), x = buf.subarray(0, f), conf = buf.subarray(f, f + n);
     const params = systemParams;
     params[0] = lambda; params[1] = c.alpha; params[2] = c.unobservedWeight;
     if (!native.ialsExplainFactor(Y, f, G, params, h.items, h.w, L, x, conf)) throw notPositiveDefinite();
-    return { L, x, conf, sjj, distinct };
+    return { L, x, conf, sjj: buf.subarray(f + n).fill(NaN), distinct };
   }
   const A = Float64Array.from(G);
   for (let k = 0; k < f; k++) A[k * f + k] = A[k * f + k]! + lambda;
@@ -363,7 +364,7 @@ function ialsSystem(a: ModelArtifact, h: Weighted): IalsSystem {
   }
   if (!choleskyFactor(A, f)) throw notPositiveDefinite();
   choleskySolveFactored(A, x, f);
-  return { L: A, x, conf, sjj, distinct };
+  return { L: A, x, conf, sjj: new Float64Array(h.items.length).fill(NaN), distinct };
 }
 
 /** s_jj = |L⁻¹y_j|² of history position q, solved on first use. */
@@ -386,6 +387,7 @@ const systemParams = new Float64Array(3);
 const itemScratch = {
   one: new Int32Array(1), oi: new Int32Array(64), ov: new Float64Array(64), orm: new Float64Array(64), o3: new Float64Array(3),
   shares: new Float64Array(256), byTop: [] as Int32Array[],
+  batch: { oi: new Int32Array(192), ov: new Float64Array(192), orm: new Float64Array(192), o3: new Float64Array(96) },
 };
 
 /** itemScratch.oi's first `top` entries (ialsExplainItems lists as many as its array holds), made once per length. */
@@ -429,7 +431,10 @@ function ialsPrepare(a: ModelArtifact, h: Weighted, items: ArrayLike<number>, to
   if (!m || !ialsFast(a, h, top)) return;
   const sys = h.ials, f = a.meta.factors as number, n = h.items.length;
   const want = Int32Array.from(items);
-  const oi = new Int32Array(m * top), ov = new Float64Array(m * top), orm = new Float64Array(m * top), o3 = new Float64Array(3 * m);
+  // The outputs are read before the next native call: the module's scratch, grown when needed.
+  const b = itemScratch.batch;
+  if (b.oi.length < m * top || b.o3.length < 3 * m) itemScratch.batch = { oi: new Int32Array(m * top * 2), ov: new Float64Array(m * top * 2), orm: new Float64Array(m * top * 2), o3: new Float64Array(6 * m) };
+  const { ov, orm, o3 } = itemScratch.batch, oi = itemScratch.batch.oi.subarray(0, m * top);
   if (itemScratch.shares.length < m * n) itemScratch.shares = new Float64Array(m * n);
   nativeAddon()!.ialsExplainItems!(sys.L, sys.conf, a.arrays.itemFactors as Float32Array, f, want, h.items, sys.x, (a.config as IalsConfigPart).unobservedWeight, sys.sjj, oi, ov, orm, o3, itemScratch.shares);
   if (!h.ready || h.readyTop !== top) { h.ready = new Map(); h.readyTop = top; }
