@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "typed_array.h"
+#include <node_api.h>
 
 namespace {
 

@@ -92,6 +92,18 @@ const SIGNAL_TYPES: InteractionType[] = INTERACTION_TYPES.filter((t) => !NON_SIG
 /** Catalogue-sized arrays a request borrows from the engine and gives back when it is answered. */
 interface Lease { scores: Float32Array[]; masks: Uint8Array[]; atEnd: (() => void)[] }
 
+/** A spare array of length `n`, if one is left (those of another length are dropped: the catalogue grew). */
+function borrow<T extends { length: number }>(spare: T[], n: number): T | undefined {
+  let a = spare.pop();
+  while (a && a.length !== n) a = spare.pop();
+  return a;
+}
+
+/** Returns a request's arrays to `spare`, keeping at most 64. */
+function giveBack<T extends { length: number }>(spare: T[], lent: T[], n: number): void {
+  for (const a of lent) if (a.length === n && spare.length < 64) spare.push(a);
+}
+
 export class Engine implements EngineParts {
   readonly filters: FilterCompiler;
   readonly modelToCatalog: Int32Array | undefined;
@@ -195,29 +207,22 @@ export class Engine implements EngineParts {
     try {
       return await this.answerWith(req, lease);
     } finally {
-      const n = this.catalog.size;
-      for (const a of lease.scores) if (a.length === n && this.spare.length < 64) this.spare.push(a);
-      for (const m of lease.masks) if (m.length === n && this.spareMasks.length < 64) this.spareMasks.push(m);
+      giveBack(this.spare, lease.scores, this.catalog.size);
+      giveBack(this.spareMasks, lease.masks, this.catalog.size);
       for (const f of lease.atEnd) f();
     }
   }
 
   /** A catalogue-sized mask (contents undefined: the caller fills it), lent to the request until it is answered. */
   private maskArray(lease: Lease): Uint8Array {
-    const n = this.catalog.size;
-    let m = this.spareMasks.pop();
-    while (m && m.length !== n) m = this.spareMasks.pop();
-    m ??= new Uint8Array(n);
+    const m = borrow(this.spareMasks, this.catalog.size) ?? new Uint8Array(this.catalog.size);
     lease.masks.push(m);
     return m;
   }
 
   /** A catalogue-sized array filled with NaN, lent to the request until it is answered. */
   private scoreArray(lease: Lease): Float32Array {
-    const n = this.catalog.size;
-    let a = this.spare.pop();
-    while (a && a.length !== n) a = this.spare.pop(); // the catalogue grew since it was made
-    a = a ? a.fill(NaN) : new Float32Array(n).fill(NaN);
+    const a = (borrow(this.spare, this.catalog.size) ?? new Float32Array(this.catalog.size)).fill(NaN);
     lease.scores.push(a);
     return a;
   }

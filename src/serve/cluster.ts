@@ -118,13 +118,13 @@ export async function runPrimary(count: number, log: Logger): Promise<void> {
   const bucketsFile = join(dir, 'rate-buckets');
   const byIndex = new Map<number, Worker>();
   let stopping = false;
-  const calls = new Map<string, { origin: Worker; id: number; results: unknown[]; waiting: Set<number>; error?: string }>();
+  const calls = new Map<number, { origin: Worker; id: number; results: unknown[]; waiting: Set<number>; error?: string }>();
   let serving = false;
   let failed: string | undefined;
   let stopAll: ((signal: NodeJS.Signals) => void) | undefined;
   const ready = new Set<number>();
 
-  const finish = (key: string) => {
+  const finish = (key: number) => {
     const c = calls.get(key)!;
     if (c.waiting.size) return;
     calls.delete(key);
@@ -150,16 +150,14 @@ export async function runPrimary(count: number, log: Logger): Promise<void> {
           return;
         }
         const rid = ++relayed;
-        const key = String(rid);
-        calls.set(key, { origin: w, id: m.id, results: [], waiting: new Set(live) });
-        if (m.to === 'leader' && !live.length) calls.get(key)!.error = 'the leading worker is restarting; try again';
+        calls.set(rid, { origin: w, id: m.id, results: [], waiting: new Set(live), ...(m.to === 'leader' && !live.length ? { error: 'the leading worker is restarting; try again' } : {}) });
         for (const i of live) byIndex.get(i)!.send({ curio: 'op', id: rid, op: m.op, wait: true } satisfies ToWorker);
-        finish(key);
+        finish(rid);
       } else if (m?.curio === 'reply') {
-        const c = calls.get(String(m.id));
+        const c = calls.get(m.id);
         if (!c || !c.waiting.delete(index)) return;
         if (m.error) c.error ??= `worker ${index}: ${m.error}`; else c.results.push(m.result);
-        finish(String(m.id));
+        finish(m.id);
       }
     });
     w.on('exit', (code, signal) => {

@@ -62,11 +62,23 @@ export class SharedRateLimiter implements Limiter {
     return new SharedRateLimiter(native.sharedBucketsOpen(path, slots), native as Required<Pick<NativeAddon, 'sharedBucketsTake'>>, rate, burst);
   }
 
+  /** Bucket numbers of the keys seen (API key ids and login addresses: few), hashed once each. */
+  private readonly slots = new Map<string, number>();
+
+  private slot(key: string): number {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      if (this.slots.size > 100_000) this.slots.clear();
+      this.slots.set(key, (s = bucketKey(key)));
+    }
+    return s;
+  }
+
   peek(key: string): number {
-    return this.native.sharedBucketsTake(this.table, bucketKey(key), this.rate, this.burst, false);
+    return this.native.sharedBucketsTake(this.table, this.slot(key), this.rate, this.burst, false);
   }
 
   take(key: string): number {
-    return this.native.sharedBucketsTake(this.table, bucketKey(key), this.rate, this.burst, true);
+    return this.native.sharedBucketsTake(this.table, this.slot(key), this.rate, this.burst, true);
   }
 }
