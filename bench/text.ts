@@ -5,10 +5,13 @@
  * EASE on warm items (random 8:1:1 split), cold users with 1/3/5 known interactions, and the time to encode the
  * catalogue with tfidf. Text: ml-latest-small titles + genres + user tags; Online Retail product descriptions.
  * Every parameter is chosen on the validation part only; test figures are computed once.
- * Plain content similarity is measured with each encoder (128-d LSA, the words themselves, words and word pairs);
+ * Plain content similarity is measured with each encoder (128-d LSA, the words themselves, words and word pairs, the mix);
  * the "x content sim" column divides by the best of them on test, so no method is compared with a weak baseline.
  * Collective EASE (`cease`) puts the words and word pairs into EASE's Gram matrix; cb2cf can add it as a side model.
- *   npm run bench -- text [--quick] [--cold-only | --warm-only] [--only=ml-latest-small|online-retail]
+ * The last row maps a polynomial kernel over words, word pairs and USE sentence vectors (the `mix` encoder).
+ *   npm run bench -- text [--quick] [--cold-only | --warm-only] [--only=ml-latest-small|online-retail] [--refit]
+ * --refit fits each test model on the training and validation interactions together (parameters still come from
+ * validation alone).
  */
 import { join } from 'node:path';
 import { importData } from '../src/data/importers/index.ts';
@@ -19,6 +22,7 @@ import { tune, validationView, type ParamSpace } from '../src/eval/tune.ts';
 import { createModel } from '../src/models/registry.ts';
 import { openStore } from '../src/store/registry.ts';
 import { loadItemTexts, type ItemTexts } from '../src/text/item-text.ts';
+import { encoderAvailable } from '../src/text/registry.ts';
 import { MAX_SPARSE_VOCABULARY, TfidfEncoder } from '../src/text/tfidf.ts';
 import { dataDir, printTable } from './_util.ts';
 
@@ -30,10 +34,14 @@ if (!data) {
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const coldOnly = process.argv.includes('--cold-only');
-const warmOnly = process.argv.includes('--warm-only'); // the warm and cold-user tables only (content's parameters are still chosen on the cold split)
+const warmOnly = process.argv.includes('--warm-only');
+const refit = process.argv.includes('--refit'); // the warm and cold-user tables only (content's parameters are still chosen on the cold split)
 // sparse bag-of-words encoders: one dimension per word (and word pair) of the catalogue
 const words = { name: 'tfidf', projection: 'none', minDf: 1, maxFeatures: MAX_SPARSE_VOCABULARY };
 const wordPairs = { ...words, ngrams: 2 };
+// words, word pairs and (when installed) the sentence encoder side by side: exact words, product lines and meaning
+const mixed = { name: 'mix', parts: [{ encoder: words, weight: 0.4 }, { encoder: wordPairs, weight: 0.4 }, ...(encoderAvailable('use') ? [{ encoder: { name: 'use' }, weight: 0.2 }] : [])] };
+const mixedLabel = encoderAvailable('use') ? 'words + pairs + USE' : 'words + pairs (USE not installed)';
 const seed = 2020;
 const ials = { factors: 64, regularization: 20, alpha: 3, iterations: quick ? 6 : 12 };
 
@@ -55,7 +63,7 @@ async function best(kind: string, base: object, space: ParamSpace, split: Split,
 }
 
 async function testNdcg(kind: string, params: object, split: Split, itemText: ItemTexts): Promise<{ ndcg: number; fit: number; users: number }> {
-  const r = await fitAndEvaluate(createModel(kind, params), split, { ks: [10], metrics: ['ndcg'], beyond: false, itemText, fit: { seed } });
+  const r = await fitAndEvaluate(createModel(kind, params), split, { ks: [10], metrics: ['ndcg'], beyond: false, itemText, fit: { seed }, ...(refit ? { fitOn: 'train+valid' as const } : {}) });
   return { ndcg: r.metrics['ndcg@10']!, fit: r.fitSeconds, users: r.evaluation.usersEvaluated };
 }
 
@@ -119,6 +127,15 @@ for (const s of sets) {
     // out), EASE's ridge as above, α, the map's ridge and collective EASE's weight β (0: none) chosen on validation
     const observedMap = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } }, encoder: wordPairs, side: { kind: 'cease', config: ceaseBest.params } },
       quick ? { observed: [0.5], mapL2: [1], sideWeight: [0] } : { observed: [0.25, 0.5, 1], mapL2: [0.3, 1], sideWeight: [0, 0.5, 1] }, cold, texts);
+    // the map in a polynomial kernel over words, word pairs and sentence meaning (USE, when installed): the
+    // kernel's degree, the map's ridge and α chosen on validation (degree 1's ridge is relative to the mean
+    // eigenvalue of XᵀX, degree 2's to the kernel's mean diagonal, hence the two grids)
+    let kernelMap = { params: {}, score: -1 };
+    for (const [degree, mapL2] of [[1, quick ? [1] : [1, 3, 10]], [2, quick ? [0.3] : [0.1, 0.3, 1]]] as const) {
+      const t = await best('cb2cf', { collaborative: { kind: 'ease', config: { l2: easeL2 } }, encoder: mixed, degree }, { mapL2: [...mapL2], observed: quick ? [1] : [0, 0.5, 1] }, cold, texts);
+      if (t.score > kernelMap.score) kernelMap = t;
+    }
+    simRows.push([`content similarity (mean profile, ${mixedLabel})`, 'content', { profile: 'mean', encoder: mixed }, (await best('content', { encoder: mixed }, { profile: ['mean'] }, cold, texts)).score]);
     for (const [label, kind, params, valid] of [
       ['content similarity (mean profile)', 'content', { profile: 'mean' }, NaN],
       ...simRows,
@@ -130,9 +147,10 @@ for (const s of sets) {
       ['cb2cf (words + pairs -> EASE) + collective EASE', 'cb2cf', sideBest.params, sideBest.score],
       ['cb2cf (words + pairs -> collective EASE) + collective EASE', 'cb2cf', ceaseMap.params, ceaseMap.score],
       ['cb2cf (words + pairs -> EASE + α interactions) + collective EASE', 'cb2cf', observedMap.params, observedMap.score],
+      [`cb2cf (${mixedLabel}, kernel of degree 1 or 2 -> EASE + α interactions)`, 'cb2cf', kernelMap.params, kernelMap.score],
     ] as const) {
       const r = await testNdcg(kind, params, cold, texts);
-      rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });
+      rows.push({ model: label, 'valid ndcg@10': Number.isNaN(valid) ? '-' : valid, 'cold-item ndcg@10': r.ndcg, 'x popularity': r.ndcg / random.ndcg, users: r.users, 'fit s': r.fit, params: JSON.stringify(params).replace(/"ials":\{[^}]*\},?/, '').replace(JSON.stringify(mixed), `"${mixedLabel}"`).replace(JSON.stringify(wordPairs), '"words+pairs"').replace(JSON.stringify(words), '"words"') });
     }
     // the strongest plain similarity on test (rows 1-3): every ratio is against it
     const plain = Math.max(...rows.slice(1, 2 + simRows.length).map((r) => r['cold-item ndcg@10'] as number));

@@ -217,3 +217,51 @@ for (const [label, encoder] of [
     }
   });
 }
+
+/** Kernel ridge prediction with the kernel (xᵢᵀxⱼ)ᵖ, computed independently in float64 (dense Gauss-Jordan on K + λI). */
+function kernelRidgePrediction(x: Float32Array, d: number, warm: number[], s: Float32Array, mapL2: number, p: number, j: number): number {
+  const kern = (a: number, b: number) => { let t = 0; for (let c = 0; c < d; c++) t += x[a * d + c]! * x[b * d + c]!; return t ** p; };
+  const n = warm.length;
+  let trace = 0;
+  for (const a of warm) trace += kern(a, a);
+  const lambda = (mapL2 * trace) / n;
+  // solve (K + λI) w = s_W, then predict k_jᵀ w
+  const g = warm.map((a, r) => [...warm.map((b, c) => kern(a, b) + (r === c ? lambda : 0)), s[a]!]);
+  for (let a = 0; a < n; a++) {
+    let piv = a;
+    for (let r = a + 1; r < n; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
+    [g[a], g[piv]] = [g[piv]!, g[a]!];
+    for (let r = 0; r < n; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c <= n; c++) g[r]![c]! -= t * g[a]![c]!; }
+  }
+  let z = 0;
+  for (let a = 0; a < n; a++) z += kern(j, warm[a]!) * (g[a]![n]! / g[a]![a]!);
+  return z;
+}
+
+test('cb2cf with a degree-2 kernel: cold scores are the kernel ridge prediction (K = (xᵢᵀxⱼ)², λ relative to its mean diagonal) from EASE + α interactions', async () => {
+  const m = withColdItems(), data = { matrix: m, ...textFitData(m) };
+  const encoder = { name: 'mix', parts: [{ encoder: { name: 'tfidf', projection: 'none', minDf: 1, maxDfRatio: 1 }, weight: 3 }, { encoder: { name: 'tfidf', dimension: 4, minDf: 1, maxDfRatio: 1 }, weight: 1 }] };
+  const base = { encoder, collaborative: { kind: 'ease', config: { l2: 1 } }, mapL2: 0.2, observed: 0.5 };
+  const linear = cb2cf.create(base), squared = cb2cf.create({ ...base, degree: 2 });
+  await linear.fit(data, { seed: 1, threads: 1 });
+  await squared.fit(data, { seed: 1, threads: 1 });
+  assert.equal(squared.toArtifact().meta.dual, true, 'a kernel map is always dual');
+  const d = squared.dimension, x = squared.itemVectors, warm = [...Array(20).keys()].filter((i) => i % 10 !== 9);
+  const a = new Float32Array(20), b = new Float32Array(20);
+  for (const u of [2, 16]) {
+    squared.scoreUser(u, b); linear.scoreUser(u, a);
+    const target = Float32Array.from(b);
+    for (let q = m.indptr[u]!; q < m.indptr[u + 1]!; q++) target[m.indices[q]!]! += 0.5 * m.data[q]!;
+    for (const j of [9, 19]) {
+      const want = kernelRidgePrediction(x, d, warm, target, 0.2, 2, j);
+      assert.ok(Math.abs(b[j]! - want) < 1e-4 * Math.max(1, Math.abs(want)), `user ${u} item ${j}: ${b[j]} vs ${want}`);
+      assert.notEqual(b[j], a[j], 'the squared kernel predicts differently from the linear one');
+    }
+    for (const i of warm) assert.equal(b[i], a[i], 'warm items keep their EASE scores');
+    assert.equal(squared.recommend(u, { k: 1, candidates: Int32Array.of(9, 19) }).items[0], u < 10 ? 9 : 19);
+  }
+  const back = cb2cf.fromArtifact(decodeArtifact(Buffer.concat(encodeArtifact(squared.toArtifact()))).artifact);
+  back.scoreUser(16, a); squared.scoreUser(16, b);
+  assert.deepEqual(a, b);
+  assert.throws(() => cb2cf.create({ ...base, degree: 0 }), (e: unknown) => e instanceof ConfigError && /degree/.test(e.message));
+});

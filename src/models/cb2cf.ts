@@ -55,8 +55,17 @@ export const Cb2cfConfigSchema = strictObject({
   collaborative: strictObject({ kind: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).optional(),
   /** iALS settings when `collaborative` is not given. */
   ials: IalsConfigSchema.default(IalsConfigSchema.parse({})),
-  /** Ridge penalty of the text -> score regression, relative to the mean eigenvalue of X_WᵀX_W. */
+  /**
+   * Ridge penalty of the text -> score regression, relative to the mean eigenvalue of X_WᵀX_W (with `degree` > 1:
+   * to the kernel's mean diagonal, 1 for unit vectors).
+   */
   mapL2: z.number().positive().default(0.1),
+  /**
+   * Degree p of the polynomial kernel (xᵢᵀxⱼ)ᵖ the map regresses in (1: linear, the vectors themselves). With 2,
+   * two items are alike in proportion to the square of their cosine: sharing a whole description counts far more
+   * than sharing one common word, as if every pair of features were a feature of its own.
+   */
+  degree: z.number().int().min(1).max(4).default(1),
   /** Standardise each user's warm-item scores before the regression. */
   standardize: z.boolean().default(false),
   /**
@@ -156,7 +165,7 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     const fitted = { cf, side, seen, x, xs, warm, warmItems: w, warmIndex, coldItems: c };
     if (given && 'map' in given) return { ...fitted, ...given };
     if (given) return { ...fitted, map: primalMap(xs, c, given.inverse, d), dual: false };
-    const dual = w.length < d;
+    const dual = w.length < d || this.config.degree > 1;
     return { ...fitted, map: dual ? this.dualMap(xs, w, c) : primalMap(xs, c, this.inverse(x, warm), d), dual };
   }
 
@@ -178,7 +187,14 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
     let trace = 0;
     for (let a = 0; a < nW; a++) { k.set(row(w[a]!), a * nW); trace += k[a * nW + a]!; }
     for (let b = 0; b < nC; b++) kc.set(row(c[b]!), b * nW);
-    const ridge = (this.config.mapL2 * trace) / d || this.config.mapL2;
+    const p = this.config.degree;
+    if (p > 1) {
+      trace = 0;
+      for (let e = 0; e < k.length; e++) k[e] = k[e]! ** p;
+      for (let e = 0; e < kc.length; e++) kc[e] = kc[e]! ** p;
+      for (let a = 0; a < nW; a++) trace += k[a * nW + a]!;
+    }
+    const ridge = (this.config.mapL2 * trace) / (p > 1 ? nW : d) || this.config.mapL2;
     for (let a = 0; a < nW; a++) k[a * nW + a]! += ridge;
     const inv = spdInverseInPlace(k, nW);
     const map = new Float32Array(nC * nW);

@@ -1,5 +1,5 @@
 /**
- * Encoders by name. `tfidf` and `glove` (word vectors shipped in data/glove) are built in (no dependency). The others need an optional package or a service; their
+ * Encoders by name. `tfidf`, `glove` (word vectors shipped in data/glove) and `mix` (several of them side by side) are built in (no dependency). The others need an optional package or a service; their
  * entries say which, so a config naming one fails with the exact install line instead of a module-not-found trace.
  * An adapter for one of them is added by `registerEncoder` (its module imports the package lazily).
  */
@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
 import { GloveEncoder } from './glove.ts';
+import { MixEncoder } from './mix.ts';
 import { TfidfEncoder } from './tfidf.ts';
 import { OpenAiEncoder } from '../llm/embedding-encoder.ts';
 import { OnnxEncoder } from '../llm/onnx-encoder.ts';
@@ -26,7 +27,11 @@ export const OPTIONAL_ENCODERS: Record<string, { packages: string[]; what: strin
   openai: { packages: [], what: 'an OpenAI-compatible /v1/embeddings endpoint (set baseUrl and model)' },
 };
 
-const makers = new Map<string, EncoderMaker>([['tfidf', (o) => new TfidfEncoder(o)], ['glove', (o) => new GloveEncoder(o)]]);
+const makers = new Map<string, EncoderMaker>([
+  ['tfidf', (o) => new TfidfEncoder(o)], ['glove', (o) => new GloveEncoder(o)],
+  // several encoders side by side, each part built by this registry
+  ['mix', (o) => new MixEncoder(o, createEncoder)],
+]);
 /** Adapters of optional encoders, used once their packages are found (their modules import the packages lazily). */
 const adapters = new Map<string, EncoderMaker>([['use', (o) => new UseEncoder(o)]]);
 
