@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../errors.ts';
 import type { FittableTextEncoder } from './encoder.ts';
-import { createEncoder } from './registry.ts';
+import { createEncoder, encoderAvailable } from './registry.ts';
 
 const corpus = ['red retrospot lunch bag', 'red retrospot cake tin', 'spaceboy lunch bag', 'pink regency teacup and saucer', 'green regency teacup and saucer', 'jumbo bag red retrospot'];
 const words = { name: 'tfidf', projection: 'none', minDf: 1, maxDfRatio: 1 };
@@ -38,4 +38,14 @@ test('mix encoder: bad config names the field', () => {
   assert.throws(() => createEncoder({ name: 'mix', parts: [] }), (e: unknown) => e instanceof ConfigError && /encoder\.mix\.parts/.test(e.message));
   assert.throws(() => createEncoder({ name: 'mix', parts: [{ encoder: words, weight: -1 }] }), (e: unknown) => e instanceof ConfigError && /weight/.test(e.message));
   assert.throws(() => createEncoder({ name: 'mix', parts: [{ encoder: 'bert9' }] }), (e: unknown) => e instanceof ConfigError && /unknown text encoder "bert9"/.test(e.message));
+});
+
+test('mix encoder without parts: words, word pairs and (when installed) USE, weighted 0.4 / 0.4 / 0.2', () => {
+  const mix = createEncoder({ name: 'mix' }) as FittableTextEncoder;
+  mix.fit(corpus);
+  const w = createEncoder(words) as FittableTextEncoder, p = createEncoder(pairs) as FittableTextEncoder;
+  w.fit(corpus); p.fit(corpus);
+  const use = encoderAvailable('use');
+  assert.equal(mix.dimension, w.dimension + p.dimension + (use ? 512 : 0));
+  assert.match(mix.key, use ? /^mix\(0\.400000\*tfidf:.*,0\.400000\*tfidf:.*,0\.200000\*use:/ : /^mix\(0\.500000\*tfidf:.*,0\.500000\*tfidf:[^,]*\)$/);
 });

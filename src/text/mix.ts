@@ -5,6 +5,7 @@
  * mix better than any one part (bench/text.ts). Rows are renormalised, as every encoder's are: an item one part
  * cannot read (no known word) is described by the others alone.
  *   { name: 'mix', parts: [{ encoder: { name: 'tfidf', projection: 'none' }, weight: 0.8 }, { encoder: 'use', weight: 0.2 }] }
+ * `{ name: 'mix' }` alone is words, word pairs and (when installed) USE: registry.ts `defaultMixParts`.
  */
 import { z } from 'zod';
 import { parseConfig, strictObject } from '../config.ts';

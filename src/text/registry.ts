@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { EncoderUnavailableError, type TextEncoder } from './encoder.ts';
 import { GloveEncoder } from './glove.ts';
 import { MixEncoder } from './mix.ts';
-import { TfidfEncoder } from './tfidf.ts';
+import { MAX_SPARSE_VOCABULARY, TfidfEncoder } from './tfidf.ts';
 import { OpenAiEncoder } from '../llm/embedding-encoder.ts';
 import { OnnxEncoder } from '../llm/onnx-encoder.ts';
 import { USE_PACKAGES, UseEncoder } from './use.ts';
@@ -29,8 +29,8 @@ export const OPTIONAL_ENCODERS: Record<string, { packages: string[]; what: strin
 
 const makers = new Map<string, EncoderMaker>([
   ['tfidf', (o) => new TfidfEncoder(o)], ['glove', (o) => new GloveEncoder(o)],
-  // several encoders side by side, each part built by this registry
-  ['mix', (o) => new MixEncoder(o, createEncoder)],
+  // several encoders side by side, each part built by this registry; without parts, the mix cb2cf reads best
+  ['mix', (o) => new MixEncoder(o.parts === undefined ? { ...o, parts: defaultMixParts() } : o, createEncoder)],
 ]);
 /** Adapters of optional encoders, used once their packages are found (their modules import the packages lazily). */
 const adapters = new Map<string, EncoderMaker>([['use', (o) => new UseEncoder(o)]]);
@@ -59,6 +59,15 @@ export function defaultEncoderSpec(explicit?: EncoderSpec | string): EncoderSpec
   const env = process.env.CURIO_ENCODER;
   if (env) return { name: env };
   return { name: encoderAvailable('use') ? 'use' : 'tfidf' };
+}
+
+/**
+ * `{ name: 'mix' }` without parts: the catalogue's words and word pairs (sparse BM25, one dimension each) and, when
+ * installed, USE's sentence vectors, weighted 0.4 / 0.4 / 0.2 (bench/text.ts: the best text map of cold items).
+ */
+export function defaultMixParts(): { encoder: EncoderSpec; weight: number }[] {
+  const words = { name: 'tfidf', projection: 'none', minDf: 1, maxFeatures: MAX_SPARSE_VOCABULARY };
+  return [{ encoder: words, weight: 0.4 }, { encoder: { ...words, ngrams: 2 }, weight: 0.4 }, ...(encoderAvailable('use') ? [{ encoder: { name: 'use' }, weight: 0.2 }] : [])];
 }
 
 export function encoderNames(): string[] {
