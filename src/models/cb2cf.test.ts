@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../data/csr.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ModelFitError } from '../errors.ts';
 import { decodeArtifact, encodeArtifact } from './artifact.ts';
-import { cb2cf } from './cb2cf.ts';
+import { cb2cf, MAX_KERNEL_WARM_ITEMS } from './cb2cf.ts';
 import { cease } from './cease.ts';
 import { blockMatrix, runModelContract, withColdItems } from './model.contract.ts';
 import { textFitData } from './text-fixture.ts';
@@ -264,4 +264,11 @@ test('cb2cf with a degree-2 kernel: cold scores are the kernel ridge prediction 
   back.scoreUser(16, a); squared.scoreUser(16, b);
   assert.deepEqual(a, b);
   assert.throws(() => cb2cf.create({ ...base, degree: 0 }), (e: unknown) => e instanceof ConfigError && /degree/.test(e.message));
+});
+
+test('cb2cf: a kernel map over more warm items than it can invert is refused before any work, naming the way out', async () => {
+  const n = MAX_KERNEL_WARM_ITEMS + 1;
+  const m = csrFromCoo(1, n, new Int32Array(n), Int32Array.from({ length: n }, (_, i) => i), new Float32Array(n).fill(1));
+  const model = cb2cf.create({ degree: 2 });
+  await assert.rejects(model.fit({ matrix: m }, { seed: 1 }), (e: unknown) => e instanceof ModelFitError && /10001 × 10001 kernel matrix .* use degree 1, or raise coldBelow/.test(e.message));
 });

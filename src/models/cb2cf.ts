@@ -47,6 +47,9 @@ import { itemKnn } from './item-knn.ts';
 import { userKnn } from './user-knn.ts';
 import type { FitData, FitOptions, FitReport, ModelArtifact, ModelFactory, RecOptions, Recommender } from './types.ts';
 
+/** Most warm items a kernel map (degree > 1) inverts: 10,000² doubles are 763 MiB and a minute or two of solve. */
+export const MAX_KERNEL_WARM_ITEMS = 10_000;
+
 const MAPPABLE: Record<string, ModelFactory> = { ials, ease, cease, itemknn: itemKnn, userknn: userKnn, bpr } as Record<string, ModelFactory>;
 
 export const Cb2cfConfigSchema = strictObject({
@@ -136,17 +139,21 @@ export class Cb2cf implements Recommender<Cb2cfConfig> {
 
   async fit(data: FitData, o?: FitOptions): Promise<FitReport> {
     const t0 = performance.now();
+    const counts = columnCounts(data.matrix);
+    const warm = new Uint8Array(data.matrix.cols);
+    let nWarm = 0;
+    for (let i = 0; i < warm.length; i++) if (counts[i]! >= this.config.coldBelow) { warm[i] = 1; nWarm++; }
+    if (nWarm === 0) throw new ModelFitError('cb2cf: no warm item to learn the text -> score map from');
+    // the kernel map inverts a warm × warm matrix: memory grows with its square, time with its cube
+    if (this.config.degree > 1 && nWarm > MAX_KERNEL_WARM_ITEMS) {
+      throw new ModelFitError(`cb2cf: degree ${this.config.degree} maps through a ${nWarm} × ${nWarm} kernel matrix (${Math.round((nWarm * nWarm * 8) / 2 ** 20)} MiB, above the ${MAX_KERNEL_WARM_ITEMS}-item limit): use degree 1, or raise coldBelow so fewer items count as warm`);
+    }
     const iv = await encodeItems(data, this.config.encoder as { name: string }, this.kind); // before the slower CF fit
     const c = collaborativeOf(this.config);
     const cf = MAPPABLE[c.kind]!.create(c.config);
     await cf.fit(data, o);
     const side = this.config.side ? cease.create(this.config.side.config) : undefined;
     await side?.fit(data, o);
-    const counts = columnCounts(data.matrix);
-    const warm = new Uint8Array(data.matrix.cols);
-    let nWarm = 0;
-    for (let i = 0; i < warm.length; i++) if (counts[i]! >= this.config.coldBelow) { warm[i] = 1; nWarm++; }
-    if (nWarm === 0) throw new ModelFitError('cb2cf: no warm item to learn the text -> score map from');
     this.dimension = iv.dimension;
     this.mappedItems = warm.length - nWarm;
     this.state = this.build(cf, side, data.matrix, iv.vectors, warm);
