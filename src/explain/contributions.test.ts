@@ -7,9 +7,10 @@ import { createModel, modelFromArtifact } from '../models/registry.ts';
 import type { ModelArtifact } from '../models/types.ts';
 import { Rng } from '../data/random.ts';
 import { choleskySolve } from '../linalg/vec.ts';
-import { blockMatrix } from '../models/model.contract.ts';
+import { blockMatrix, withColdItems } from '../models/model.contract.ts';
 import { textFitData } from '../models/text-fixture.ts';
 import { explainHistory, explainUser, ExplainError, historyExplainer, userExplainer } from './contributions.ts';
+import { coCounts } from './phrase.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
@@ -289,4 +290,32 @@ test('collective EASE is explained by its item weights, text-learnt ones for an 
   const without = new Float32Array(20);
   model.scoreHistory(items.filter((_, q) => keep[q]), values.filter((_, q) => keep[q]), without);
   assert.ok(without[9]! < served[9]!, 'removing the top cited item lowers the score');
+});
+
+test('cb2cf: a warm item is explained by its collaborative model (the score it serves); a cold one, scored from text, and a hybrid are ExplainErrors, not crashes', async () => {
+  const m = withColdItems(), data = { matrix: m, ...textFitData(m) };
+  const model = createModel('cb2cf', { collaborative: { kind: 'ease', config: { l2: 1 } }, observed: 0.5 });
+  await model.fit(data, { threads: 1 });
+  const u = 3, items = m.indices.slice(m.indptr[u], m.indptr[u + 1]), values = m.data.slice(m.indptr[u], m.indptr[u + 1]);
+  const served = new Float32Array(20);
+  model.scoreUser(u, served);
+  for (const x of [explainUser(model, u, 5, { top: 100 }), explainHistory(model, items, values, 5, { top: 100 })]) {
+    assert.equal(x.model, 'ease');
+    close(x.score, served[5]!, 1e-5);
+    close(x.contributions.reduce((s, c) => s + c.value, 0) + x.rest, x.score, 1e-6);
+  }
+  // prepared together, as the engine explains a list
+  const e = userExplainer(model, u);
+  e.prepare?.(Int32Array.of(5, 6));
+  close(e(6).score, served[6]!, 1e-5);
+  assert.throws(() => explainUser(model, u, 9), (err: unknown) => err instanceof ExplainError && /scored from its text/.test(err.message));
+  assert.throws(() => userExplainer(model, u).prepare?.(Int32Array.of(5, 19)), ExplainError);
+  const hybrid = createModel('hybrid', { collaborative: { kind: 'ease', config: { l2: 1 } } });
+  await hybrid.fit(data, { threads: 1 });
+  assert.throws(() => userExplainer(hybrid, u), (err: unknown) => err instanceof ExplainError && /no explanation for model kind "hybrid"/.test(err.message));
+  assert.throws(() => historyExplainer(hybrid, items, values), ExplainError);
+  // "people who bought X also bought this" counts from the training matrix the composite model keeps
+  const both = (j: number, i: number) => { let n = 0; for (let v = 0; v < m.rows; v++) { const row = m.indices.subarray(m.indptr[v], m.indptr[v + 1]); if (row.includes(j) && row.includes(i)) n++; } return n; };
+  for (const c of [model, hybrid]) assert.equal(coCounts(c)(1, 2), both(1, 2));
+  assert.ok(both(1, 2) > 0);
 });

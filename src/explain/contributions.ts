@@ -129,23 +129,51 @@ function makeExplainer(model: Recommender, a: ModelArtifact, h: Weighted): Expla
  */
 export function historyExplainer(model: Recommender, items: Int32Array, values: Float32Array): Explainer {
   if (items.length !== values.length) throw new ExplainError(`explain: ${items.length} history items but ${values.length} values`);
-  const a = artifactOf(model);
+  const { a, warmOnly } = explainedPart(artifactOf(model));
+  if (!EXPLAINED_KINDS.has(a.kind)) throw new ExplainError(`explain: no explanation for model kind "${a.kind}"`);
   for (let q = 0; q < items.length; q++) checkItem(model, items[q]!);
   const w = weightRow(weightingOf(a), items, values);
   let keep = 0;
   for (let q = 0; q < w.length; q++) if (!Number.isNaN(w[q])) keep++;
   const ki = new Int32Array(keep), kw = new Float32Array(keep);
   for (let q = 0, p = 0; q < w.length; q++) if (!Number.isNaN(w[q])) { ki[p] = items[q]!; kw[p++] = w[q]!; }
-  return makeExplainer(model, a, { items: ki, w: kw, user: -1, raw: { items, values } });
+  return onlyWarm(makeExplainer(model, a, { items: ki, w: kw, user: -1, raw: { items, values } }), warmOnly);
 }
+
+const EXPLAINED_KINDS = new Set(['ease', 'cease', 'itemknn', 'ials', 'userknn', 'popularity', 'bpr']);
 
 /** An explainer of `model`'s scores for a training user, from the user's (weighted) training row. */
 export function userExplainer(model: Recommender, user: number): Explainer {
-  const a = artifactOf(model);
+  const { a, warmOnly } = explainedPart(artifactOf(model));
   if (!(Number.isInteger(user) && user >= 0 && user < model.nUsers)) throw new ExplainError(`explain: user index ${user} outside 0..${model.nUsers - 1}`);
-  const indptr = a.arrays['train.indptr'] as Int32Array, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
+  const indptr = a.arrays['train.indptr'] as Int32Array | undefined, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
+  if (!indptr) throw new ExplainError(`explain: no explanation for model kind "${a.kind}"`);
   const s = indptr[user]!, e = indptr[user + 1]!;
-  return makeExplainer(model, a, { items: indices.subarray(s, e), w: data.subarray(s, e), user });
+  return onlyWarm(makeExplainer(model, a, { items: indices.subarray(s, e), w: data.subarray(s, e), user }), warmOnly);
+}
+
+/**
+ * The artifact whose scores an explanation decomposes. cb2cf serves its collaborative model's scores for warm items
+ * unchanged, so those are explained by that model; its cold items' scores come from their text (`warmOnly` marks
+ * which items may be explained). Composite models whose every score mixes text in (hybrid) have no explanation yet.
+ */
+function explainedPart(a: ModelArtifact): { a: ModelArtifact; warmOnly?: Uint8Array } {
+  if (a.kind !== 'cb2cf') return { a };
+  const cf = a.meta.cf as { kind: string; config: object; meta: Record<string, unknown> } | undefined;
+  if (!cf) throw new ExplainError('explain: this cb2cf model file has no collaborative part');
+  const arrays = Object.fromEntries(Object.entries(a.arrays).filter(([k]) => k.startsWith('cf.')).map(([k, v]) => [k.slice(3), v]));
+  return { a: { kind: cf.kind, config: cf.config, meta: cf.meta, arrays }, warmOnly: a.arrays.warm as Uint8Array };
+}
+
+function onlyWarm(explain: Explainer, warm: Uint8Array | undefined): Explainer {
+  if (!warm) return explain;
+  const check = (item: number) => {
+    if (warm[item] === 0) throw new ExplainError(`explain: item ${item} is scored from its text (no one has interacted with it yet): no history item is behind its score`);
+  };
+  const wrapped: Explainer = (item, o) => { check(item); return explain(item, o); };
+  wrapped.prepare = (items, o) => { for (let q = 0; q < items.length; q++) check(items[q]!); explain.prepare?.(items, o); };
+  wrapped.release = () => explain.release?.();
+  return wrapped;
 }
 
 /** Explains `model`'s score of `item` for a history of (item, raw value) pairs (see historyExplainer). */

@@ -89,10 +89,13 @@ const byItemCache = new WeakMap<Int32Array, Csr>();
  */
 export function coCounts(model: Recommender): (j: number, i: number) => number {
   const a = model.toArtifact();
-  const indptr = a.arrays['train.indptr'] as Int32Array;
+  // models over a collaborative part (cb2cf, hybrid) keep the training matrix as `seen`
+  const m0 = 'train.indptr' in a.arrays ? 'train' : 'seen.indptr' in a.arrays ? 'seen' : undefined;
+  if (!m0) return () => 0;
+  const indptr = a.arrays[`${m0}.indptr`] as Int32Array;
   let t = byItemCache.get(indptr);
   if (!t) {
-    t = transpose({ rows: a.meta.rows as number, cols: a.meta.cols as number, indptr, indices: a.arrays['train.indices'] as Int32Array, data: a.arrays['train.data'] as Float32Array });
+    t = transpose({ rows: a.meta.rows as number, cols: a.meta.cols as number, indptr, indices: a.arrays[`${m0}.indices`] as Int32Array, data: a.arrays[`${m0}.data`] as Float32Array });
     byItemCache.set(indptr, t);
   }
   const m = t;
