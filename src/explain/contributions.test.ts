@@ -309,7 +309,10 @@ test('cb2cf: a warm item is explained by its collaborative model (the score it s
   e.prepare?.(Int32Array.of(5, 6));
   close(e(6).score, served[6]!, 1e-5);
   assert.throws(() => explainUser(model, u, 9), (err: unknown) => err instanceof ExplainError && /scored from its text/.test(err.message));
-  assert.throws(() => userExplainer(model, u).prepare?.(Int32Array.of(5, 19)), ExplainError);
+  const mixed = userExplainer(model, u);
+  mixed.prepare?.(Int32Array.of(5, 19));
+  close(mixed(5).score, served[5]!, 1e-5);
+  assert.throws(() => mixed(19), ExplainError);
   const hybrid = createModel('hybrid', { collaborative: { kind: 'ease', config: { l2: 1 } } });
   await hybrid.fit(data, { threads: 1 });
   assert.throws(() => userExplainer(hybrid, u), (err: unknown) => err instanceof ExplainError && /no explanation for model kind "hybrid"/.test(err.message));

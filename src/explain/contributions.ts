@@ -171,7 +171,8 @@ function onlyWarm(explain: Explainer, warm: Uint8Array | undefined): Explainer {
     if (warm[item] === 0) throw new ExplainError(`explain: item ${item} is scored from its text (no one has interacted with it yet): no history item is behind its score`);
   };
   const wrapped: Explainer = (item, o) => { check(item); return explain(item, o); };
-  wrapped.prepare = (items, o) => { for (let q = 0; q < items.length; q++) check(items[q]!); explain.prepare?.(items, o); };
+  // a list mixes warm and cold items: the warm ones are prepared, each cold one refused when it is asked for
+  wrapped.prepare = (items, o) => explain.prepare?.(Array.from(items).filter((i) => warm[i] !== 0), o);
   wrapped.release = () => explain.release?.();
   return wrapped;
 }
