@@ -7,9 +7,9 @@
 import { ConfigError, UnknownUserError } from '../errors.ts';
 import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
-import type { TopCandidates } from '../models/types.ts';
+import type { Recommender, TopCandidates } from '../models/types.ts';
 import { TRENDING_BASELINE_WINDOWS, type EngineParts, type HistoryEvent, type RequestContext } from './context.ts';
-import { ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
+import { closestByText, ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
 const BASELINE_WINDOWS = TRENDING_BASELINE_WINDOWS;
@@ -80,6 +80,7 @@ class ModelScorer implements Scorer {
   private history: { items: Int32Array; values: Float32Array } | undefined;
   private verb = 'chose';
   private explainer: Explainer | null | undefined;
+  private textRow: Int32Array | undefined;
   constructor(readonly config: Extract<ScorerConfig, { kind: 'model' }>) {}
 
   async score(ctx: RequestContext, out: Float32Array): Promise<ScoreOutcome> {
@@ -151,9 +152,31 @@ class ModelScorer implements Scorer {
     const kind = ctx.parts.trained!.model.kind;
     const scoreText = `model score ${fmt(score)} (${kind}${this.foldedIn ? `, folded in from ${this.foldedIn} events` : ''})`;
     const evidence: Record<string, unknown> = this.foldedIn ? { model: kind, score, foldedInEvents: this.foldedIn } : { model: kind, score };
-    const clause = modelEvidence(ctx, item, this.explainerFor(ctx), this.verb, evidence);
+    const clause = modelEvidence(ctx, item, this.explainerFor(ctx), this.verb, evidence) ?? this.textEvidence(ctx, item, evidence);
     return { kind: 'model', text: clause ? `${clause}; ${scoreText}` : scoreText, evidence };
   }
+
+  /** For a score read from text with no exact shares (content, cb2cf's new items, hybrid): the closest description in the history. */
+  private textEvidence(ctx: RequestContext, item: number, evidence: Record<string, unknown>): string | undefined {
+    const t = ctx.parts.trained!, mi = ctx.parts.catalogToModel?.[item] ?? -1;
+    if (mi < 0) return undefined;
+    const near = closestByText(t.model, (this.textRow ??= this.history?.items ?? trainingRow(t.model, ctx.modelUser)), mi);
+    if (!near) return undefined;
+    const c = ctx.parts.modelToCatalog![near.item]!;
+    evidence.exact = false;
+    evidence.method = 'closest description';
+    evidence.text = { item: t.items.id(near.item), cosine: near.cosine };
+    return `its description is closest to ${c >= 0 ? quote(ctx.parts, c) : `"${t.items.id(near.item)}"`}, which you ${this.verb} (text similarity ${fmt(near.cosine)})`;
+  }
+}
+
+/** A training user's items in model space, from the model's own training matrix ('train' or, for composite models, 'seen'). */
+function trainingRow(model: Recommender, user: number): Int32Array {
+  if (user < 0) return new Int32Array(0);
+  const a = model.artifactView?.() ?? model.toArtifact();
+  const key = 'train.indptr' in a.arrays ? 'train' : 'seen';
+  const indptr = a.arrays[`${key}.indptr`] as Int32Array | undefined, indices = a.arrays[`${key}.indices`] as Int32Array | undefined;
+  return indptr && indices && user + 1 < indptr.length ? indices.subarray(indptr[user]!, indptr[user + 1]!) : new Int32Array(0);
 }
 
 /** The explainer of this request's model scores, or null when the model cannot explain (src/explain). */

@@ -62,6 +62,9 @@ export class Hybrid implements Recommender<HybridConfig> {
 
   get nUsers(): number { return this.seen?.rows ?? 0; }
   get nItems(): number { return this.seen?.cols ?? 0; }
+  /** The content part's item vectors (what explanations cite as the text behind a score). */
+  get itemVectors(): Float32Array { return this.text?.itemVectors ?? new Float32Array(0); }
+  get dimension(): number { return this.text?.dimension ?? 0; }
 
   private get parts(): { cf: Recommender; text: Content; seen: Csr } {
     if (!this.cf || !this.text || !this.seen) throw new NotFittedError('hybrid is not fitted: call fit() or load a model file first');

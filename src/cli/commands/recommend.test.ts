@@ -116,17 +116,19 @@ test('recipe commands reject bad rules naming the flag or field', () => {
 test('models that read text serve and explain through the same commands: cb2cf (mixed encoder, kernel map) and hybrid', () => {
   let r = curio('import', 'online-retail', DEMO_DATA, '--skip-invalid', '--quiet');
   assert.equal(r.code, 0, r.err);
-  for (const [model, sets] of [['cb2cf', ['collaborative.kind=ease', 'observed=1', 'degree=2', 'encoder={"name":"mix","parts":[{"encoder":{"name":"tfidf","projection":"none"}}]}']], ['hybrid', []]] as const) {
+  for (const [model, sets] of [['cb2cf', ['collaborative.kind=ease', 'observed=1', 'degree=2', 'encoder={"name":"mix","parts":[{"encoder":{"name":"tfidf","projection":"none"}}]}']], ['hybrid', []], ['content', []]] as const) {
     const out = `${model}.bin`;
     r = curio('train', '--model', model, ...sets.flatMap((s) => ['--set', s]), '--out', out, '--quiet');
     assert.equal(r.code, 0, `${model}: ${r.err}`);
     const recs = json('recommend', '--user', '15311', '-k', '3', '--model', out);
     assert.equal(recs.length, 3, model);
-    // cb2cf's warm items are its EASE scores, explained by EASE's item weights; a hybrid's blend has no history shares yet
+    // cb2cf's warm items are its EASE scores, explained by EASE's item weights; a hybrid's blend and content's ridge
+    // profile have no exact history shares: their reasons cite the closest description in the history
     if (model === 'cb2cf') assert.match(recs[0]!.reasons[0]!.text, /because you bought/);
+    else assert.ok(recs.every((x) => /^its description is closest to ".+", which you bought \(text similarity (1|0\.\d+)\)/.test(x.reasons[0]!.text)), JSON.stringify(recs[0]));
     r = curio('explain', '--user', '15311', '--item', recs[0]!.item, '--model', out);
     if (model === 'cb2cf') assert.equal(r.code, 0, r.err);
-    else assert.match(r.err, /no explanation for model kind "hybrid"/);
+    else assert.match(r.err, new RegExp(`no explanation for model kind "${model}"`));
     assert.doesNotMatch(r.err, /TypeError|unexpected/);
   }
 });
