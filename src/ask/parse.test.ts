@@ -113,3 +113,16 @@ test('empty and over-long requests are ConfigErrors naming the request; another 
   assert.match(parse('子供向けの面白いアニメ映画').warnings.join(), /not look like English/);
   assert.deepEqual(parse('a funny film for kids').warnings, []);
 });
+
+test('an -ies plural and its -ie singular are one word: "without zombies" excludes "Zombie" titles and the reverse', () => {
+  const c = Catalog.fromRows([
+    { id: 'strippers', title: 'Zombie Strippers! (2008)', categories: ['Comedy', 'Horror'] },
+    { id: 'pride', title: 'Pride and Prejudice and Zombies (2016)', categories: ['Comedy', 'Horror'] },
+    { id: 'cookies', title: 'SET OF 3 COOKIE CUTTERS', categories: ['Comedy'] },
+    { id: 'hangover', title: 'The Hangover (2009)', categories: ['Comedy'] },
+  ]);
+  assert.deepEqual(pass('a comedy without zombies', c), ['cookies', 'hangover']);
+  assert.deepEqual(pass('a comedy, no zombie', c), ['cookies', 'hangover']);
+  assert.deepEqual(pass('anything but cookies', c), ['strippers', 'pride', 'hangover']);
+  assert.deepEqual(parse('zombies', c).queryWords, parse('zombie', c).queryWords);
+});

@@ -27,9 +27,19 @@ export const SYNONYMS: Readonly<Record<string, string>> = {
   military: 'war', dramatic: 'drama', dramas: 'drama', adventurous: 'adventure', adventures: 'adventure',
 };
 
+/**
+ * One word for a singular and its plural. The S-stemmer reads "-ies" as "-y" ("stories" -> "story"), but many
+ * "-ies" plurals are of "-ie" words ("zombies", "cookies", "movies"): their singulars are folded to "-y" too, so
+ * "without zombies" excludes a "Zombie" title.
+ */
+function wordKey(w: string): string {
+  const s = sStem(w);
+  return s.length >= 3 && s.endsWith('ie') ? `${s.slice(0, -2)}y` : s;
+}
+
 /** Normalised words of a name: NFKC, lower case, letters/digits only, plurals stemmed. */
 export function nameKey(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(sStem).join(' ');
+  return s.normalize('NFKC').toLowerCase().replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(wordKey).join(' ');
 }
 
 export interface NamedValue {
