@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../catalog/catalog.ts';
+import type { ItemRow } from '../data/types.ts';
 import { ConfigError } from '../errors.ts';
 import { FilterCompiler } from '../rules/index.ts';
 import { buildVocabulary } from './vocabulary.ts';
@@ -125,4 +126,23 @@ test('an -ies plural and its -ie singular are one word: "without zombies" exclud
   assert.deepEqual(pass('a comedy, no zombie', c), ['cookies', 'hangover']);
   assert.deepEqual(pass('anything but cookies', c), ['strippers', 'pride', 'hangover']);
   assert.deepEqual(parse('zombies', c).queryWords, parse('zombie', c).queryWords);
+});
+
+test('a name field with many distinct values (authors of a large catalogue) is still a vocabulary when its values repeat', () => {
+  // 3,000 one-book authors (more distinct values than a small name field has), then three authors with several books
+  // each: most books are by an author with more than one, so "by Stephen King" names the author.
+  const rows: ItemRow[] = [];
+  for (let i = 0; i < 3000; i++) rows.push({ id: `solo${i}`, title: `Book ${i}`, attrs: { authors: [`Author Number ${i}`], originalTitle: `Original ${i}` } });
+  for (const [a, n] of [['Stephen King', 2000], ['Agatha Christie', 1500], ['Terry Pratchett', 1500], ['J.R.R. Tolkien', 100]] as const) {
+    for (let i = 0; i < n; i++) rows.push({ id: `${a}${i}`, title: `Story ${i}`, attrs: { authors: [a], originalTitle: i < 2 ? 'Original Shared' : `Original ${a} ${i}` } });
+  }
+  const c = Catalog.fromRows(rows);
+  assert.deepEqual(texts('books by Stephen King', c), ['authors Stephen King']);
+  assert.equal(pass('books by Stephen King', c).length, 2000);
+  assert.equal(pass('a mystery, not by Agatha Christie', c).length, 8100 - 1500);
+  // initials' full stops do not end the name ("not by J.R.R. Tolkien" is not "not by J")
+  assert.deepEqual(texts('a fantasy novel, not by J.R.R. Tolkien', c), ['not authors J.R.R. Tolkien']);
+  assert.equal(pass('not by J. R. R. Tolkien.', c).length, 8000);
+  // a free-text field whose few repeats cover few of its items is no vocabulary: its words stay query words
+  assert.deepEqual(texts('original shared', c), []);
 });

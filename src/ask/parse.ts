@@ -102,7 +102,9 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     throw new ConfigError('request', `too long: ${trimmed.length} characters (at most ${MAX_REQUEST_CHARS}); say what you want in a sentence or two`);
   }
   // Work on a lower-cased copy of the same length, blanking each span once it is understood.
-  let s = trimmed.normalize('NFKC').toLowerCase().replace(/[’`]/g, "'").replace(/[“”]/g, '"');
+  let s = trimmed.normalize('NFKC').toLowerCase().replace(/[’`]/g, "'").replace(/[“”]/g, '"')
+    // an initial's full stop ("j.r.r. tolkien", "u.s.") ends no phrase: a space, so the name's words stay together
+    .replace(/(?<![\p{L}\p{N}])(\p{L})\./gu, '$1 ');
   const out: Constraint[] = [];
   const at: number[] = []; // where each constraint starts in the request, to list them in its order
   const push = (c: Constraint, where: number) => { out.push(c); at.push(where); };

@@ -77,6 +77,23 @@ export interface VocabularyOptions {
 
 /** Attributes with at most this many distinct string values are names a request can use ("by Nike"). */
 const MAX_ATTR_VALUES = 2000;
+/**
+ * A field with more distinct values (the authors of 10,000 books, the brands of a large shop) is still a vocabulary
+ * when values held by several items cover at least this share of its items: names repeat, free text (descriptions,
+ * original titles, URLs) mostly does not.
+ */
+const MIN_REPEATED_SHARE = 0.5;
+
+/** Whether the string values of a field held by more than one item cover at least MIN_REPEATED_SHARE of its items. */
+function namesRepeat(ix: ReturnType<Catalog['fieldIndex']>): boolean {
+  const covered = new Uint8Array(ix.size);
+  let count = 0;
+  for (const [key, items] of ix.postings) {
+    if (!key.startsWith('s') || items.length < 2) continue;
+    for (const i of items) if (!covered[i]) { covered[i] = 1; count++; }
+  }
+  return count >= MIN_REPEATED_SHARE * ix.presentCount;
+}
 
 export function titleTokens(title: string): string[] {
   return nameKey(title).split(' ').filter(Boolean);
@@ -103,7 +120,7 @@ export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vo
   for (const a of catalog.attrNames()) {
     if (a === 'year' || a === 'nonProduct') continue;
     const ix = catalog.fieldIndex(`attrs.${a}`);
-    if (ix.counts.string === 0 || ix.postings.size > MAX_ATTR_VALUES) continue;
+    if (ix.counts.string === 0 || (ix.postings.size > MAX_ATTR_VALUES && !namesRepeat(ix))) continue;
     for (const [key, items] of ix.postings) if (key.startsWith('s') && items.length > 1) add(`attrs.${a}`, key.slice(1), items.length);
   }
   let maxNameWords = 1;
