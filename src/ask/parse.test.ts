@@ -88,6 +88,28 @@ test('prices: under, between, less than, no more than, pence, cheap relative to 
   assert.deepEqual(pass('expensive', SHOP), ['p6', 'p7']);
 });
 
+test('prices written as ranges, trailing bounds and "around" are constraints, and an amount alone is said, never a query word', () => {
+  assert.deepEqual(texts('candles £5-£10', SHOP), ['price 5–10']);
+  assert.deepEqual(pass('candles £5-£10', SHOP), ['p3']);
+  assert.deepEqual(pass('5 to 10 pounds', SHOP), ['p3']);
+  assert.deepEqual(pass('bags £2 - £3', SHOP), ['p4', 'p5']);
+  assert.deepEqual(texts('a bag for £2 or less', SHOP), ['price <= 2']);
+  assert.deepEqual(pass('a bag for £2 or less', SHOP), ['p1', 'p2']);
+  assert.deepEqual(pass('£12 or more', SHOP), ['p6', 'p7']);
+  assert.deepEqual(pass('£12 and up', SHOP), ['p6', 'p7']);
+  assert.deepEqual(pass('200p or under', SHOP), ['p1', 'p2']);
+  // "around" is within a fifth either side
+  assert.deepEqual(texts('tea set around £2', SHOP), ['price 1.6–2.4 (around 2)']);
+  assert.deepEqual(pass('tea set around £2', SHOP), ['p1', 'p2', 'p4']);
+  const bare = parse('a £5 gift', SHOP);
+  assert.deepEqual(bare.constraints, []);
+  assert.deepEqual(bare.queryWords, ['gift']);
+  assert.match(bare.warnings.join('\n'), /"£5": a price without "under", "over", "between" or "around" is no constraint/);
+  // years are not prices
+  assert.deepEqual(texts('1990-2000'), ['year 1990–2000']);
+  assert.deepEqual(texts('from 1995 to 2000'), ['year 1995–2000']);
+});
+
 test('exclusions: title words ("but not the spaceboy design"), anything but, except, without, no', () => {
   const u = parse('lunch bags under £5 but not the spaceboy design', SHOP);
   assert.deepEqual(u.constraints.map((c) => c.text), ['price < 5', 'not title has the word "spaceboy"']);

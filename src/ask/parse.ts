@@ -56,6 +56,9 @@ const CUR = String.raw`(?:[£$€]|gbp|usd|eur)?`;
 const NUM = String.raw`(\d+(?:[.,]\d+)?)`;
 const UNIT = String.raw`(?:\s*(?:pounds?|quid|dollars?|bucks?|euros?|gbp|usd|eur|p\b|pence))?`;
 
+/** Words or signs that make a number an amount of money. */
+const MONEY = /[£$€]|pound|dollar|euro|quid|buck|gbp|usd|eur|pence|\dp\b/;
+
 const WORD_DECADES: Record<string, number> = {
   twenties: 1920, thirties: 1930, forties: 1940, fifties: 1950, sixties: 1960, seventies: 1970, eighties: 1980, nineties: 1990,
   noughties: 2000, 'two thousands': 2000,
@@ -137,6 +140,26 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     if (!money && isYear(a) && isYear(b)) return undefined; // "between 1990 and 2000": years
     return { kind: 'price', text: `price ${Math.min(a, b)}–${Math.max(a, b)}`, source: m[0], filter: price('range', Math.min(a, b), Math.max(a, b)) };
   });
+  // "£5-£10", "5 to 10 pounds": a range without "between", money said somewhere in it (else years: "1990-2000")
+  each(new RegExp(String.raw`(?<![\p{L}\p{N}.])${CUR}${NUM}(p\b|\s*pence)?${UNIT}\s*(?:-|–|to)\s*${CUR}${NUM}(p\b|\s*pence)?${UNIT}`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const a = num(m[1]!, !!m[2]), b = num(m[3]!, !!m[4]);
+    return { kind: 'price', text: `price ${Math.min(a, b)}–${Math.max(a, b)}`, source: m[0], filter: price('range', Math.min(a, b), Math.max(a, b)) };
+  });
+  // "£3 or less", "£10 and up"
+  each(new RegExp(String.raw`(?<![\p{L}\p{N}.])${CUR}${NUM}(p\b|\s*pence)?${UNIT}\s+(?:or|and)\s+(less|under|below|cheaper|lower|more|over|above|up|upwards|higher)\b`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const v = num(m[1]!, !!m[2]);
+    const op = /less|under|below|cheaper|lower/.test(m[3]!) ? '<=' : '>=';
+    return { kind: 'price', text: `price ${op} ${v}`, source: m[0], filter: price(op, v) };
+  });
+  // "around £5": within a fifth either side
+  each(new RegExp(String.raw`\b(?:around|about|roughly|approximately|approx|circa|near|nearly)\s+${CUR}${NUM}(p\b|\s*pence)?${UNIT}`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const v = num(m[1]!, !!m[2]);
+    const lo = Math.round(v * 80) / 100, hi = Math.round(v * 120) / 100;
+    return { kind: 'price', text: `price ${lo}–${hi} (around ${v})`, source: m[0], filter: price('range', lo, hi) };
+  });
   each(new RegExp(String.raw`\b(under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|max(?:imum)?|within|over|above|more\s+than|at\s+least|min(?:imum)?|from|pricier\s+than|costlier\s+than)\s+${CUR}${NUM}(p\b|\s*pence)?${UNIT}`), (m) => {
     const w = m[1]!.replace(/\s+/g, ' ');
     const v = num(m[2]!, !!m[3]);
@@ -155,6 +178,12 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
       ? { kind: 'price', text: `price <= ${v} (cheapest quarter)`, source: m[0], filter: price('<=', v) }
       : { kind: 'price', text: `price >= ${v} (dearest quarter)`, source: m[0], filter: price('>=', v) };
   });
+
+  // An amount no pattern above read ("a £5 gift"): said, and kept out of the query (no item text has "5").
+  for (const m of [...s.matchAll(new RegExp(String.raw`[£$€]\s*\d+(?:[.,]\d+)?|\b\d+(?:[.,]\d+)?(?:p\b|\s*(?:pence|pounds?|quid|dollars?|bucks?|euros?|gbp|usd|eur)\b)`, 'gu'))]) {
+    warnings.push(`"${m[0].trim()}": a price without "under", "over", "between" or "around" is no constraint (say "under ${m[0].trim()}" to make it one)`);
+    blank(m.index!, m.index! + m[0].length);
+  }
 
   // Years and decades.
   const years = (a: number, b: number, label: string, source: string): Draft => ({ kind: 'year', text: label, source, filter: yearFilter(vocab, a, b) });
