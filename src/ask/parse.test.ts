@@ -168,3 +168,17 @@ test('a name field with many distinct values (authors of a large catalogue) is s
   // a free-text field whose few repeats cover few of its items is no vocabulary: its words stay query words
   assert.deepEqual(texts('original shared', c), []);
 });
+
+test('years: "pre-2000" / "post-2010" are bounds, not that year; "the last 5 years" / "past decade" count back from the catalogue\'s latest', () => {
+  assert.deepEqual(texts('pre-2000 westerns'), ['year < 2000']);
+  assert.deepEqual(pass('pre-2000 films'), ['toy', 'aladdin', 'shining', 'blade', 'china']);
+  assert.deepEqual(texts('post-2001 animation'), ['year > 2001', 'category Animation']);
+  assert.deepEqual(pass('post-2001 animation'), ['up']);
+  assert.deepEqual(parse('pre-2000 films').queryWords, []);
+  // the catalogue's latest year is 2009
+  assert.deepEqual(texts('a movie from the last 5 years'), ['year >= 2005 (the last 5 years: the catalogue ends in 2009)']);
+  assert.deepEqual(pass('a movie from the last 5 years'), ['up', 'iron']);
+  assert.deepEqual(pass('in the past ten years'), ['scary', 'shrek', 'up', 'iron']);
+  assert.deepEqual(pass('the last decade'), ['scary', 'shrek', 'up', 'iron']);
+  assert.deepEqual(parse('a movie from the last 5 years').queryWords, []);
+});

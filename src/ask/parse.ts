@@ -208,7 +208,7 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     const [a, b] = part === 'early' ? [d, d + 3] : part === 'mid' ? [d + 3, d + 6] : part === 'late' ? [d + 6, d + 9] : [d, d + 9];
     return years(a, b, `year ${a}–${b} (${part ? `${part} ` : ''}${d}s)`, m[0]);
   });
-  each(/\b(after|since|from|newer\s+than|later\s+than|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre|in|of)\s+(?:the\s+year\s+)?(\d{4})\b(\s+(?:on(?:wards?)?|and\s+(?:later|after|newer)|or\s+(?:later|after|newer)))?/, (m) => {
+  each(/\b(after|since|from|newer\s+than|later\s+than|post(?=-)|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre(?=-)|pre|in|of)(?:-|\s+)(?:the\s+year\s+)?(\d{4})\b(\s+(?:on(?:wards?)?|and\s+(?:later|after|newer)|or\s+(?:later|after|newer)))?/, (m) => {
     const y = Number(m[2]);
     if (!isYear(y)) return undefined;
     const w = m[1]!.replace(/\s+/g, ' ');
@@ -222,6 +222,16 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   each(/\b(\d{4})\b/, (m) => {
     const y = Number(m[1]);
     return isYear(y) ? years(y, y, `year ${y}`, m[0]) : undefined;
+  });
+  // "the last 5 years", "the past decade": back from the catalogue's latest year, as "recent" is
+  const COUNT: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twenty: 20, a: 1 };
+  each(/\b(?:(?:in|from|of|over|during)\s+)?(?:the\s+)?(?:last|past)\s+(?:(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twenty|a)\s+(years?|decades?)|(year|decade))\b/, (m) => {
+    const unit = m[2] ?? m[3]!;
+    const span = (m[1] ? COUNT[m[1]] ?? Number(m[1]) : 1) * (unit.startsWith('decade') ? 10 : 1);
+    const label = `the last ${span === 1 ? 'year' : `${span} years`}`;
+    if (vocab.latestYear === undefined || !(span >= 1)) return years(-Infinity, Infinity, `${label} (no item has a year)`, m[0]);
+    const from = vocab.latestYear - span + 1;
+    return years(from, Infinity, `year >= ${from} (${label}: the catalogue ends in ${vocab.latestYear})`, m[0]);
   });
   each(/\b(recent|newest|latest|new\s+releases?)\b/, (m) => {
     if (vocab.latestYear === undefined) return years(-Infinity, Infinity, 'recent (no item has a year)', m[0]);
