@@ -143,7 +143,9 @@ export function historyExplainer(model: Recommender, items: Int32Array, values: 
 export function userExplainer(model: Recommender, user: number): Explainer {
   const a = artifactOf(model);
   if (!(Number.isInteger(user) && user >= 0 && user < model.nUsers)) throw new ExplainError(`explain: user index ${user} outside 0..${model.nUsers - 1}`);
-  const indptr = a.arrays['train.indptr'] as Int32Array, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
+  const indptr = a.arrays['train.indptr'] as Int32Array | undefined, indices = a.arrays['train.indices'] as Int32Array, data = a.arrays['train.data'] as Float32Array;
+  // text-aware models (content, cb2cf, hybrid) keep no training rows: no history shares to cite
+  if (!indptr) throw new ExplainError(`explain: no explanation for model kind "${a.kind}" (it keeps no training rows)`);
   const s = indptr[user]!, e = indptr[user + 1]!;
   return makeExplainer(model, a, { items: indices.subarray(s, e), w: data.subarray(s, e), user });
 }
