@@ -135,6 +135,9 @@ test('empty and over-long requests are ConfigErrors naming the request; another 
   assert.match(parse('un film drôle pour les enfants').warnings.join(), /not look like English/);
   assert.match(parse('子供向けの面白いアニメ映画').warnings.join(), /not look like English/);
   assert.deepEqual(parse('a funny film for kids').warnings, []);
+  // no word at all (punctuation, emoji): as good as empty, said rather than answered with the most popular items
+  for (const r of ['!!!', '🎃👻', ' - ? ']) assert.throws(() => parse(r), (e) => e instanceof ConfigError && /request: has no words/.test(e.message), r);
+  assert.deepEqual(parse('not not not').warnings, ['"not": nothing to exclude was named after "not"'], 'a warning is said once');
 });
 
 test('an -ies plural and its -ie singular are one word: "without zombies" excludes "Zombie" titles and the reverse', () => {

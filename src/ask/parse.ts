@@ -104,6 +104,7 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   if (trimmed.length > MAX_REQUEST_CHARS) {
     throw new ConfigError('request', `too long: ${trimmed.length} characters (at most ${MAX_REQUEST_CHARS}); say what you want in a sentence or two`);
   }
+  if (!/[\p{L}\p{N}]/u.test(trimmed)) throw new ConfigError('request', `has no words: say what you are looking for in words, e.g. "a funny animated movie for kids, not a musical"`);
   // Work on a lower-cased copy of the same length, blanking each span once it is understood.
   let s = trimmed.normalize('NFKC').toLowerCase().replace(/[’`]/g, "'").replace(/[“”]/g, '"')
     // an initial's full stop ("j.r.r. tolkien", "u.s.") ends no phrase: a space, so the name's words stay together
@@ -298,7 +299,7 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   }
   const queryWords = [...new Set(queryRaw.flatMap(titleTokens))];
   const order = out.map((_, q) => q).sort((a, b) => at[a]! - at[b]! || a - b);
-  return { request: trimmed, constraints: order.map((q) => out[q]!), query: queryRaw.join(' '), queryWords, warnings };
+  return { request: trimmed, constraints: order.map((q) => out[q]!), query: queryRaw.join(' '), queryWords, warnings: [...new Set(warnings)] };
 }
 
 export function finish(d: Draft, negated: boolean, source: string): Constraint {
