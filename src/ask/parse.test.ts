@@ -185,3 +185,30 @@ test('years: "pre-2000" / "post-2010" are bounds, not that year; "the last 5 yea
   assert.deepEqual(pass('the last decade'), ['scary', 'shrek', 'up', 'iron']);
   assert.deepEqual(parse('a movie from the last 5 years').queryWords, []);
 });
+
+test('"by" and a surname names the one person of the catalogue with it ("not by Tolkien"); several are said, none is words', () => {
+  const c = Catalog.fromRows([
+    { id: 'hobbit', title: 'The Hobbit', attrs: { authors: ['J.R.R. Tolkien'] } },
+    { id: 'silm', title: 'The Silmarillion', attrs: { authors: ['J.R.R. Tolkien'] } },
+    { id: 'shining', title: 'The Shining', attrs: { authors: ['Stephen King'] } },
+    { id: 'it', title: 'It', attrs: { authors: ['Stephen King'] } },
+    { id: 'beekeeper', title: "The Beekeeper's Apprentice", attrs: { authors: ['Laurie R. King'] } },
+    { id: 'locked', title: 'Locked Rooms', attrs: { authors: ['Laurie R. King'] } },
+    { id: 'lion', title: 'The Lion King', attrs: { authors: ['Disney'] } },
+    { id: 'aladdin', title: 'Aladdin', attrs: { authors: ['Disney'] } },
+  ]);
+  assert.deepEqual(texts('a fantasy book, not by Tolkien', c), ['not authors J.R.R. Tolkien (by "tolkien")']);
+  assert.deepEqual(pass('a fantasy book, not by Tolkien', c), ['shining', 'it', 'beekeeper', 'locked', 'lion', 'aladdin']);
+  assert.deepEqual(pass('something by tolkien', c), ['hobbit', 'silm']);
+  assert.deepEqual(parse('something by tolkien', c).queryWords, []);
+  // two authors are called King: nothing is guessed, the request says so
+  const king = parse('books by king', c);
+  assert.deepEqual(king.constraints, []);
+  assert.match(king.warnings.join('\n'), /"by king": 2 names end so \(Laurie R\. King, Stephen King\); say the whole name/);
+  // ...but "not by King" leaves out both
+  assert.deepEqual(texts('not by king', c), ['not authors Laurie R. King or Stephen King (by "king")']);
+  assert.deepEqual(pass('not by king', c), ['hobbit', 'silm', 'lion', 'aladdin']);
+  // a whole name still wins, and "king" without "by" stays a word
+  assert.deepEqual(texts('by Stephen King', c), ['authors Stephen King']);
+  assert.deepEqual(parse('the lion king', c).queryWords, ['lion', 'king']);
+});

@@ -240,6 +240,30 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     return years(from, Infinity, `year >= ${from} (recent: the catalogue's last 5 years)`, m[0]);
   });
 
+  // "by Tolkien": a surname names the one person (author, brand...) of the catalogue whose name ends with it
+  each(/\bby\s+(\p{L}[\p{L}'-]*)/u, (m) => {
+    const key = nameKey(m[1]!);
+    if (vocab.names.has(key)) return undefined; // a whole name ("by Disney"): matched as a name below
+    const list = vocab.surnames?.get(key);
+    if (!list) return undefined;
+    const what = (v: NamedValue) => (v.field === 'category' ? 'category' : v.field.slice('attrs.'.length));
+    // "not by King" leaves out every King (up to a few); "by King" does not guess which one
+    if (list.length > 1 && list.length <= 10 && NEG_BEFORE.test(s.slice(0, m.index))) {
+      const sorted = [...list].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      return {
+        kind: 'attribute', text: `${what(sorted[0]!)} ${sorted.map((v) => v.value).join(' or ')} (by "${m[1]}")`, source: m[0],
+        filter: { op: 'or', args: sorted.map((v) => ({ op: '=', field: v.field, value: v.value }) as FilterNode) },
+      };
+    }
+    if (list.length > 1) {
+      const named = [...list].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, 5).map((v) => v.value);
+      warnings.push(`"${m[0].trim()}": ${list.length} names end so (${named.join(', ')}${list.length > 5 ? ', ...' : ''}); say the whole name`);
+      return undefined;
+    }
+    const v = list[0]!;
+    return { kind: 'attribute', text: `${what(v)} ${v.value} (by "${m[1]}")`, source: m[0], filter: { op: '=', field: v.field, value: v.value } };
+  });
+
   // Exclusions of names and title words: a negation word and the words after it up to a break.
   const BREAK = String.raw`[,.;!?]|\b(?:and|but|with|for|that|which|please|under|over|below|above|between|after|before|since|from|in|made|i|we|my)\b|` + NEG;
   // A preposition right after the negation belongs to it ("not for kids", "nothing with spiders").

@@ -66,6 +66,8 @@ export interface Vocabulary {
   readonly size?: number;
   /** Category value -> its items, ascending (the catalogue's evidence of what a word means: word-synonyms.ts). */
   readonly categoryItems?: ReadonlyMap<string, Int32Array>;
+  /** Last word of an attribute value of several words (a surname: "tolkien") -> those values, for "by Tolkien". */
+  readonly surnames?: ReadonlyMap<string, NamedValue[]>;
   /** The items whose whole text (title, categories, users' tags) has a normalised word; titles alone when unset. */
   readonly textItems?: (word: string) => Int32Array | undefined;
 }
@@ -101,9 +103,17 @@ export function titleTokens(title: string): string[] {
 
 export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vocabulary {
   const names = new Map<string, NamedValue[]>();
+  const surnames = new Map<string, NamedValue[]>();
   const add = (field: string, value: string, count: number) => {
     const key = nameKey(value);
     if (!key || /^\d+$/.test(key)) return;
+    const words = key.split(' ');
+    if (field !== 'category' && words.length > 1) {
+      const last = words[words.length - 1]!;
+      let list = surnames.get(last);
+      if (!list) surnames.set(last, (list = []));
+      if (!list.some((v) => v.field === field && v.value === value)) list.push({ field, value, count });
+    }
     for (const k of new Set([key, key.replace(/ /g, '')])) {
       let list = names.get(k);
       if (!list) names.set(k, (list = []));
@@ -156,7 +166,7 @@ export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vo
   }
   const titleWords = new Map<string, Int32Array>();
   for (const [w, p] of postings) titleWords.set(w, Int32Array.from(p));
-  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords, size: n, categoryItems, ...(o.textItems ? { textItems: o.textItems } : {}) };
+  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords, size: n, categoryItems, surnames, ...(o.textItems ? { textItems: o.textItems } : {}) };
 }
 
 /** Items whose title has every one of `words` (stemmed title tokens), ascending. */
