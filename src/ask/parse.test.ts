@@ -212,3 +212,16 @@ test('"by" and a surname names the one person of the catalogue with it ("not by 
   assert.deepEqual(texts('by Stephen King', c), ['authors Stephen King']);
   assert.deepEqual(parse('the lion king', c).queryWords, ['lion', 'king']);
 });
+
+test('an exclusion no title has is said, with whether other item text has the word (exclusions read titles)', () => {
+  const c = Catalog.fromRows([
+    { id: 'd1', title: 'Summer dress' },
+    { id: 'd2', title: 'Wrap dress' },
+  ]);
+  const tags = new Map<string, Int32Array>([['petite', Int32Array.of(1)]]);
+  const u = parseRequest('a dress, not petite', buildVocabulary(c, { textItems: (w) => tags.get(w) }), c);
+  assert.deepEqual(u.constraints.map((x) => x.text), ['not title has the word "petite"']);
+  assert.match(u.warnings.join('\n'), /"not petite" leaves out nothing: no item title has "petite" \(1 item's other text has it: exclusions read titles only\)/);
+  assert.match(parse('no qqq', c).warnings.join('\n'), /"no qqq" leaves out nothing: no item title has "qqq"$/m);
+  assert.deepEqual(parse('not summer', c).warnings, []);
+});

@@ -282,7 +282,10 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     }
     if (rest.length) {
       const d = titleDraft(rest.join(' '), vocab, catalog);
-      if (d) push(finish(d, true, m[0].trim()), start);
+      if (d) {
+        push(finish(d, true, m[0].trim()), start);
+        if (d.filter === NOTHING) warnings.push(excludesNothing(m[0].trim(), rest.join(' '), vocab));
+      }
     } else if (!found.length) {
       warnings.push(`"${m[0].trim()}": nothing to exclude was named after "${m[0].trim().split(/\s+/)[0]}"`);
     }
@@ -338,6 +341,21 @@ export function yearFilter(v: Vocabulary, a: number, b: number): FilterNode {
   const hi = Number.isFinite(b) ? (field === 'time' ? Date.UTC(b + 1, 0, 1) - 1 : b) : undefined;
   if (lo === undefined && hi === undefined) return { op: 'exists', field };
   return { op: 'range', field, ...(lo !== undefined ? { min: lo } : {}), ...(hi !== undefined ? { max: hi } : {}) };
+}
+
+/** Why a title-word exclusion leaves out nothing, and whether the items' other text (tags, reviews) has the words. */
+function excludesNothing(source: string, phrase: string, vocab: Vocabulary): string {
+  const words = titleTokens(phrase).filter((w) => !STOP_WORDS.has(w));
+  let inText: Set<number> | undefined;
+  for (const w of words) {
+    const items = vocab.textItems?.(w);
+    const next = new Set<number>();
+    if (items) for (const i of items) if (!inText || inText.has(i)) next.add(i);
+    inText = next;
+  }
+  const n = inText?.size ?? 0;
+  const other = n ? ` (${n} item${n > 1 ? 's\'' : '\'s'} other text has it: exclusions read titles only)` : '';
+  return `"${source}" leaves out nothing: no item title has "${phrase.toLowerCase()}"${other}`;
 }
 
 /** Title words as a filter: the ids of the items whose title has all of them. */
