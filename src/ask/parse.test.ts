@@ -225,3 +225,20 @@ test('an exclusion no title has is said, with whether other item text has the wo
   assert.match(parse('no qqq', c).warnings.join('\n'), /"no qqq" leaves out nothing: no item title has "qqq"$/m);
   assert.deepEqual(parse('not summer', c).warnings, []);
 });
+
+test('sibilant plurals are their singular: "lunch boxes" is "lunch box", "not dresses" excludes "Dress" (the S-stemmer made "boxe", "dresse")', () => {
+  const c = Catalog.fromRows([
+    { id: 'box', title: 'SPACEBOY LUNCH BOX' },
+    { id: 'boxes', title: 'NESTING BOXES' },
+    { id: 'dress', title: 'Wrap Dress' },
+    { id: 'glass', title: 'Wine Glasses' },
+    { id: 'dish', title: 'Soap Dish' },
+    { id: 'cache', title: 'Cookie Cache' },
+  ]);
+  assert.deepEqual(parse('lunch boxes', c).queryWords, parse('lunch box', c).queryWords);
+  assert.deepEqual(pass('anything but boxes', c), ['dress', 'glass', 'dish', 'cache']);
+  assert.deepEqual(pass('not dresses', c), ['box', 'boxes', 'glass', 'dish', 'cache']);
+  assert.deepEqual(pass('no glass', c), ['box', 'boxes', 'dress', 'dish', 'cache']);
+  assert.deepEqual(pass('without dishes', c), ['box', 'boxes', 'dress', 'glass', 'cache']);
+  assert.deepEqual(pass('no caches', c), ['box', 'boxes', 'dress', 'glass', 'dish']);
+});

@@ -30,11 +30,14 @@ export const SYNONYMS: Readonly<Record<string, string>> = {
 /**
  * One word for a singular and its plural. The S-stemmer reads "-ies" as "-y" ("stories" -> "story"), but many
  * "-ies" plurals are of "-ie" words ("zombies", "cookies", "movies"): their singulars are folded to "-y" too, so
- * "without zombies" excludes a "Zombie" title.
+ * "without zombies" excludes a "Zombie" title. Likewise for "-es" after a hiss (below).
  */
 function wordKey(w: string): string {
   const s = sStem(w);
-  return s.length >= 3 && s.endsWith('ie') ? `${s.slice(0, -2)}y` : s;
+  if (s.length >= 3 && s.endsWith('ie')) return `${s.slice(0, -2)}y`;
+  // "-es" after a hiss is the plural ("boxes", "dresses", "lunches", "dishes"), which the S-stemmer leaves as
+  // "boxe": both it and a singular in "-e" ("cache", "axe") lose the "e"
+  return s.length > 3 && /(?:ss|x|ch|sh|zz)e$/.test(s) ? s.slice(0, -1) : s;
 }
 
 /** Normalised words of a name: NFKC, lower case, letters/digits only, plurals stemmed. */
