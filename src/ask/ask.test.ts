@@ -162,3 +162,18 @@ test('at scale the query vector goes through the HNSW graph (the vector index se
     await store.close();
   }
 });
+
+test('without events nothing is "popular": the reasons and a warning say there is no behaviour to rank by', async () => {
+  const store = await openStore(join(dir, `shop-${nDb++}.db`));
+  try {
+    await store.upsertItems(ITEMS);
+    const a = await Asker.open(await Engine.open({ store }), { encoder: false });
+    const r = await a.ask('anything but christmas', { k: 3 });
+    assert.equal(r.items.length, 3);
+    for (const it of r.items) assert.doesNotMatch(it.reasons.map((x) => x.text).join('; '), /popular/, it.item);
+    assert.match(r.items[0]!.reasons.map((x) => x.text).join('; '), /no one has interacted with it yet/);
+    assert.match(r.understood.warnings.join('\n'), /no events in the store: nothing to rank by but the words/);
+  } finally {
+    await store.close();
+  }
+});

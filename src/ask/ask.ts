@@ -121,6 +121,8 @@ export class Asker {
   private index: VectorIndex | undefined;
   private annThreshold = ANN_THRESHOLD;
   private noText: Uint8Array | undefined;
+  /** Whether the popularity prior saw any event (set by popularPrior). */
+  private anyEvents = false;
 
   private constructor(
     readonly engine: Engine,
@@ -258,6 +260,8 @@ export class Asker {
     }
     const prior = personal ? minMax(personal, mask) : await this.popularPrior();
     const behaviour = personal ? 'your model' : 'popularity';
+    const noEvents = !personal && !this.anyEvents;
+    if (noEvents) warnings.push('no events in the store: nothing to rank by but the words (items they do not separate come in catalogue order)');
     let textless = 0;
     if (u.queryWords.length) {
       const none = this.withoutText;
@@ -328,7 +332,9 @@ export class Asker {
       }
       if (cosine && cosine[i]! > 0) reasons.push({ kind: 'similar-text', text: `text close to "${u.query}" (cosine ${cosine[i]!.toFixed(2)}, ${understood.encoder})`, evidence: { cosine: cosine[i], encoder: understood.encoder } });
       if (personal) reasons.push({ kind: 'model', text: `your model score ${personal[i]!.toFixed(3)}`, evidence: { score: personal[i] } });
-      else if (!words.length || (!hits[i] && !(cosine && cosine[i]! > 0))) reasons.push({ kind: 'popular', text: 'popular among all users', evidence: { prior: prior[i] } });
+      else if (!words.length || (!hits[i] && !(cosine && cosine[i]! > 0))) {
+        reasons.push(prior[i]! > 0 ? { kind: 'popular', text: 'popular among all users', evidence: { prior: prior[i] } } : { kind: 'popular', text: 'no one has interacted with it yet', evidence: { prior: 0 } });
+      }
       items.push({ rank: r + 1, item: this.engine.catalog.ids.id(i), score: top.scores[r]!, title: this.engine.catalog.title(i) ?? '', reasons });
     }
     return { understood, items };
@@ -348,6 +354,7 @@ export class Asker {
         if (i >= 0) { out[i] = Math.log1p(c[s]!); if (out[i]! > max) max = out[i]!; }
       }
       if (max > 0) for (let i = 0; i < n; i++) out[i]! /= max;
+      this.anyEvents = max > 0;
     } catch (e) {
       if (!(e instanceof CurioError)) throw e; // a store without events: no prior
     }

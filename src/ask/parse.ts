@@ -56,6 +56,9 @@ const CUR = String.raw`(?:[£$€]|gbp|usd|eur)?`;
 const NUM = String.raw`(\d+(?:[.,]\d+)?)`;
 const UNIT = String.raw`(?:\s*(?:pounds?|quid|dollars?|bucks?|euros?|gbp|usd|eur|p\b|pence))?`;
 
+/** Words or signs that make a number an amount of money. */
+const MONEY = /[£$€]|pound|dollar|euro|quid|buck|gbp|usd|eur|pence|\dp\b/;
+
 const WORD_DECADES: Record<string, number> = {
   twenties: 1920, thirties: 1930, forties: 1940, fifties: 1950, sixties: 1960, seventies: 1970, eighties: 1980, nineties: 1990,
   noughties: 2000, 'two thousands': 2000,
@@ -101,8 +104,11 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   if (trimmed.length > MAX_REQUEST_CHARS) {
     throw new ConfigError('request', `too long: ${trimmed.length} characters (at most ${MAX_REQUEST_CHARS}); say what you want in a sentence or two`);
   }
+  if (!/[\p{L}\p{N}]/u.test(trimmed)) throw new ConfigError('request', `has no words: say what you are looking for in words, e.g. "a funny animated movie for kids, not a musical"`);
   // Work on a lower-cased copy of the same length, blanking each span once it is understood.
-  let s = trimmed.normalize('NFKC').toLowerCase().replace(/[’`]/g, "'").replace(/[“”]/g, '"');
+  let s = trimmed.normalize('NFKC').toLowerCase().replace(/[’`]/g, "'").replace(/[“”]/g, '"')
+    // an initial's full stop ("j.r.r. tolkien", "u.s.") ends no phrase: a space, so the name's words stay together
+    .replace(/(?<![\p{L}\p{N}])(\p{L})\./gu, '$1 ');
   const out: Constraint[] = [];
   const at: number[] = []; // where each constraint starts in the request, to list them in its order
   const push = (c: Constraint, where: number) => { out.push(c); at.push(where); };
@@ -135,6 +141,26 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     if (!money && isYear(a) && isYear(b)) return undefined; // "between 1990 and 2000": years
     return { kind: 'price', text: `price ${Math.min(a, b)}–${Math.max(a, b)}`, source: m[0], filter: price('range', Math.min(a, b), Math.max(a, b)) };
   });
+  // "£5-£10", "5 to 10 pounds": a range without "between", money said somewhere in it (else years: "1990-2000")
+  each(new RegExp(String.raw`(?<![\p{L}\p{N}.])${CUR}${NUM}(p\b|\s*pence)?${UNIT}\s*(?:-|–|to)\s*${CUR}${NUM}(p\b|\s*pence)?${UNIT}`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const a = num(m[1]!, !!m[2]), b = num(m[3]!, !!m[4]);
+    return { kind: 'price', text: `price ${Math.min(a, b)}–${Math.max(a, b)}`, source: m[0], filter: price('range', Math.min(a, b), Math.max(a, b)) };
+  });
+  // "£3 or less", "£10 and up"
+  each(new RegExp(String.raw`(?<![\p{L}\p{N}.])${CUR}${NUM}(p\b|\s*pence)?${UNIT}\s+(?:or|and)\s+(less|under|below|cheaper|lower|more|over|above|up|upwards|higher)\b`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const v = num(m[1]!, !!m[2]);
+    const op = /less|under|below|cheaper|lower/.test(m[3]!) ? '<=' : '>=';
+    return { kind: 'price', text: `price ${op} ${v}`, source: m[0], filter: price(op, v) };
+  });
+  // "around £5": within a fifth either side
+  each(new RegExp(String.raw`\b(?:around|about|roughly|approximately|approx|circa|near|nearly)\s+${CUR}${NUM}(p\b|\s*pence)?${UNIT}`, 'u'), (m) => {
+    if (!MONEY.test(m[0])) return undefined;
+    const v = num(m[1]!, !!m[2]);
+    const lo = Math.round(v * 80) / 100, hi = Math.round(v * 120) / 100;
+    return { kind: 'price', text: `price ${lo}–${hi} (around ${v})`, source: m[0], filter: price('range', lo, hi) };
+  });
   each(new RegExp(String.raw`\b(under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|max(?:imum)?|within|over|above|more\s+than|at\s+least|min(?:imum)?|from|pricier\s+than|costlier\s+than)\s+${CUR}${NUM}(p\b|\s*pence)?${UNIT}`), (m) => {
     const w = m[1]!.replace(/\s+/g, ' ');
     const v = num(m[2]!, !!m[3]);
@@ -153,6 +179,12 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
       ? { kind: 'price', text: `price <= ${v} (cheapest quarter)`, source: m[0], filter: price('<=', v) }
       : { kind: 'price', text: `price >= ${v} (dearest quarter)`, source: m[0], filter: price('>=', v) };
   });
+
+  // An amount no pattern above read ("a £5 gift"): said, and kept out of the query (no item text has "5").
+  for (const m of [...s.matchAll(new RegExp(String.raw`[£$€]\s*\d+(?:[.,]\d+)?|\b\d+(?:[.,]\d+)?(?:p\b|\s*(?:pence|pounds?|quid|dollars?|bucks?|euros?|gbp|usd|eur)\b)`, 'gu'))]) {
+    warnings.push(`"${m[0].trim()}": a price without "under", "over", "between" or "around" is no constraint (say "under ${m[0].trim()}" to make it one)`);
+    blank(m.index!, m.index! + m[0].length);
+  }
 
   // Years and decades.
   const years = (a: number, b: number, label: string, source: string): Draft => ({ kind: 'year', text: label, source, filter: yearFilter(vocab, a, b) });
@@ -177,7 +209,7 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     const [a, b] = part === 'early' ? [d, d + 3] : part === 'mid' ? [d + 3, d + 6] : part === 'late' ? [d + 6, d + 9] : [d, d + 9];
     return years(a, b, `year ${a}–${b} (${part ? `${part} ` : ''}${d}s)`, m[0]);
   });
-  each(/\b(after|since|from|newer\s+than|later\s+than|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre|in|of)\s+(?:the\s+year\s+)?(\d{4})\b(\s+(?:on(?:wards?)?|and\s+(?:later|after|newer)|or\s+(?:later|after|newer)))?/, (m) => {
+  each(/\b(after|since|from|newer\s+than|later\s+than|post(?=-)|post|before|until|till|prior\s+to|older\s+than|earlier\s+than|pre(?=-)|pre|in|of)(?:-|\s+)(?:the\s+year\s+)?(\d{4})\b(\s+(?:on(?:wards?)?|and\s+(?:later|after|newer)|or\s+(?:later|after|newer)))?/, (m) => {
     const y = Number(m[2]);
     if (!isYear(y)) return undefined;
     const w = m[1]!.replace(/\s+/g, ' ');
@@ -192,10 +224,44 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     const y = Number(m[1]);
     return isYear(y) ? years(y, y, `year ${y}`, m[0]) : undefined;
   });
+  // "the last 5 years", "the past decade": back from the catalogue's latest year, as "recent" is
+  const COUNT: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twenty: 20, a: 1 };
+  each(/\b(?:(?:in|from|of|over|during)\s+)?(?:the\s+)?(?:last|past)\s+(?:(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twenty|a)\s+(years?|decades?)|(year|decade))\b/, (m) => {
+    const unit = m[2] ?? m[3]!;
+    const span = (m[1] ? COUNT[m[1]] ?? Number(m[1]) : 1) * (unit.startsWith('decade') ? 10 : 1);
+    const label = `the last ${span === 1 ? 'year' : `${span} years`}`;
+    if (vocab.latestYear === undefined || !(span >= 1)) return years(-Infinity, Infinity, `${label} (no item has a year)`, m[0]);
+    const from = vocab.latestYear - span + 1;
+    return years(from, Infinity, `year >= ${from} (${label}: the catalogue ends in ${vocab.latestYear})`, m[0]);
+  });
   each(/\b(recent|newest|latest|new\s+releases?)\b/, (m) => {
     if (vocab.latestYear === undefined) return years(-Infinity, Infinity, 'recent (no item has a year)', m[0]);
     const from = vocab.latestYear - 4;
     return years(from, Infinity, `year >= ${from} (recent: the catalogue's last 5 years)`, m[0]);
+  });
+
+  // "by Tolkien": a surname names the one person (author, brand...) of the catalogue whose name ends with it
+  each(/\bby\s+(\p{L}[\p{L}'-]*)/u, (m) => {
+    const key = nameKey(m[1]!);
+    if (vocab.names.has(key)) return undefined; // a whole name ("by Disney"): matched as a name below
+    const list = vocab.surnames?.get(key);
+    if (!list) return undefined;
+    const what = (v: NamedValue) => (v.field === 'category' ? 'category' : v.field.slice('attrs.'.length));
+    // "not by King" leaves out every King (up to a few); "by King" does not guess which one
+    if (list.length > 1 && list.length <= 10 && NEG_BEFORE.test(s.slice(0, m.index))) {
+      const sorted = [...list].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      return {
+        kind: 'attribute', text: `${what(sorted[0]!)} ${sorted.map((v) => v.value).join(' or ')} (by "${m[1]}")`, source: m[0],
+        filter: { op: 'or', args: sorted.map((v) => ({ op: '=', field: v.field, value: v.value }) as FilterNode) },
+      };
+    }
+    if (list.length > 1) {
+      const named = [...list].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, 5).map((v) => v.value);
+      warnings.push(`"${m[0].trim()}": ${list.length} names end so (${named.join(', ')}${list.length > 5 ? ', ...' : ''}); say the whole name`);
+      return undefined;
+    }
+    const v = list[0]!;
+    return { kind: 'attribute', text: `${what(v)} ${v.value} (by "${m[1]}")`, source: m[0], filter: { op: '=', field: v.field, value: v.value } };
   });
 
   // Exclusions of names and title words: a negation word and the words after it up to a break.
@@ -216,7 +282,10 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
     }
     if (rest.length) {
       const d = titleDraft(rest.join(' '), vocab, catalog);
-      if (d) push(finish(d, true, m[0].trim()), start);
+      if (d) {
+        push(finish(d, true, m[0].trim()), start);
+        if (d.filter === NOTHING) warnings.push(excludesNothing(m[0].trim(), rest.join(' '), vocab));
+      }
     } else if (!found.length) {
       warnings.push(`"${m[0].trim()}": nothing to exclude was named after "${m[0].trim().split(/\s+/)[0]}"`);
     }
@@ -257,7 +326,7 @@ export function parseRequest(request: string, vocab: Vocabulary, catalog: Catalo
   }
   const queryWords = [...new Set(queryRaw.flatMap(titleTokens))];
   const order = out.map((_, q) => q).sort((a, b) => at[a]! - at[b]! || a - b);
-  return { request: trimmed, constraints: order.map((q) => out[q]!), query: queryRaw.join(' '), queryWords, warnings };
+  return { request: trimmed, constraints: order.map((q) => out[q]!), query: queryRaw.join(' '), queryWords, warnings: [...new Set(warnings)] };
 }
 
 export function finish(d: Draft, negated: boolean, source: string): Constraint {
@@ -272,6 +341,21 @@ export function yearFilter(v: Vocabulary, a: number, b: number): FilterNode {
   const hi = Number.isFinite(b) ? (field === 'time' ? Date.UTC(b + 1, 0, 1) - 1 : b) : undefined;
   if (lo === undefined && hi === undefined) return { op: 'exists', field };
   return { op: 'range', field, ...(lo !== undefined ? { min: lo } : {}), ...(hi !== undefined ? { max: hi } : {}) };
+}
+
+/** Why a title-word exclusion leaves out nothing, and whether the items' other text (tags, reviews) has the words. */
+function excludesNothing(source: string, phrase: string, vocab: Vocabulary): string {
+  const words = titleTokens(phrase).filter((w) => !STOP_WORDS.has(w));
+  let inText: Set<number> | undefined;
+  for (const w of words) {
+    const items = vocab.textItems?.(w);
+    const next = new Set<number>();
+    if (items) for (const i of items) if (!inText || inText.has(i)) next.add(i);
+    inText = next;
+  }
+  const n = inText?.size ?? 0;
+  const other = n ? ` (${n} item${n > 1 ? 's\'' : '\'s'} other text has it: exclusions read titles only)` : '';
+  return `"${source}" leaves out nothing: no item title has "${phrase.toLowerCase()}"${other}`;
 }
 
 /** Title words as a filter: the ids of the items whose title has all of them. */

@@ -27,9 +27,22 @@ export const SYNONYMS: Readonly<Record<string, string>> = {
   military: 'war', dramatic: 'drama', dramas: 'drama', adventurous: 'adventure', adventures: 'adventure',
 };
 
+/**
+ * One word for a singular and its plural. The S-stemmer reads "-ies" as "-y" ("stories" -> "story"), but many
+ * "-ies" plurals are of "-ie" words ("zombies", "cookies", "movies"): their singulars are folded to "-y" too, so
+ * "without zombies" excludes a "Zombie" title. Likewise for "-es" after a hiss (below).
+ */
+function wordKey(w: string): string {
+  const s = sStem(w);
+  if (s.length >= 3 && s.endsWith('ie')) return `${s.slice(0, -2)}y`;
+  // "-es" after a hiss is the plural ("boxes", "dresses", "lunches", "dishes"), which the S-stemmer leaves as
+  // "boxe": both it and a singular in "-e" ("cache", "axe") lose the "e"
+  return s.length > 3 && /(?:ss|x|ch|sh|zz)e$/.test(s) ? s.slice(0, -1) : s;
+}
+
 /** Normalised words of a name: NFKC, lower case, letters/digits only, plurals stemmed. */
 export function nameKey(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(sStem).join(' ');
+  return s.normalize('NFKC').toLowerCase().replace(/['’]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(wordKey).join(' ');
 }
 
 export interface NamedValue {
@@ -56,6 +69,8 @@ export interface Vocabulary {
   readonly size?: number;
   /** Category value -> its items, ascending (the catalogue's evidence of what a word means: word-synonyms.ts). */
   readonly categoryItems?: ReadonlyMap<string, Int32Array>;
+  /** Last word of an attribute value of several words (a surname: "tolkien") -> those values, for "by Tolkien". */
+  readonly surnames?: ReadonlyMap<string, NamedValue[]>;
   /** The items whose whole text (title, categories, users' tags) has a normalised word; titles alone when unset. */
   readonly textItems?: (word: string) => Int32Array | undefined;
 }
@@ -67,6 +82,23 @@ export interface VocabularyOptions {
 
 /** Attributes with at most this many distinct string values are names a request can use ("by Nike"). */
 const MAX_ATTR_VALUES = 2000;
+/**
+ * A field with more distinct values (the authors of 10,000 books, the brands of a large shop) is still a vocabulary
+ * when values held by several items cover at least this share of its items: names repeat, free text (descriptions,
+ * original titles, URLs) mostly does not.
+ */
+const MIN_REPEATED_SHARE = 0.5;
+
+/** Whether the string values of a field held by more than one item cover at least MIN_REPEATED_SHARE of its items. */
+function namesRepeat(ix: ReturnType<Catalog['fieldIndex']>): boolean {
+  const covered = new Uint8Array(ix.size);
+  let count = 0;
+  for (const [key, items] of ix.postings) {
+    if (!key.startsWith('s') || items.length < 2) continue;
+    for (const i of items) if (!covered[i]) { covered[i] = 1; count++; }
+  }
+  return count >= MIN_REPEATED_SHARE * ix.presentCount;
+}
 
 export function titleTokens(title: string): string[] {
   return nameKey(title).split(' ').filter(Boolean);
@@ -74,9 +106,17 @@ export function titleTokens(title: string): string[] {
 
 export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vocabulary {
   const names = new Map<string, NamedValue[]>();
+  const surnames = new Map<string, NamedValue[]>();
   const add = (field: string, value: string, count: number) => {
     const key = nameKey(value);
     if (!key || /^\d+$/.test(key)) return;
+    const words = key.split(' ');
+    if (field !== 'category' && words.length > 1) {
+      const last = words[words.length - 1]!;
+      let list = surnames.get(last);
+      if (!list) surnames.set(last, (list = []));
+      if (!list.some((v) => v.field === field && v.value === value)) list.push({ field, value, count });
+    }
     for (const k of new Set([key, key.replace(/ /g, '')])) {
       let list = names.get(k);
       if (!list) names.set(k, (list = []));
@@ -93,7 +133,7 @@ export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vo
   for (const a of catalog.attrNames()) {
     if (a === 'year' || a === 'nonProduct') continue;
     const ix = catalog.fieldIndex(`attrs.${a}`);
-    if (ix.counts.string === 0 || ix.postings.size > MAX_ATTR_VALUES) continue;
+    if (ix.counts.string === 0 || (ix.postings.size > MAX_ATTR_VALUES && !namesRepeat(ix))) continue;
     for (const [key, items] of ix.postings) if (key.startsWith('s') && items.length > 1) add(`attrs.${a}`, key.slice(1), items.length);
   }
   let maxNameWords = 1;
@@ -129,7 +169,7 @@ export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vo
   }
   const titleWords = new Map<string, Int32Array>();
   for (const [w, p] of postings) titleWords.set(w, Int32Array.from(p));
-  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords, size: n, categoryItems, ...(o.textItems ? { textItems: o.textItems } : {}) };
+  return { names, maxNameWords, yearField, latestYear, priceQuartiles, titleWords, size: n, categoryItems, surnames, ...(o.textItems ? { textItems: o.textItems } : {}) };
 }
 
 /** Items whose title has every one of `words` (stemmed title tokens), ascending. */

@@ -192,3 +192,14 @@ test('describeFailure: schema errors name each field', async () => {
   assert.equal(describeFailure(r.error, { command: 'train', db: 'a.db' }).line,
     'curio: train: invalid settings: factors: Invalid input: expected number, received string, alpha: Invalid input: expected number, received undefined; fix them (curio train --help)');
 });
+
+test('a missing model file or a folder given as one is not called damaged', async () => {
+  const { loadArtifact } = await import('../models/artifact.ts');
+  const missing = await loadArtifact(join(dir, 'no-such-model.bin')).catch((e: unknown) => e);
+  const line = describeFailure(missing, { command: 'ask', db }).line;
+  assert.match(line, /no-such-model\.bin: no such file; train one with `curio train`, or pass --model/);
+  assert.doesNotMatch(line, /damaged/);
+  const folder = describeFailure(await loadArtifact(dir).catch((e: unknown) => e), { command: 'ask', db }).line;
+  assert.match(folder, /it is a folder; pass the model file's path/);
+  assert.doesNotMatch(folder, /damaged/);
+});

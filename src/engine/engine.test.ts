@@ -538,3 +538,25 @@ test('the direct path (iALS ranks a known user without catalogue arrays) answers
   assert.equal(u0.items.length, 10);
   await store.close();
 });
+
+test('text-aware models without a training row in their file (hybrid, cb2cf, content) recommend with a model reason, never a TypeError', async () => {
+  const store = await shop();
+  try {
+    for (const model of [
+      { kind: 'hybrid', config: { collaborative: { kind: 'ease', config: { l2: 10 } } } },
+      { kind: 'cb2cf', config: {} },
+      { kind: 'content', config: {} },
+    ] as const) {
+      const t = await trainFromStore(store, { model, data: { types: ['purchase'] } });
+      const engine = await Engine.open({ store, model: t });
+      const r = await engine.recommend({ recipe: 'recommend', user: 'c0', k: 3 });
+      assert.equal(r.items.length, 3, model.kind);
+      assert.match(r.items[0]!.reasons.map((x) => x.text).join('; '), new RegExp(`model score .* \\(${model.kind}\\)`), model.kind);
+      // a history the model folds in (an unknown user's events)
+      const h = await engine.recommend({ recipe: 'recommend', user: 'newcomer', history: [{ item: 'A', type: 'purchase', value: 1 }], k: 2 } as Parameters<Engine['recommend']>[0]);
+      assert.equal(h.items.length, 2, model.kind);
+    }
+  } finally {
+    await store.close();
+  }
+});

@@ -154,7 +154,11 @@ export async function loadArtifact(path: string): Promise<{ artifact: ModelArtif
     buf = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (train one with `curio train`, or pass --model)' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    // each says what to do after "; " (a message without one gets the CLI's "damaged file" advice)
+    const why = code === 'ENOENT' ? 'no such file; train one with `curio train`, or pass --model'
+      : code === 'EISDIR' ? "it is a folder; pass the model file's path"
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied; check the permissions of the file and its folder'
+      : (e as Error).message;
     throw new ArtifactError(`cannot read model file ${path}: ${why}`, { cause: e });
   }
   return decodeArtifact(buf, path);

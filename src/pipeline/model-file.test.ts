@@ -183,8 +183,8 @@ test('crafted model files are ArtifactErrors naming the field, never RangeErrors
 });
 
 test('a missing model file or a directory is one line saying what to do', async () => {
-  await assert.rejects(loadModelFile(join(dir, 'nope.bin')), (e: unknown) => e instanceof ArtifactError && /^cannot read model file .*nope\.bin: no such file \(train one with `curio train`, or pass --model\)$/.test(e.message));
-  await assert.rejects(loadModelFile(dir), /cannot read model file .*: it is a directory$/);
+  await assert.rejects(loadModelFile(join(dir, 'nope.bin')), (e: unknown) => e instanceof ArtifactError && /^cannot read model file .*nope\.bin: no such file; train one with `curio train`, or pass --model$/.test(e.message));
+  await assert.rejects(loadModelFile(dir), /cannot read model file .*: it is a folder; pass the model file's path$/);
 });
 
 test('a failed save is one ArtifactError and leaves no temporary file behind', async () => {

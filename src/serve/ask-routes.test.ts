@@ -83,6 +83,11 @@ test('bad requests: a 400 naming the field; constraints that exclude everything 
     }
     assert.equal((await call(srv.url, 'POST', path, { body: { query: 'tea' } })).status, 401);
   }
+  // a request with no word is a 400 naming the body's field, as curio ask refuses it
+  const wordless = await call(srv.url, 'POST', '/v1/ask', { key, body: { query: '!!!' } });
+  assert.equal(wordless.status, 400);
+  assert.equal(wordless.body.error.field, 'query', JSON.stringify(wordless.body));
+  assert.match(wordless.body.error.message, /has no words/);
 
   const none = await call(srv.url, 'POST', '/v1/ask', { key, body: { query: 'books under 5' } });
   assert.equal(none.status, 200);

@@ -164,7 +164,7 @@ const PlainWords = z.string()
   .max(MAX_REQUEST_CHARS, `at most ${MAX_REQUEST_CHARS} characters; say what you want in a sentence or two`)
   .refine((s) => s.trim().length > 0, 'empty: say what you are looking for, e.g. "a funny animated movie for kids, not a musical"');
 export const AskRequest = z.object({
-  query: PlainWords.describe('the request in plain words: constraints (categories, prices, years, exclusions) and what to rank by'),
+  query: PlainWords.refine((s) => !s.trim() || /[\p{L}\p{N}]/u.test(s), 'has no words: say what you are looking for in words, e.g. "a funny animated movie for kids, not a musical"').describe('the request in plain words: constraints (categories, prices, years, exclusions) and what to rank by'),
   user: IdSchema.optional().describe('rank inside the constraints by this user\'s model scores (when the served model knows them)'),
   k: z.number().int().min(1).max(1000).default(10),
 }).strict();

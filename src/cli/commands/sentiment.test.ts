@@ -90,3 +90,14 @@ test('curio sentiment: one-line errors for a missing text, a missing file and a 
   assert.equal(r.err.trim().split('\n').length, 1);
   assert.doesNotMatch(r.err, /at .*\.ts:\d+/, 'no stack trace');
 });
+
+test('curio sentiment --file: lines with bytes that are not UTF-8 are scored and counted in one note on stderr', () => {
+  const f = join(dir, 'latin1.txt');
+  writeFileSync(f, Buffer.concat([Buffer.from('great value\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0x0a]), Buffer.from('awful\n')]));
+  const r = curio(['--file', f, '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trimEnd().split('\n').length, 3);
+  assert.match(r.err, /note: 1 of 3 lines held bytes that are not UTF-8 \(line 2\): read with U\+FFFD in their place; convert the file to UTF-8/);
+  const clean = curio(['great value']);
+  assert.doesNotMatch(clean.err, /UTF-8/);
+});

@@ -72,12 +72,19 @@ for lexicon it is wink-nlp's word-list score.`,
         block = [];
         await write(results.map(format).join('\n') + '\n');
       };
+      // undecodable bytes arrive as U+FFFD: scored as they are, and said once at the end
+      let notUtf8 = 0, firstNotUtf8 = 0, lineNo = 0;
       for await (const line of lines) {
+        lineNo++;
+        if (line.includes('\uFFFD') && !notUtf8++) firstNotUtf8 = lineNo;
         block.push(line);
         if (block.length >= BLOCK) await flush();
       }
       if (block.length) await flush();
       bar.finish(`${done} lines`);
+      if (notUtf8) {
+        process.stderr.write(`note: ${notUtf8} of ${done} lines held bytes that are not UTF-8 (line ${firstNotUtf8}${notUtf8 > 1 ? ' first' : ''}): read with U+FFFD in their place; convert the file to UTF-8 (iconv -f latin1 -t utf-8)\n`);
+      }
       return 0;
     } finally {
       await scorer.close();
