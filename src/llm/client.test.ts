@@ -187,3 +187,15 @@ test('retryAfter: seconds or an HTTP date', () => {
   const t = retryAfter(new Date(Date.now() + 5000).toUTCString())!;
   assert.ok(t > 3000 && t <= 5000);
 });
+
+test('chatJson: a hung endpoint costs at most the deadline, retries included, whatever the timeout and retries', async () => {
+  const { stub, client } = await setup([{ hang: true }, { hang: true }, { hang: true }, { hang: true }], { timeoutMs: 400, retries: 3, deadlineMs: 600 });
+  try {
+    const t = performance.now();
+    await assert.rejects(client.chatJson(ask), (e: unknown) => e instanceof LlmError && e.failure === 'timeout' && e.attempts === 2 && /after 2 attempts: no answer within the 600 ms deadline \(llm\.deadlineMs\)/.test(e.message));
+    const took = performance.now() - t;
+    assert.ok(took >= 550 && took < 1500, `took ${took} ms`);
+  } finally {
+    await stub.close();
+  }
+});

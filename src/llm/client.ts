@@ -3,8 +3,9 @@
  * - `chatJson`: /v1/chat/completions asking for JSON (response_format json_schema or json_object), the answer
  *   parsed and validated with a zod schema;
  * - `embed`: /v1/embeddings in batches.
- * Every call has a timeout per attempt; timeouts, network errors, 5xx, 429 (waiting Retry-After when given) and
- * answers that are not the requested JSON are retried with exponential back-off, then thrown as one LlmError.
+ * Every call has a timeout per attempt and a deadline as a whole; timeouts, network errors, 5xx, 429 (waiting
+ * Retry-After when given) and answers that are not the requested JSON are retried with exponential back-off while
+ * the deadline allows, then thrown as one LlmError.
  * A budget (calls and tokens per client, i.e. per run) stops a runaway loop, and answers are cached by a hash of
  * the request (in memory, and on disk when `cacheDir` is set), so a repeated run costs nothing.
  */
@@ -149,29 +150,32 @@ export class LlmClient {
   private async withRetries<T>(what: string, signal: AbortSignal | undefined, attempt: (s: AbortSignal) => Promise<T>): Promise<T> {
     const c = this.config;
     let last: AttemptError | undefined;
-    let tries = 0;
+    let tries = 0, pastDeadline = false;
+    const start = performance.now(), left = () => c.deadlineMs - (performance.now() - start);
     for (let n = 0; n <= c.retries; n++) {
       if (n > 0) {
-        this.usage.retries++;
         const wait = last?.retryAfterMs ?? c.backoffMs * 2 ** (n - 1) * (0.75 + 0.5 * Math.random());
+        if (wait >= left()) { pastDeadline = true; break; }
+        this.usage.retries++;
         await this.sleep(wait);
       }
       if (signal?.aborted) throw new LlmError('aborted', `${this.describe()}: ${what} was cancelled`, n);
       this.spend();
       tries++;
-      const timeout = AbortSignal.timeout(c.timeoutMs);
+      const timeout = AbortSignal.timeout(Math.max(1, Math.min(c.timeoutMs, Math.ceil(left()))));
       try {
         return await attempt(signal ? AbortSignal.any([signal, timeout]) : timeout);
       } catch (e) {
         if (signal?.aborted) throw new LlmError('aborted', `${this.describe()}: ${what} was cancelled`, n + 1);
         last = e instanceof AttemptError ? e
-          : timeout.aborted ? new AttemptError('timeout', `no answer within ${c.timeoutMs} ms`, true)
+          : timeout.aborted ? new AttemptError('timeout', left() <= 0 ? `no answer within the ${c.deadlineMs} ms deadline (llm.deadlineMs)` : `no answer within ${c.timeoutMs} ms`, true)
           : new AttemptError('network', `cannot reach it (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message})`, true);
         if (!last.retriable) break;
         if (last.retryAfterMs !== undefined && last.retryAfterMs > c.maxRetryAfterMs) break;
       }
     }
-    throw new LlmError(last!.failure, `${this.describe()}: ${what} failed${last!.retriable ? ` after ${tries === 1 ? '1 attempt' : `${tries} attempts`}` : ''}: ${last!.message}`, tries, last!.status);
+    const attempts = last!.retriable ? ` after ${tries === 1 ? '1 attempt' : `${tries} attempts`}${pastDeadline && last!.failure !== 'timeout' ? ` (no time left for another within llm.deadlineMs ${c.deadlineMs} ms)` : ''}` : '';
+    throw new LlmError(last!.failure, `${this.describe()}: ${what} failed${attempts}: ${last!.message}`, tries, last!.status);
   }
 
   private spend(): void {

@@ -20,6 +20,11 @@ export const LlmConfigSchema = strictObject({
   apiKey: z.string().min(1).optional(),
   /** Per attempt, ms. */
   timeoutMs: z.number().int().positive().default(20_000),
+  /**
+   * Whole call, retries and back-off included, ms: no attempt starts after it and none runs past it, so a hung
+   * endpoint costs at most this long before the caller falls back (3 × timeoutMs would be a minute).
+   */
+  deadlineMs: z.number().int().positive().default(30_000),
   /** Extra attempts after a timeout, 5xx, 429, network error or an answer that is not the requested JSON. */
   retries: z.number().int().min(0).max(10).default(2),
   /** First back-off, ms (doubled each retry, with jitter); a 429's Retry-After wins when given. */
