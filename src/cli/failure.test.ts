@@ -203,3 +203,9 @@ test('a missing model file or a folder given as one is not called damaged', asyn
   assert.match(folder, /it is a folder; pass the model file's path/);
   assert.doesNotMatch(folder, /damaged/);
 });
+
+test('a message that already names the command is not prefixed with it twice', async () => {
+  const { ExplainError } = await import('../explain/contributions.ts');
+  assert.equal(describeFailure(new ExplainError('explain: no explanation for model kind "content"'), { command: 'explain' }).line, 'curio: explain: no explanation for model kind "content"; see curio explain --help');
+  assert.match(describeFailure(new ExplainError('explain: x'), { command: 'recommend' }).line, /^curio: recommend: explain: x/);
+});

@@ -103,7 +103,9 @@ function adviceFor(e: CurioError, command: string | undefined): string {
 export function describeFailure(e: unknown, ctx: FailureContext): Failure {
   const what = ctx.command ? `curio: ${ctx.command}: ` : 'curio: ';
   if (e instanceof CurioError) {
-    let line = what + oneLine(e.message);
+    // a message that already starts with the command's name ("explain: ...") is not prefixed twice
+    const own = ctx.command && e.message.startsWith(`${ctx.command}: `) ? e.message.slice(ctx.command.length + 2) : e.message;
+    let line = what + oneLine(own);
     // A store error wrapping SQLite's says what failed; add what to do about it when it does not.
     const cause = e.cause as (Error & { code?: unknown }) | undefined;
     if (cause instanceof Error && cause.name === 'SqliteError' && typeof cause.code === 'string' && !e.message.includes(';')) {
