@@ -206,6 +206,6 @@ test('a missing model file or a folder given as one is not called damaged', asyn
 
 test('a message that already names the command is not prefixed with it twice', async () => {
   const { ExplainError } = await import('../explain/contributions.ts');
-  assert.equal(describeFailure(new ExplainError('explain: no explanation for model kind "content"'), { command: 'explain' }).line, 'curio: explain: no explanation for model kind "content"; see curio explain --help');
-  assert.match(describeFailure(new ExplainError('explain: x'), { command: 'recommend' }).line, /^curio: recommend: explain: x/);
+  assert.equal(describeFailure(new ExplainError('explain: no explanation for model kind "content"'), { command: 'explain', db: 'curio.db' }).line, 'curio: explain: no explanation for model kind "content"; see curio explain --help');
+  assert.match(describeFailure(new ExplainError('explain: x'), { command: 'recommend', db: 'curio.db' }).line, /^curio: recommend: explain: x/);
 });
