@@ -9,7 +9,7 @@
  * the "x content sim" column divides by the best of them on test, so no method is compared with a weak baseline.
  * Collective EASE (`cease`) puts the words and word pairs into EASE's Gram matrix; cb2cf can add it as a side model.
  * The last row maps a polynomial kernel over words, word pairs and USE sentence vectors (the `mix` encoder).
- *   npm run bench -- text [--quick] [--cold-only | --warm-only] [--only=ml-latest-small|online-retail] [--refit]
+ *   npm run bench -- text [--quick] [--cold-only | --warm-only] [--only=ml-latest-small|online-retail] [--refit] [--seed=2020]
  * --refit fits each test model on the training and validation interactions together (parameters still come from
  * validation alone).
  */
@@ -42,7 +42,9 @@ const wordPairs = { ...words, ngrams: 2 };
 // words, word pairs and (when installed) the sentence encoder side by side: exact words, product lines and meaning
 const mixed = { name: 'mix', parts: defaultMixParts() }; // = { name: 'mix' }, spelt out for the table
 const mixedLabel = encoderAvailable('use') ? 'words + pairs + USE' : 'words + pairs (USE not installed)';
-const seed = 2020;
+// the split's seed (and every fit's): --seed=N repeats the whole table on another split
+const seed = Number(process.argv.find((a) => a.startsWith('--seed='))?.slice(7) ?? 2020);
+if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
 const ials = { factors: 64, regularization: 20, alpha: 3, iterations: quick ? 6 : 12 };
 
 const sets = [
