@@ -9,7 +9,7 @@ import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
 import type { Recommender, TopCandidates } from '../models/types.ts';
 import { TRENDING_BASELINE_WINDOWS, type EngineParts, type HistoryEvent, type RequestContext } from './context.ts';
-import { closestByText, ExplainError, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
+import { closestByText, ExplainError, sharedWords, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
 const BASELINE_WINDOWS = TRENDING_BASELINE_WINDOWS;
@@ -163,10 +163,11 @@ class ModelScorer implements Scorer {
     const near = closestByText(t.model, (this.textRow ??= this.history?.items ?? trainingRow(t.model, ctx.modelUser)), mi);
     if (!near) return undefined;
     const c = ctx.parts.modelToCatalog![near.item]!;
+    const words = c >= 0 ? sharedWords(ctx.parts.catalog.title(item) ?? '', ctx.parts.catalog.title(c) ?? '') : [];
     evidence.exact = false;
     evidence.method = 'closest description';
-    evidence.text = { item: t.items.id(near.item), cosine: near.cosine };
-    return `its description is closest to ${c >= 0 ? quote(ctx.parts, c) : `"${t.items.id(near.item)}"`}, which you ${this.verb} (text similarity ${fmt(near.cosine)})`;
+    evidence.text = { item: t.items.id(near.item), cosine: near.cosine, words };
+    return `its description is closest to ${c >= 0 ? quote(ctx.parts, c) : `"${t.items.id(near.item)}"`}, which you ${this.verb} (${words.length ? `both say ${words.join(', ')}; ` : ''}text similarity ${fmt(near.cosine)})`;
   }
 }
 

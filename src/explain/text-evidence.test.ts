@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createModel } from '../models/registry.ts';
 import { blockMatrix } from '../models/model.contract.ts';
 import { textFitData } from '../models/text-fixture.ts';
-import { closestByText } from './text-evidence.ts';
+import { closestByText, sharedWords } from './text-evidence.ts';
 
 test('closestByText: the history item of highest cosine (the item itself excluded), from the model\'s own vectors; none for a model that reads no text', async () => {
   const m = blockMatrix(), data = { matrix: m, ...textFitData(m) };
@@ -24,4 +24,11 @@ test('closestByText: the history item of highest cosine (the item itself exclude
   await ease.fit(data, { threads: 1 });
   assert.equal(closestByText(ease, history, 3), undefined);
   assert.equal(closestByText(content, Int32Array.of(), 3), undefined);
+});
+
+test('sharedWords: the words both texts have, as the first writes them, plurals matching singulars, stop words left out', () => {
+  assert.deepEqual(sharedWords('PINK REGENCY TEACUPS AND SAUCER', 'GREEN REGENCY TEACUP AND SAUCERS'), ['regency', 'teacups', 'saucer']);
+  assert.deepEqual(sharedWords('The Lunch Bag', 'the lunch bags, the lunch box'), ['lunch', 'bag']);
+  assert.deepEqual(sharedWords('a b c d e f', 'a b c d e f', 2), ['b', 'c']);
+  assert.deepEqual(sharedWords('Toy Story', 'Heat'), []);
 });

@@ -5,6 +5,7 @@
  * not a decomposition of the score, and is marked so (`exact: false`).
  */
 import type { Recommender } from '../models/types.ts';
+import { sStem, tokenize } from '../text/tokenize.ts';
 
 /** A model that keeps one unit text vector per item (content, cb2cf, hybrid). */
 interface ReadsText {
@@ -37,4 +38,18 @@ export function closestByText(model: Recommender, history: ArrayLike<number>, it
     if (c > 0 && (!best || c > best.cosine)) best = { item: j, cosine: Math.min(1, c) }; // float rounding can pass 1
   }
   return best;
+}
+
+/**
+ * Words of `text` (as written, lower-cased) that `other` also has, plural and singular alike: the matching words
+ * behind a text similarity, at most `max`, stop words left out.
+ */
+export function sharedWords(text: string, other: string, max = 4): string[] {
+  const theirs = new Set(tokenize(other));
+  const out: string[] = [];
+  for (const w of tokenize(text, { stem: false })) {
+    if (out.length === max) break;
+    if (theirs.has(sStem(w)) && !out.includes(w)) out.push(w);
+  }
+  return out;
 }
