@@ -7,9 +7,9 @@
 import { ConfigError, UnknownUserError } from '../errors.ts';
 import type { InteractionType } from '../data/types.ts';
 import { durationMs, formatDuration, type ScorerConfig } from './schema.ts';
-import type { Recommender, TopCandidates } from '../models/types.ts';
+import type { TopCandidates } from '../models/types.ts';
 import { TRENDING_BASELINE_WINDOWS, type EngineParts, type HistoryEvent, type RequestContext } from './context.ts';
-import { closestByText, ExplainError, sharedWords, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
+import { closestByText, ExplainError, sharedWords, trainingItems, historyExplainer, phrase, userExplainer, verbFor, type Explainer, type ScoreExplanation } from '../explain/index.ts';
 
 /** Trending compares the window with this many windows before it. */
 const BASELINE_WINDOWS = TRENDING_BASELINE_WINDOWS;
@@ -160,7 +160,7 @@ class ModelScorer implements Scorer {
   private textEvidence(ctx: RequestContext, item: number, evidence: Record<string, unknown>): string | undefined {
     const t = ctx.parts.trained!, mi = ctx.parts.catalogToModel?.[item] ?? -1;
     if (mi < 0) return undefined;
-    const near = closestByText(t.model, (this.textRow ??= this.history?.items ?? trainingRow(t.model, ctx.modelUser)), mi);
+    const near = closestByText(t.model, (this.textRow ??= this.history?.items ?? trainingItems(t.model, ctx.modelUser)), mi);
     if (!near) return undefined;
     const c = ctx.parts.modelToCatalog![near.item]!;
     const words = c >= 0 ? sharedWords(ctx.parts.catalog.title(item) ?? '', ctx.parts.catalog.title(c) ?? '') : [];
@@ -171,14 +171,6 @@ class ModelScorer implements Scorer {
   }
 }
 
-/** A training user's items in model space, from the model's own training matrix ('train' or, for composite models, 'seen'). */
-function trainingRow(model: Recommender, user: number): Int32Array {
-  if (user < 0) return new Int32Array(0);
-  const a = model.artifactView?.() ?? model.toArtifact();
-  const key = 'train.indptr' in a.arrays ? 'train' : 'seen';
-  const indptr = a.arrays[`${key}.indptr`] as Int32Array | undefined, indices = a.arrays[`${key}.indices`] as Int32Array | undefined;
-  return indptr && indices && user + 1 < indptr.length ? indices.subarray(indptr[user]!, indptr[user + 1]!) : new Int32Array(0);
-}
 
 /** The explainer of this request's model scores, or null when the model cannot explain (src/explain). */
 function modelExplainer(ctx: RequestContext, history: { items: Int32Array; values: Float32Array } | undefined): Explainer | null {

@@ -53,3 +53,12 @@ export function sharedWords(text: string, other: string, max = 4): string[] {
   }
   return out;
 }
+
+/** A training user's items in model space, from the model's own training matrix ('train' or, for composite models, 'seen'). */
+export function trainingItems(model: Recommender, user: number): Int32Array {
+  if (user < 0) return new Int32Array(0);
+  const a = model.artifactView?.() ?? model.toArtifact();
+  const key = 'train.indptr' in a.arrays ? 'train' : 'seen';
+  const indptr = a.arrays[`${key}.indptr`] as Int32Array | undefined, indices = a.arrays[`${key}.indices`] as Int32Array | undefined;
+  return indptr && indices && user + 1 < indptr.length ? indices.subarray(indptr[user]!, indptr[user + 1]!) : new Int32Array(0);
+}

@@ -7,7 +7,7 @@ import { intOption, parse } from '../args.ts';
 import { ConfigError, UnknownItemError, UnknownUserError } from '../../errors.ts';
 import { RequestContext } from '../../engine/context.ts';
 import { RequestSchema } from '../../engine/schema.ts';
-import { coCounts, explainHistory, explainUser, phrase, sentence, verbFor, type ScoreExplanation } from '../../explain/index.ts';
+import { closestByText, coCounts, explainHistory, ExplainError, explainUser, phrase, sentence, sharedWords, trainingItems, verbFor, type ScoreExplanation } from '../../explain/index.ts';
 import { openEngine } from './recommend.ts';
 import { rephraseOrKeep } from '../../explain/phrase.ts';
 import { LLM_FLAGS, LLM_USAGE, llmClientFor, warnFallback } from '../../llm/cli.ts';
@@ -31,7 +31,9 @@ Prints the model's score of the item for the user and the share of it owed to ea
 with "without it": the score change if that item were left out of the history (when known exactly). EASE,
 ItemKNN, UserKNN and iALS shares add up to the score exactly (iALS: of the closed-form solve given the item
 factors, which is what a folded-in user is served; a training user's stored factors are shown beside it);
-BPR's are factor cosines, marked approximate. --history explains the score of that history (folded in, as
+BPR's are factor cosines, marked approximate. A score read from text with no exact split (content, hybrid,
+cb2cf's new items) shows the history item whose description is closest, its cosine and the words both share.
+--history explains the score of that history (folded in, as
 recommend --history does; --user is then optional). --json prints one object.
 With an LLM (${LLM_USAGE}) the sentence is also rephrased by the LLM, which is given that sentence and its
 evidence only; an answer naming an item outside the evidence, or any failure, keeps the template sentence
@@ -54,23 +56,40 @@ evidence only; an answer naming an item outside the evidence, or any failure, ke
       const req = RequestSchema.parse({ ...(v.user ? { user: v.user } : {}), ...(history?.length ? { history } : {}) });
       const ctx = new RequestContext(engine, req, 'explain', new Int32Array(0), Date.now());
       const who = history?.length ? `the history ${history.join(',')}` : `user ${v.user}`;
-      let x: ScoreExplanation, foldedIn = 0;
-      if (user >= 0) x = explainUser(t.model, user, mi, { top });
-      else {
-        // A user unseen in training: the stored history, read as the engine reads it for a fold-in.
-        const h = await ctx.modelHistory();
-        if (!h.items.length) {
-          if (history?.length) throw new ConfigError('--history', `none of ${history.join(', ')} is an item the model knows`);
-          throw new UnknownUserError(v.user!);
-        }
-        x = explainHistory(t.model, h.items, h.values, mi, { top });
-        foldedIn = h.events;
-      }
+      let x: ScoreExplanation, foldedIn = 0, historyItems: Int32Array;
       const title = (j: number) => {
         const c = engine.modelToCatalog?.[j] ?? -1;
         return (c >= 0 ? engine.catalog.title(c)?.trim() : undefined) || '';
       };
       const name = (j: number) => `"${title(j) || t.items.id(j)}"`;
+      try {
+        if (user >= 0) {
+          historyItems = trainingItems(t.model, user);
+          x = explainUser(t.model, user, mi, { top });
+        } else {
+          // A user unseen in training: the stored history, read as the engine reads it for a fold-in.
+          const h = await ctx.modelHistory();
+          if (!h.items.length) {
+            if (history?.length) throw new ConfigError('--history', `none of ${history.join(', ')} is an item the model knows`);
+            throw new UnknownUserError(v.user!);
+          }
+          historyItems = h.items;
+          foldedIn = h.events;
+          x = explainHistory(t.model, h.items, h.values, mi, { top });
+        }
+      } catch (e) {
+        // a score read from text with no exact shares (content, hybrid, cb2cf's new items): the closest description
+        const near = e instanceof ExplainError ? closestByText(t.model, historyItems!, mi) : undefined;
+        if (!near) throw e;
+        const words = sharedWords(title(mi), title(near.item));
+        if (v.json) {
+          console.log(JSON.stringify({ ...(v.user ? { user: v.user } : {}), ...(history?.length ? { history } : {}), item: v.item, title: title(mi), model: t.model.kind, exact: false, method: 'closest description', why: (e as Error).message, text: { item: t.items.id(near.item), title: title(near.item), cosine: near.cosine, words } }));
+        } else {
+          console.log(`${t.model.kind}'s score of ${v.item} ${name(mi)} for ${who} has no exact split into history items (${(e as Error).message.replace(/^explain: /, '')}); the text it read:`);
+          console.log(`its description is closest to ${name(near.item)} (${t.items.id(near.item)}) in the history: text similarity ${near.cosine.toFixed(4)}${words.length ? `, both say ${words.join(', ')}` : ''}`);
+        }
+        return 0;
+      }
       // As the engine's reasons say it: the model's one training type, else the user's own event types.
       const types = (t.info.data as { types?: string[] } | undefined)?.types;
       const verb = verbFor(types?.length === 1 ? types : [...new Set((await ctx.history()).signal.map((e) => e.type ?? '?'))]);
