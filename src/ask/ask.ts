@@ -15,7 +15,7 @@ import { createEncoder, defaultEncoderSpec, type EncoderSpec } from '../text/reg
 import { ANN_THRESHOLD, vectorIndex, type VectorIndex } from '../text/vector-index.ts';
 import { parseRequest, type Constraint, type Understood } from './parse.ts';
 import { TextIndex } from './text-index.ts';
-import { buildVocabulary, type Vocabulary } from './vocabulary.ts';
+import { asTyped, buildVocabulary, type Vocabulary } from './vocabulary.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 
 export interface UnderstoodConstraint extends Constraint {
@@ -237,7 +237,8 @@ export class Asker {
     const filter: FilterNode | undefined = u.constraints.length === 0 ? undefined
       : u.constraints.length === 1 ? u.constraints[0]!.filter : { op: 'and', args: u.constraints.map((c) => c.filter) };
     const warnings = [...u.warnings];
-    for (const w of u.queryWords) if (!this.text.has(w)) warnings.push(`no item text has the word "${w}"`);
+    const typed = asTyped(u.query);
+    for (const w of u.queryWords) if (!this.text.has(w)) warnings.push(`no item text has the word "${typed(w)}"`);
     const understood: AskUnderstood = { ...u, warnings, constraints, filter, candidates: remaining, personalised: false, ...(nothingMatched ? { nothingMatched } : {}), by: via.by, ...(via.fallback ? { llmFallback: via.fallback } : {}), encoder: this.itemVectors?.encoder.name ?? 'none' };
     if (!remaining) return { understood, items: [] };
 
@@ -328,7 +329,7 @@ export class Asker {
       }
       if (hits[i]) {
         const has = words.filter((w) => this.text.itemHas(w, i));
-        reasons.push({ kind: 'text', text: `text matches ${has.map((w) => `"${w}"`).join(', ')}`, evidence: { words: has, score: text[i] } });
+        reasons.push({ kind: 'text', text: `text matches ${has.map((w) => `"${typed(w)}"`).join(', ')}`, evidence: { words: has, score: text[i] } });
       }
       if (cosine && cosine[i]! > 0) reasons.push({ kind: 'similar-text', text: `text close to "${u.query}" (cosine ${cosine[i]!.toFixed(2)}, ${understood.encoder})`, evidence: { cosine: cosine[i], encoder: understood.encoder } });
       if (personal) reasons.push({ kind: 'model', text: `your model score ${personal[i]!.toFixed(3)}`, evidence: { score: personal[i] } });

@@ -242,3 +242,10 @@ test('sibilant plurals are their singular: "lunch boxes" is "lunch box", "not dr
   assert.deepEqual(pass('without dishes', c), ['box', 'boxes', 'dress', 'glass', 'cache']);
   assert.deepEqual(pass('no caches', c), ['box', 'boxes', 'dress', 'glass', 'dish']);
 });
+
+test('asTyped: messages show a folded key as the user wrote the word', async () => {
+  const { asTyped, titleTokens } = await import('./vocabulary.ts');
+  const typed = asTyped('Christmas zombies, lunch-boxes and "comédie" 80s');
+  for (const w of ['christmas', 'zombies', 'boxes', 'comédie', '80s']) assert.equal(typed(titleTokens(w)[0]!), w);
+  assert.equal(typed('unknownkey'), 'unknownkey');
+});

@@ -14,7 +14,7 @@ import { TfidfEncoder } from '../text/tfidf.ts';
 import { STOP_WORDS } from '../text/tokenize.ts';
 import { Asker } from './ask.ts';
 import { MAX_REQUEST_CHARS } from './parse.ts';
-import { titleTokens } from './vocabulary.ts';
+import { asTyped, titleTokens } from './vocabulary.ts';
 
 /** The RRF constant: 60, as in the paper. */
 export const RRF_K = 60;
@@ -83,7 +83,7 @@ export class Searcher {
     const k = o.k ?? 10, depth = o.depth ?? 100;
     const engine = this.asker.engine, c = engine.catalog, n = c.size;
     const allowed = engine.filters.sharedMask('NOT nonProduct:true', { unknownAttrs: 'empty' });
-    const words = [...new Set(titleTokens(q).filter((w) => !STOP_WORDS.has(w)))];
+    const words = [...new Set(titleTokens(q).filter((w) => !STOP_WORDS.has(w)))], typed = asTyped(q);
     const warnings: string[] = [];
     for (const w of words) if (!this.asker.text.has(w)) warnings.push(`no item text has the word "${w}"`);
 
@@ -135,7 +135,7 @@ export class Searcher {
     for (let r = 0; r < top.items.length; r++) {
       const i = top.items[r]!;
       const reasons: Reason[] = [];
-      if (textRank[i]) reasons.push({ kind: 'text', text: `text matches ${words.filter((w) => this.asker.text.itemHas(w, i)).map((w) => `"${w}"`).join(', ')} (BM25 #${textRank[i]})`, evidence: { rank: textRank[i], bm25: bm25[i] } });
+      if (textRank[i]) reasons.push({ kind: 'text', text: `text matches ${words.filter((w) => this.asker.text.itemHas(w, i)).map((w) => `"${typed(w)}"`).join(', ')} (BM25 #${textRank[i]})`, evidence: { rank: textRank[i], bm25: bm25[i] } });
       if (vecRank[i]) reasons.push({ kind: 'similar-text', text: `similar text (cosine ${cos[i]!.toFixed(2)}, ${this.encoder.name}, #${vecRank[i]})`, evidence: { rank: vecRank[i], cosine: cos[i], encoder: this.encoder.name } });
       if (modelRank[i]! > 0) reasons.push({ kind: 'model', text: `your model ranks it #${modelRank[i]} of the matches`, evidence: { rank: modelRank[i] } });
       items.push({ rank: r + 1, item: c.ids.id(i), score: top.scores[r]!, title: c.title(i) ?? '', reasons });

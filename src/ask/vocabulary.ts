@@ -104,6 +104,19 @@ export function titleTokens(title: string): string[] {
   return nameKey(title).split(' ').filter(Boolean);
 }
 
+/**
+ * The words of `text` as written (lower case) by their key: what a message shows for a key, so the user reads
+ * "christmas" and "zombies", not the folded "christma" and "zomby". A key no word of `text` gives shows as itself.
+ */
+export function asTyped(text: string): (key: string) => string {
+  const typed = new Map<string, string>();
+  for (const w of text.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}'’]+/u)) {
+    const keys = titleTokens(w);
+    if (keys.length === 1 && !typed.has(keys[0]!)) typed.set(keys[0]!, w.replace(/^['’]+|['’]+$/g, ''));
+  }
+  return (key) => typed.get(key) || key;
+}
+
 export function buildVocabulary(catalog: Catalog, o: VocabularyOptions = {}): Vocabulary {
   const names = new Map<string, NamedValue[]>();
   const surnames = new Map<string, NamedValue[]>();
