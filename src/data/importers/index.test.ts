@@ -305,3 +305,12 @@ test('more of the class: UTF-16 files, runaway ids, spaced header names, ratings
   write('more-gb/ratings.csv', 'user_id,book_id,rating\n1,1,0\n1,1,6\n');
   assert.deepEqual((await importData(s, { format: 'goodbooks-10k', path: join(dir, 'more-gb'), skipInvalid: true })).skippedByReason, { 'invalid rating': 2 });
 }));
+
+test('online retail: the data set\'s folder is taken for its one CSV; a folder with none or several is one clear error', () => withStore(async (s) => {
+  const file = write('folder-one/online_retail.csv', RETAIL);
+  const r = await importData(s, { format: 'online-retail', path: join(file, '..') });
+  assert.equal(r.rows, 7);
+  write('folder-two/a.csv', RETAIL); write('folder-two/b.csv', RETAIL);
+  await assert.rejects(importData(s, { format: 'online-retail', path: join(file, '../../folder-two') }), (e: unknown) => e instanceof ConfigError && /folder-two is a folder with 2 CSV files \(a\.csv, b\.csv\): give the Online Retail CSV file itself/.test(e.message));
+  await assert.rejects(importData(s, { format: 'online-retail', path: join(file, '../nope.csv') }), (e: unknown) => e instanceof ConfigError && /no such file/.test(e.message));
+}));

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, ImportError } from '../../errors.ts';
 import type { DelimitedRecord } from '../csv.ts';
 import { columns, Fields } from './fields.ts';
@@ -186,7 +187,13 @@ async function importRetail(file: string, ctx: FileContext): Promise<void> {
 
 export const onlineRetail: Importer = {
   files: (path) => {
-    if (!existsSync(path) || statSync(path).isDirectory()) throw new ConfigError('path', `${path}: online-retail takes the CSV file itself`);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      // the data set's folder (as distributed: one CSV inside) is taken for its file
+      const csv = readdirSync(path).filter((f) => f.toLowerCase().endsWith('.csv'));
+      if (csv.length === 1) return [join(path, csv[0]!)];
+      throw new ConfigError('path', `${path} is a folder with ${csv.length ? `${csv.length} CSV files (${csv.join(', ')})` : 'no CSV file'}: give the Online Retail CSV file itself`);
+    }
+    if (!existsSync(path)) throw new ConfigError('path', `${path}: no such file; online-retail takes the CSV file (or the folder holding it)`);
     return [path];
   },
   importFile: importRetail,
