@@ -10,6 +10,7 @@ import { transpose, type Csr } from '../data/csr.ts';
 import type { InteractionType } from '../data/types.ts';
 import type { Recommender } from '../models/types.ts';
 import { citable, type ScoreExplanation } from './contributions.ts';
+import { trainingMatrix } from './text-evidence.ts';
 
 /** What an action is called in "because you ___ X" and "people who ___ X". */
 const VERBS: Partial<Record<InteractionType, string>> = {
@@ -88,15 +89,12 @@ const byItemCache = new WeakMap<Int32Array, Csr>();
  * the model's own training matrix — the co-occurrence behind "people who bought X also bought this".
  */
 export function coCounts(model: Recommender): (j: number, i: number) => number {
-  const a = model.toArtifact();
-  // models over a collaborative part (cb2cf, hybrid) keep the training matrix as `seen`
-  const m0 = 'train.indptr' in a.arrays ? 'train' : 'seen.indptr' in a.arrays ? 'seen' : undefined;
-  if (!m0) return () => 0;
-  const indptr = a.arrays[`${m0}.indptr`] as Int32Array;
-  let t = byItemCache.get(indptr);
+  const train = trainingMatrix(model);
+  if (!train) return () => 0;
+  let t = byItemCache.get(train.indptr);
   if (!t) {
-    t = transpose({ rows: a.meta.rows as number, cols: a.meta.cols as number, indptr, indices: a.arrays[`${m0}.indices`] as Int32Array, data: a.arrays[`${m0}.data`] as Float32Array });
-    byItemCache.set(indptr, t);
+    t = transpose(train);
+    byItemCache.set(train.indptr, t);
   }
   const m = t;
   return (j, i) => {

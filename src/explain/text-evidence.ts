@@ -4,6 +4,7 @@
  * how close (the cosine of the model's own item vectors). It is a true statement about the inputs the model read,
  * not a decomposition of the score, and is marked so (`exact: false`).
  */
+import type { Csr } from '../data/csr.ts';
 import type { Recommender } from '../models/types.ts';
 import { sStem, tokenize } from '../text/tokenize.ts';
 
@@ -54,11 +55,16 @@ export function sharedWords(text: string, other: string, max = 4): string[] {
   return out;
 }
 
-/** A training user's items in model space, from the model's own training matrix ('train' or, for composite models, 'seen'). */
-export function trainingItems(model: Recommender, user: number): Int32Array {
-  if (user < 0) return new Int32Array(0);
+/** The model's own training matrix: its 'train' arrays or, for models over a collaborative part (cb2cf, hybrid), 'seen'. */
+export function trainingMatrix(model: Recommender): Csr | undefined {
   const a = model.artifactView?.() ?? model.toArtifact();
-  const key = 'train.indptr' in a.arrays ? 'train' : 'seen';
-  const indptr = a.arrays[`${key}.indptr`] as Int32Array | undefined, indices = a.arrays[`${key}.indices`] as Int32Array | undefined;
-  return indptr && indices && user + 1 < indptr.length ? indices.subarray(indptr[user]!, indptr[user + 1]!) : new Int32Array(0);
+  const key = 'train.indptr' in a.arrays ? 'train' : 'seen.indptr' in a.arrays ? 'seen' : undefined;
+  if (!key) return undefined;
+  return { rows: a.meta.rows as number, cols: a.meta.cols as number, indptr: a.arrays[`${key}.indptr`] as Int32Array, indices: a.arrays[`${key}.indices`] as Int32Array, data: a.arrays[`${key}.data`] as Float32Array };
+}
+
+/** A training user's items in model space (none for a user outside the training matrix). */
+export function trainingItems(model: Recommender, user: number): Int32Array {
+  const m = user >= 0 ? trainingMatrix(model) : undefined;
+  return m && user + 1 < m.indptr.length ? m.indices.subarray(m.indptr[user]!, m.indptr[user + 1]!) : new Int32Array(0);
 }

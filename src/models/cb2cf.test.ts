@@ -91,15 +91,22 @@ function ridgePrediction(x: Float32Array, d: number, warm: number[], s: Float32A
   let trace = 0;
   for (const i of warm) for (let a = 0; a < d; a++) { trace += x[i * d + a]! ** 2; for (let b = 0; b < d; b++) g[a]![b]! += x[i * d + a]! * x[i * d + b]!; g[a]![d]! += x[i * d + a]! * s[i]!; }
   for (let a = 0; a < d; a++) g[a]![a]! += (l2 * trace) / d;
-  for (let a = 0; a < d; a++) {
-    let piv = a;
-    for (let r = a + 1; r < d; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
-    [g[a], g[piv]] = [g[piv]!, g[a]!];
-    for (let r = 0; r < d; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c <= d; c++) g[r]![c]! -= t * g[a]![c]!; }
-  }
+  const w = solveAugmented(g);
   let z = 0;
-  for (let a = 0; a < d; a++) z += x[j * d + a]! * (g[a]![d]! / g[a]![a]!);
+  for (let a = 0; a < d; a++) z += x[j * d + a]! * w[a]!;
   return z;
+}
+
+/** The solution of the n × (n + 1) augmented system [A | b], by Gauss-Jordan elimination with partial pivoting (in place). */
+function solveAugmented(g: (Float64Array | number[])[]): number[] {
+  const n = g.length;
+  for (let a = 0; a < n; a++) {
+    let piv = a;
+    for (let r = a + 1; r < n; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
+    [g[a], g[piv]] = [g[piv]!, g[a]!];
+    for (let r = 0; r < n; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c <= n; c++) g[r]![c]! -= t * g[a]![c]!; }
+  }
+  return Array.from({ length: n }, (_, a) => g[a]![n]! / g[a]![a]!);
 }
 
 for (const [label, encoder, dual] of [
@@ -226,15 +233,9 @@ function kernelRidgePrediction(x: Float32Array, d: number, warm: number[], s: Fl
   for (const a of warm) trace += kern(a, a);
   const lambda = (mapL2 * trace) / n;
   // solve (K + λI) w = s_W, then predict k_jᵀ w
-  const g = warm.map((a, r) => [...warm.map((b, c) => kern(a, b) + (r === c ? lambda : 0)), s[a]!]);
-  for (let a = 0; a < n; a++) {
-    let piv = a;
-    for (let r = a + 1; r < n; r++) if (Math.abs(g[r]![a]!) > Math.abs(g[piv]![a]!)) piv = r;
-    [g[a], g[piv]] = [g[piv]!, g[a]!];
-    for (let r = 0; r < n; r++) if (r !== a) { const t = g[r]![a]! / g[a]![a]!; for (let c = a; c <= n; c++) g[r]![c]! -= t * g[a]![c]!; }
-  }
+  const w = solveAugmented(warm.map((a, r) => [...warm.map((b, c) => kern(a, b) + (r === c ? lambda : 0)), s[a]!]));
   let z = 0;
-  for (let a = 0; a < n; a++) z += kern(j, warm[a]!) * (g[a]![n]! / g[a]![a]!);
+  for (let a = 0; a < n; a++) z += kern(j, warm[a]!) * w[a]!;
   return z;
 }
 
